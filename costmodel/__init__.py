@@ -1,0 +1,21 @@
+"""costmodel: first-principles cost to serve LLM tokens, and what they earn under many pricing schemes.
+
+    from costmodel import Scenario, estimate, sweep
+    r = estimate(Scenario(model="llama-3.1-70b", gpu="h100-sxm", gpus=8))
+    r.usd_per_million_output_tokens
+
+The library never imports Streamlit; the app (``app.py``, ``pages/``, ``ui/``) is built on it.
+"""
+
+from costmodel.catalog import Catalog, load_catalog
+from costmodel.errors import CatalogError, CostModelError, UnknownIdError
+from costmodel.scenario import Scenario
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "CostModelError",
+    "Scenario",
+    "UnknownIdError",
+    "load_catalog",
+]
