@@ -9,10 +9,15 @@ The library never imports Streamlit; the app (``app.py``, ``pages/``, ``ui/``) i
 
 from costmodel.catalog import Catalog, load_catalog
 from costmodel.errors import CatalogError, CostModelError, UnknownIdError
+from costmodel.inference import Estimate, estimate, estimate_arrays, sweep
 from costmodel.scenario import Scenario
 
 __all__ = [
     "Catalog",
+    "Estimate",
+    "estimate",
+    "estimate_arrays",
+    "sweep",
     "CatalogError",
     "CostModelError",
     "Scenario",

@@ -1,0 +1,54 @@
+"""Memory: weight bytes, KV-cache bytes per request, and how many requests fit.
+
+Sources:
+- Weight bytes = parameters x bits / 8, plus quantisation scales: one 16-bit
+  scale per group of 128 weights (GPTQ/AWQ-style group quantisation, Frantar et
+  al. 2022 arXiv 2210.17323; Lin et al. 2023 arXiv 2306.00978): 16/(128 x bits)
+  extra, about 3% at 4 bits.
+- KV-cache bytes: see ``ModelArchitecture.kv_bytes_per_token``.
+- Paged KV memory (Kwon et al., "Efficient Memory Management for Large Language
+  Model Serving with PagedAttention", SOSP 2023, arXiv 2309.06180, section 2.3
+  and Fig. 2): systems that reserve each request's maximum length use only
+  20.4%-38.2% of KV memory for token state; paging wastes under 4%.
+- Without FlashAttention the S x S score matrix is materialised: heads x S x C
+  scores of 2 bytes per layer in flight, plus the softmax output of the same
+  size (Dao et al. 2022, arXiv 2205.14135, section 2.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+QUANT_GROUP_SIZE = 128
+"""Weights per quantisation scale (GPTQ/AWQ default group size)."""
+QUANT_SCALE_BITS = 16
+"""Bits of one quantisation scale (fp16)."""
+
+
+def weight_bytes_per_param(weight_bits: np.ndarray | float) -> np.ndarray:
+    """Bytes per weight including group-quantisation scales: b/8 x (1 + 16/(128 b)) below 16 bits."""
+    bits = np.asarray(weight_bits, dtype=float)
+    overhead = np.where(bits < 16, QUANT_SCALE_BITS / (QUANT_GROUP_SIZE * bits), 0.0)
+    return bits / 8 * (1 + overhead)
+
+
+def kv_replication(num_kv_heads: int, tensor_parallel: np.ndarray, latent_attention: bool) -> np.ndarray:
+    """How many copies of each KV head a tensor-parallel group keeps.
+
+    Tensor parallelism splits KV heads across GPUs; with more GPUs than KV heads,
+    heads are replicated (t / h_kv copies). Latent attention (MLA) is assumed to
+    run data-parallel across the group (as DeepSeek's and SGLang's DP-attention
+    do), so its cache is not replicated.
+    """
+    t = np.asarray(tensor_parallel, dtype=float)
+    if latent_attention:
+        return np.ones_like(t)
+    return np.maximum(1.0, t / num_kv_heads)
+
+
+def attention_score_bytes(heads: int, new_tokens: np.ndarray, context_tokens: np.ndarray) -> np.ndarray:
+    """Bytes of materialised attention scores for one prefill without FlashAttention (one layer in flight).
+
+    heads x new x context scores at 2 bytes, and the softmax output of the same size.
+    """
+    return 2 * 2.0 * heads * np.asarray(new_tokens, dtype=float) * np.asarray(context_tokens, dtype=float)
