@@ -60,6 +60,11 @@ class ModelArchitecture(BaseModel):
     max_context_tokens: int = Field(ge=1, le=100_000_000)
     published_total_params_b: float = Field(gt=0, description="total parameters per the model card, billions")
     published_active_params_b: float = Field(gt=0, description="active parameters per token per the model card")
+    published_active_excludes_embedding: bool = Field(
+        default=False,
+        description="True where the model card's active count leaves out the input-embedding lookup "
+        "(gpt-oss counts only the unembedding); compare it with matmul_params_per_token then",
+    )
     native_weight_bits: int = Field(default=16, description="precision the weights are released in")
     source: str = Field(min_length=3)
     checked: dt.date
@@ -184,6 +189,13 @@ class ModelArchitecture(BaseModel):
         """
         # One V x d matrix takes part in the lm_head product; an untied input table is only looked up.
         return self.active_params(experts_active, experts_total) - self.lm_head_params
+
+    def active_params_as_published(self) -> float:
+        """Computed active parameters in the model card's own convention, to set beside
+        ``published_active_params_b``: with the input embedding unless the card leaves it out."""
+        if self.published_active_excludes_embedding:
+            return float(self.matmul_params_per_token())
+        return float(self.active_params())
 
     def routed_expert_params_per_layer(self, experts_total: ArrayLike | None = None) -> ArrayLike:
         e = self.num_experts if experts_total is None else experts_total
