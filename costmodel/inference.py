@@ -306,6 +306,7 @@ def _evaluate(
         x["memory_utilization"], x["decode_mbu"], x["prefill_mfu"], x["decode_mfu"],
     )
     overhead = x["step_overhead_ms"] / 1e3
+    per_sequence_overhead = base_eff.per_sequence_overhead_us / 1e6
     comm_eff = x["comm_efficiency"]
     paged_util = base_eff.paged_kv_utilization if scenario.paged_kv else base_eff.unpaged_kv_utilization
     attn_eff = 1.0 if scenario.flash_attention else base_eff.attention_efficiency_no_flash
@@ -350,7 +351,9 @@ def _evaluate(
     def capacity(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         usable = t * hbm * mem_util
         repl = kv_replication(model.num_kv_heads, t, model.attention == "mla")
-        free = usable - weights_bytes - score_bytes  # scores are split across the group's heads
+        extra_copies = np.where(attention_data_parallel(model, t), t - 1, 0.0)
+        resident = weights_bytes + extra_copies * always_read * w_bytes_per_param
+        free = usable - resident - score_bytes  # scores are split across the group's heads
         per_request = kv_reserved * repl
         b_mem = np.floor(np.maximum(free, 0) / per_request)
         b_cap = np.minimum(b_mem, np.minimum(x["max_batch_size"], np.floor(x["max_num_tokens"] / verify_tokens)))
@@ -376,6 +379,8 @@ def _evaluate(
 
     replicas = np.floor(N / tp)
     b_mem, b_cap = capacity(tp)
+    attention_dp = attention_data_parallel(model, tp)
+    copies = np.where(attention_dp, tp, 1.0)
     fits = b_cap >= 1
     max_concurrency = replicas * np.maximum(b_cap, 0)
 
@@ -393,16 +398,25 @@ def _evaluate(
     attn_layers_comm = model.num_layers
     dense_ffn_layers = model.dense_layers
 
-    def comm_seconds(tokens: np.ndarray, chunks: np.ndarray | float = 1.0) -> np.ndarray:
-        """All-reduces after attention and dense FFNs, all-to-all around MoE layers, per step of ``tokens``."""
+    dispatch_bytes = np.where(dtype_names == "bf16", float(ACTIVATION_BYTES), 1.0)
+
+    def comm_seconds(tokens: np.ndarray, chunks: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Communication per step of ``tokens``: (serial seconds, seconds that overlap with compute).
+
+        All-reduces after attention and dense FFNs are serial. MoE layers move
+        tokens with an all-to-all: dispatch in the compute precision (fp8 where
+        the matrices run in fp8) and combine in bf16, as DeepSeek's system does;
+        with data-parallel attention two micro-batches overlap it with compute.
+        """
         bytes_ar = tokens * model.hidden_size * ACTIVATION_BYTES
         allreduce = (attn_layers_comm + dense_ffn_layers) * (ring * bytes_ar / link + lat * chunks)
-        if model.is_moe:
-            a2a_bytes = 2 * tokens * k * model.hidden_size * ACTIVATION_BYTES * np.where(multi, (tp - 1) / tp, 0.0)
-            alltoall = model.moe_layers * (a2a_bytes / (tp * link) + 2 * lat * chunks)
-        else:
-            alltoall = 0.0
-        return np.where(multi, allreduce + alltoall, 0.0)
+        allreduce = np.where(attention_dp | ~multi, 0.0, allreduce)  # data-parallel attention: no all-reduce
+        if not model.is_moe:
+            return allreduce, np.zeros_like(allreduce)
+        leaving = np.where(multi, (tp - 1) / tp, 0.0)
+        a2a_bytes = tokens * k * model.hidden_size * (dispatch_bytes + ACTIVATION_BYTES) * leaving
+        alltoall = np.where(multi, model.moe_layers * (a2a_bytes / (tp * link) + 2 * lat * chunks), 0.0)
+        return allreduce + np.where(attention_dp, 0.0, alltoall), np.where(attention_dp, alltoall, 0.0)
 
     attn_pair_decode = _attention_flops_per_pair(model, decode=True)
     attn_pair_prefill = _attention_flops_per_pair(model, decode=False)
@@ -422,13 +436,19 @@ def _evaluate(
             expert_bytes = 0.0
         dense_flops = 2 * (matmul_params - routed_matmul) * tokens
         attn_flops = attn_pair_decode * model.num_layers * np.asarray(model.attended_context(decode_context)) * tokens
-        weight_read = always_read * w_bytes_per_param + expert_bytes
+        weight_read = always_read * w_bytes_per_param * copies + expert_bytes
         kv_read = B * kv_actual * repl_tp
         gemm_time = (dense_flops + expert_flops) / (tp * peak * mfu_decode)
         attn_time = attn_flops / (tp * peak_attn * mfu_decode * attn_eff)
         mem_time = weight_read / (tp * bw * mbu) + kv_read / (tp * bw * mbu * attn_eff)
         compute_time = gemm_time + attn_time
-        step = np.maximum(compute_time, mem_time) + comm_seconds(tokens) + overhead
+        serial, overlapped = comm_seconds(tokens)
+        step = (
+            np.maximum(np.maximum(compute_time, mem_time), overlapped)
+            + serial
+            + overhead
+            + B / copies * per_sequence_overhead
+        )
         flops = dense_flops + expert_flops + attn_flops
         return step, compute_time, mem_time, flops, weight_read + kv_read, touched
 
@@ -458,17 +478,19 @@ def _evaluate(
     )
     kv_write = new_tokens * kv_per_token * repl_tp
     if model.is_moe:
-        prefill_weight_bytes = (always_read + model.moe_layers * E * expert_params_layer) * w_bytes_per_param
+        prefill_weight_bytes = (always_read * copies + model.moe_layers * E * expert_params_layer) * w_bytes_per_param
     else:
         prefill_weight_bytes = always_read * w_bytes_per_param
     share = new_tokens / mnt  # share of packed steps' weight reads (a step carries max_num_tokens)
     prefill_mem = (prefill_weight_bytes * share + kv_write) / (tp * bw * mbu)
     chunks = np.ceil(new_tokens / mnt)
-    prefill_req = np.maximum(prefill_compute, prefill_mem) + comm_seconds(new_tokens, share) + overhead * share
+    serial, overlapped = comm_seconds(new_tokens, share)
+    prefill_req = np.maximum(np.maximum(prefill_compute, prefill_mem), overlapped) + serial + overhead * share
     prefill_bound = np.where(prefill_compute >= prefill_mem, "compute", "memory")
     # TTFT: the request prefilled alone (its own weight reads, every chunk its own step)
     ttft_mem = (prefill_weight_bytes * chunks + kv_write) / (tp * bw * mbu)
-    ttft = np.maximum(prefill_compute, ttft_mem) + comm_seconds(new_tokens, chunks) + overhead * chunks
+    serial, overlapped = comm_seconds(new_tokens, chunks)
+    ttft = np.maximum(np.maximum(prefill_compute, ttft_mem), overlapped) + serial + overhead * chunks
 
     # ---- throughput under continuous batching
     seconds_per_output_token = step / (B * tokens_per_step) + prefill_req / O  # per busy replica
@@ -533,6 +555,18 @@ def _evaluate(
         "decode_bytes_per_step": dec_bytes,
         "spec_tokens_per_step": tokens_per_step,
     }
+
+
+def attention_data_parallel(model: ModelArchitecture, tensor_parallel: np.ndarray) -> np.ndarray:
+    """Whether attention runs data-parallel inside a group (True for latent attention on more than one GPU).
+
+    DeepSeek's inference system and SGLang's DP-attention keep a full copy of the
+    attention (and other non-expert) weights on every GPU, give each GPU its own
+    sequences and shard only the routed experts (expert parallelism): no
+    all-reduce, no replicated latent cache (DeepSeek open-infra-index, day 6
+    overview; LMSYS blog 2025-05-05 "large-scale EP").
+    """
+    return (np.asarray(tensor_parallel) > 1) & (model.attention == "mla")
 
 
 def _attention_flops_per_pair(model: ModelArchitecture, decode: bool) -> float:
