@@ -234,7 +234,7 @@ def _fields_from_config(cfg: _Config) -> dict[str, Any]:
     ffn_key = next(
         (k for k in ("intermediate_size", "n_inner", "ffn_hidden_size", "ffn_dim") if cfg.has(k)), None
     )
-    dense_width = cfg.int_of(ffn_key) if ffn_key else 0
+    dense_width = cfg.int_of(ffn_key, allow_zero=bool(n_experts)) if ffn_key else 0
     if ffn_key is None and model_type in _NON_GATED_TYPES:
         dense_width = 4 * hidden  # GPT-J/GPT-2: n_inner null means 4 * n_embd
     if n_experts:
@@ -314,10 +314,10 @@ def model_from_hf_config(
 
     computed = []
     if "published_total_params_b" not in overrides:
-        fields["published_total_params_b"] = round(float(provisional.total_params()) / 1e9, 3)
+        fields["published_total_params_b"] = _billions(float(provisional.total_params()))
         computed.append("published_total_params_b")
     if "published_active_params_b" not in overrides:
-        fields["published_active_params_b"] = round(provisional.active_params_as_published() / 1e9, 3)
+        fields["published_active_params_b"] = _billions(provisional.active_params_as_published())
         computed.append("published_active_params_b")
     if computed:
         notes.append(
@@ -328,6 +328,11 @@ def model_from_hf_config(
         notes.append(str(overrides["notes"]))
     fields["notes"] = " ".join(notes)
     return validate_entry(ModelArchitecture, fields, origin)
+
+
+def _billions(count: float) -> float:
+    """A parameter count in billions, to 4 significant digits (tiny test models stay above zero)."""
+    return float(f"{count / 1e9:.4g}")
 
 
 def to_yaml(model: ModelArchitecture) -> str:
