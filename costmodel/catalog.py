@@ -91,7 +91,7 @@ def load_entry_file(path: str | Path, kind: EntryKind) -> GPU | ModelArchitectur
     """Read and validate one GPU or model YAML file (the id must match the file name)."""
     if kind not in _KIND_DIRS:
         raise CatalogError(str(path), "(kind)", f"unknown kind {kind!r}; use 'gpu' or 'model'")
-    p = Path(path)
+    p = Path(path).expanduser()
     entry = validate_entry(_KIND_DIRS[kind][1], _read_yaml(p), str(p))
     if entry.id != p.stem:
         raise CatalogError(str(p), "id", f"id {entry.id!r} does not match the file name {p.stem!r}")

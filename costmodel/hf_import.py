@@ -94,7 +94,7 @@ def _load(config: Mapping[str, Any] | str | Path) -> tuple[dict, str]:
     if isinstance(config, str) and config.lstrip().startswith("{"):
         text, origin = config, "config.json"
     else:
-        path = Path(config)
+        path = Path(config).expanduser()
         origin = str(path)
         try:
             text = path.read_text(encoding="utf-8")
@@ -346,7 +346,7 @@ def to_yaml(model: ModelArchitecture) -> str:
 
 def save_model(model: ModelArchitecture, data_dir: str | Path, *, overwrite: bool = False) -> Path:
     """Write ``<data_dir>/models/<id>.yaml`` (a directory for ``COSTMODEL_DATA_DIRS``) and return its path."""
-    path = Path(data_dir) / "models" / f"{model.id}.yaml"
+    path = Path(data_dir).expanduser() / "models" / f"{model.id}.yaml"
     if path.exists() and not overwrite:
         raise CatalogError(
             str(path), "(file)", "already exists; pass overwrite=True (or --overwrite) to replace it"
