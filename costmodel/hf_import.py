@@ -38,6 +38,9 @@ from costmodel.errors import CatalogError
 # Model types whose FFN is a plain up/down projection (2 matrices), not SwiGLU (3).
 _NON_GATED_TYPES = {"gptj", "gpt2", "gpt_neox", "gpt_bigcode", "opt", "bloom", "falcon", "phi"}
 
+# Model types whose configuration class ties the output projection to the input table by default.
+_TIED_BY_DEFAULT = {"gpt2", "gpt_bigcode", "opt", "bloom", "falcon", "gemma", "gemma2", "gemma3_text"}
+
 _ALIASES: dict[str, tuple[str, ...]] = {
     "num_layers": ("num_hidden_layers", "n_layer", "num_layers", "n_layers"),
     "hidden_size": ("hidden_size", "n_embd", "d_model", "dim"),
@@ -208,7 +211,7 @@ def _fields_from_config(cfg: _Config) -> dict[str, Any]:
         "num_kv_heads": kv_heads,
         "head_dim": head_dim,
         "vocab_size": vocab,
-        "tie_word_embeddings": bool(d.get("tie_word_embeddings", False)),
+        "tie_word_embeddings": bool(d.get("tie_word_embeddings", model_type in _TIED_BY_DEFAULT)),
         "max_context_tokens": cfg.optional("max_context_tokens", 4096, allow_zero=False),
         "ffn_gated": model_type not in _NON_GATED_TYPES,
         "native_weight_bits": _weight_bits(d),

@@ -120,6 +120,14 @@ def test_tied_embeddings_count_once():
     assert float(untied.total_params() - tied.total_params()) == 100 * 64
 
 
+def test_tying_default_follows_the_model_type():
+    cfg = tiny_llama(model_type="gpt2")
+    del cfg["tie_word_embeddings"]
+    assert model_from_hf_config(cfg, "g").tie_word_embeddings
+    del cfg["model_type"]
+    assert not model_from_hf_config(cfg, "l").tie_word_embeddings
+
+
 def test_mistral_window_on_every_layer_and_qwen2_window_settings():
     mistral = model_from_hf_config(tiny_llama(model_type="mistral", sliding_window=32), "m")
     assert (mistral.sliding_window, mistral.sliding_window_layers) == (32, 2)
