@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install (if needed) and run the WHOLE test suite: unit and AppTest tests, then the browser (e2e) tests,
+# which drive Debian's Chromium against a real `streamlit run`. This is the README's test command and
+# exactly what CI (.ci/run) runs. Extra arguments go to both pytest runs (e.g. -x, -k name).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/install.sh test
+
+# pytest exits 5 when it collected no tests: that is a failure here, never a silent pass.
+run_pytest() {
+  local label=$1; shift
+  local t0=$SECONDS rc=0
+  echo "== pytest ($label) =="
+  .venv/bin/python -m pytest --timeout=300 "$@" || rc=$?
+  echo "== pytest ($label): exit $rc after $((SECONDS - t0)) s =="
+  if [[ $rc -eq 5 ]]; then
+    echo "ERROR: pytest ($label) collected no tests" >&2
+  fi
+  return "$rc"
+}
+
+# Two runs keep Playwright's event loop out of the AppTest process and give separate timings.
+# In CI (CI=true) the e2e conftest turns a missing Chromium into an error instead of a skip.
+run_pytest "unit + AppTest" -m "not e2e" "$@"
+run_pytest "browser e2e" -m e2e tests/e2e "$@"

@@ -1,0 +1,109 @@
+"""Browser (e2e) test fixtures: Debian's Chromium via pytest-playwright against a real `streamlit run`.
+
+* Every test under tests/e2e/ gets the ``e2e`` marker (``pytest -m e2e`` / ``-m "not e2e"``).
+* Without /usr/bin/chromium the tests are skipped with a reason, except in CI (``CI=true``), where a
+  missing browser is an error: CI installs it, so a skip there would hide a broken pipeline.
+* ``app_server`` (session): ``python -m streamlit run app.py`` on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e_helpers import CHROMIUM, REPO_ROOT, BrowserErrors, StreamlitServer, streamlit_server
+
+HERE = Path(__file__).resolve().parent
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def _chromium_missing() -> bool:
+    return not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and shutil.which(CHROMIUM) is None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True)
+def _require_chromium() -> None:
+    if _chromium_missing():
+        msg = (
+            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run e2e tests"
+        )
+        if _in_ci():
+            pytest.fail(msg + " (CI=true: e2e tests must run in CI)")
+        pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",  # the tests run as root
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",  # no calls to Google on a closed network
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1400, "height": 900}, "accept_downloads": True}
+
+
+@pytest.fixture(scope="session")
+def server_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("streamlit-logs")
+
+
+@pytest.fixture(scope="session")
+def app_server(server_log_dir: Path) -> Iterator[StreamlitServer]:
+    """The real app (app.py at the repo root), started once per test session."""
+    if _chromium_missing():
+        pytest.skip("no chromium")
+    app = REPO_ROOT / "app.py"
+    if not app.exists():
+        pytest.skip("app.py is not in this checkout yet")
+    with streamlit_server(app, server_log_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def browser_errors(page) -> BrowserErrors:
+    """Collects console errors and uncaught exceptions of ``page`` from now on."""
+    return BrowserErrors().watch(page)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture(autouse=True)
+def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
+    """When a test that used a server fails, print the server log of that test (shown in the report)."""
+    servers = [request.getfixturevalue(n) for n in ("app_server",) if n in request.fixturenames]
+    offsets = [s.log_size() for s in servers]
+    yield
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        for s, off in zip(servers, offsets, strict=True):
+            print(f"----- streamlit server log during this test ({s.url}) -----\n{s.log(off)}")
