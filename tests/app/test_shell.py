@@ -1,0 +1,103 @@
+"""The entrypoint and the shared sidebar: presets, bad URLs, save/load, pin-and-compare, presentation mode."""
+
+from __future__ import annotations
+
+from costmodel import Scenario
+from tests.app.conftest import metrics, new_app, no_exception
+
+
+def test_default_app_renders_the_overview(app):
+    no_exception(app)
+    assert app.title[0].value == "Overview"
+    m = metrics(app)
+    assert m["Cost per million input tokens"].startswith("$")
+    assert app.session_state["_scenario"] == Scenario(**{
+        k: v for k, v in app.session_state["_scenario"].model_dump().items()
+    })
+
+
+def test_preset_sets_every_control_at_once(app):
+    app.sidebar.selectbox(key="_preset").select("DeepSeek-V3 on H800, 56.3% cache hits (DeepSeek's published day)").run()
+    no_exception(app)
+    s = app.session_state["_scenario"]
+    assert (s.model, s.gpu, s.gpus, s.weight_bits, s.cache_hit_rate) == ("deepseek-v3", "h800", 32, 8, 0.563)
+    assert app.sidebar.select_slider(key="cache_hit_pct").value == 563
+    assert app.sidebar.selectbox(key="_preset").value is None  # ready for the next preset
+    assert "Loaded preset" in app.sidebar.success[0].value
+
+
+def test_bad_url_parameters_fall_back_without_a_traceback():
+    at = new_app({"model": "no-such-model", "gpus": "banana", "prompt_tokens": "-5", "cache_hit_pct": "250",
+                  "weight_bits": "3", "concurrency": "1e99", "gpu_hourly_usd": "nan", "flash_attention": "maybe"})
+    no_exception(at)
+    assert at.session_state["_scenario"] == Scenario()
+
+
+def test_url_parameters_restore_the_scenario():
+    at = new_app({"model": "mixtral-8x7b", "gpu": "a100-sxm-80gb", "gpus": "4", "prompt_tokens": "8000",
+                  "cache_hit_pct": "56.3", "experts_active": "3", "gpu_hourly_usd": "1.5", "concurrency": "64"})
+    no_exception(at)
+    s = at.session_state["_scenario"]
+    assert (s.model, s.gpu, s.gpus, s.prompt_tokens, s.cache_hit_rate) == ("mixtral-8x7b", "a100-sxm-80gb", 4, 8000, 0.563)
+    assert (s.experts_active, s.gpu_hourly_usd, s.concurrency) == (3, 1.5, 64)
+
+
+def test_changing_model_resets_expert_counts_and_clamps_context():
+    at = new_app({"model": "deepseek-v3", "prompt_tokens": "150000"})
+    assert at.session_state["_scenario"].prompt_tokens == 150000
+    at.sidebar.selectbox(key="model").select("llama-2-70b").run()
+    no_exception(at)
+    s = at.session_state["_scenario"]
+    assert s.model == "llama-2-70b" and s.prompt_tokens == 4096 and s.experts_total is None
+
+
+def test_changing_gpu_takes_its_catalog_price(app):
+    app.sidebar.number_input(key="gpu_hourly_usd").set_value(9.0).run()
+    assert app.session_state["_scenario"].gpu_hourly_usd == 9.0
+    app.sidebar.selectbox(key="gpu").select("h200").run()
+    no_exception(app)
+    assert app.session_state["_scenario"].gpu_hourly_usd is None  # the H200's own catalog price
+
+
+def test_experts_active_is_clamped_to_experts_total():
+    at = new_app({"model": "mixtral-8x7b"})
+    at.sidebar.number_input(key="experts_total").set_value(1).run()
+    no_exception(at)
+    s = at.session_state["_scenario"]
+    assert (s.experts_total, s.experts_active) == (1, 1)
+
+
+def test_load_scenario_json_applies_it(app):
+    s = Scenario(model="llama-3.1-8b", gpu="l4", gpus=1, prompt_tokens=3000, cache_hit_rate=0.25, weight_bits=8)
+    app.sidebar.file_uploader(key="_upload").upload("mine.json", s.model_dump_json().encode(), "application/json")
+    app.run()
+    no_exception(app)
+    assert app.session_state["_scenario"] == s
+
+
+def test_bad_scenario_file_keeps_the_current_scenario(app):
+    before = app.session_state["_scenario"]
+    for content in (b"{not json", b'{"model": "llama-3.1-70b", "gpus": -1}', b'{"model": "nope"}', b"\xff\xfe"):
+        app.sidebar.file_uploader(key="_upload").upload("bad.json", content, "application/json")
+        app.run()
+        no_exception(app)
+        assert app.session_state["_scenario"] == before
+        assert "Not a valid scenario file" in app.sidebar.error[0].value or "Unknown model" in app.sidebar.error[0].value
+
+
+def test_pin_a_then_change_shows_a_vs_b(app):
+    app.sidebar.button(key="_pin").click().run()
+    app.sidebar.number_input(key="prompt_tokens").set_value(16384).run()
+    no_exception(app)
+    tables = [df.value for df in app.dataframe]
+    ab = next(t for t in tables if "B / A" in t.columns)
+    row = ab[ab["item"] == "USD per request"].iloc[0]
+    assert row["B / A"] > 1  # a longer prompt costs more per request
+
+
+def test_presentation_mode_hides_the_tools_and_formulas(app):
+    assert app.sidebar.expander and any("Save" in e.label for e in app.sidebar.expander)
+    app.sidebar.toggle(key="_present").set_value(True).run()
+    no_exception(app)
+    assert not any("Save" in e.label for e in app.sidebar.expander)
+    assert not any(e.label.startswith("Formula") for e in app.main.expander)

@@ -1,0 +1,85 @@
+"""Figure builders: traces, axis titles with units, log axes, money ticks (checked on fig.data / fig.layout)."""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ui import charts
+
+
+def _axis_titles(fig: go.Figure) -> tuple[str, str]:
+    return fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
+
+
+def test_line_chart_series_marker_and_axes():
+    x = np.array([1, 10, 100])
+    fig = charts.line_chart(x, {"a": [1, 2, 3], "b": [3, 2, 1]}, title="T", x_title="Prompt (tokens)",
+                            y_title="USD per request", log_x=True, y_money=True, marker=(10, 2, "you"), dashed=("b",))
+    assert [t.name for t in fig.data] == ["a", "b", "you"]
+    assert list(fig.data[0].x) == [1, 10, 100] and list(fig.data[1].y) == [3, 2, 1]
+    assert fig.data[1].line.dash == "dash" and fig.data[0].line.dash == "solid"
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "linear"
+    assert fig.layout.yaxis.tickprefix == "$"
+    assert _axis_titles(fig) == ("Prompt (tokens)", "USD per request")
+
+
+def test_illusion_chart_marks_loss_points():
+    x = np.array([100, 1000, 10000])
+    price = np.array([1.0, 2.0, 3.0])
+    cost = np.array([0.5, 2.5, 4.0])
+    fig = charts.illusion_chart(x, price, cost, scenario_prompt=1000)
+    names = [t.name for t in fig.data]
+    assert names[0].startswith("Price") and names[1].startswith("Cost") and names[2] == "Served at a loss"
+    assert list(fig.data[2].x) == [1000, 10000]
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+    assert "tokens" in fig.layout.xaxis.title.text and "USD" in fig.layout.yaxis.title.text
+    assert len(fig.layout.shapes) == 1  # the scenario's prompt length
+
+
+def test_illusion_chart_without_losses_has_two_traces():
+    fig = charts.illusion_chart(np.array([1, 2]), np.array([2.0, 3.0]), np.array([1.0, 1.0]))
+    assert len(fig.data) == 2 and not fig.layout.shapes
+
+
+def test_roofline_is_min_of_peak_and_bandwidth():
+    peak, bw = 989e12, 3.35e12
+    fig = charts.roofline_chart(peak, bw, {"prefill": (500.0, 500e12), "decode": (20.0, 60e12)})
+    roof = fig.data[0]
+    ai, y = np.asarray(roof.x), np.asarray(roof.y)
+    assert np.allclose(y, np.minimum(peak, ai * bw) / 1e12)
+    assert [t.name for t in fig.data[1:]] == ["prefill", "decode"]
+    assert fig.data[2].y[0] == 60.0
+    assert "FLOP per byte" in fig.layout.xaxis.title.text and "TFLOP/s" in fig.layout.yaxis.title.text
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+
+
+def test_waterfall():
+    fig = charts.waterfall_chart(["naive", "lever", "yours"], [10.0, -6.0, 4.0], ["absolute", "relative", "total"],
+                                 title="W", y_title="USD per million output tokens")
+    w = fig.data[0]
+    assert isinstance(w, go.Waterfall)
+    assert list(w.measure) == ["absolute", "relative", "total"] and list(w.y) == [10.0, -6.0, 4.0]
+    assert fig.layout.yaxis.title.text == "USD per million output tokens" and fig.layout.yaxis.tickprefix == "$"
+
+
+def test_bar_chart_highlight_and_orientation():
+    fig = charts.bar_chart(["h100", "h200"], {"cost": [2.0, 1.0]}, title="B", x_title="GPU",
+                           y_title="USD per M tokens", y_money=True, highlight="h200")
+    assert list(fig.data[0].x) == ["h100", "h200"]
+    assert list(fig.data[0].marker.line.width) == [0, 3]
+    assert fig.layout.yaxis.tickprefix == "$"
+    h = charts.bar_chart(["a", "b"], {"v": [1, 2]}, title="H", x_title="Scheme", y_title="USD", horizontal=True)
+    assert h.data[0].orientation == "h" and h.layout.xaxis.title.text == "USD"
+
+
+def test_histogram_and_scatter():
+    h = charts.histogram_chart({"flat": np.array([1.0, 2.0, 2.5])}, title="H", x_title="Bill (USD per month)")
+    assert isinstance(h.data[0], go.Histogram) and h.layout.xaxis.tickprefix == "$"
+    s = charts.scatter_chart([1, 2], [1.5, 2.5], ["p", "q"], title="S", x_title="Measured (tok/s)",
+                             y_title="Predicted (tok/s)", log_x=True, log_y=True, diagonal=True, groups=["g1", "g2"])
+    assert [t.name for t in s.data] == ["g1", "g2", "y = x"]
+    assert list(s.data[0].text) == ["p"]
+
+
+def test_tier_overlay_adds_a_line():
+    fig = charts.tier_overlay(go.Figure(), 200_000, "200k tier")
+    assert len(fig.layout.shapes) == 1 and fig.layout.annotations[0].text == "200k tier"

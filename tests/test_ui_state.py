@@ -1,0 +1,108 @@
+"""The scenario <-> widget-value mapping, URL keys, presets and scenario-file parsing (no Streamlit run)."""
+
+import pytest
+
+from costmodel import Scenario, load_catalog
+from ui import state
+from ui.presets import PRESETS, available_presets, preset_scenario
+
+CATALOG = load_catalog()
+
+
+def test_url_keys_are_unique_and_mostly_scenario_fields():
+    assert len(set(state.URL_KEYS)) == len(state.URL_KEYS)
+    fields = set(Scenario.model_fields)
+    for key in state.URL_KEYS:
+        assert key in fields or key.endswith("_pct"), key
+
+
+def test_defaults_map_to_the_default_scenario():
+    d = state.defaults_for(CATALOG, "llama-3.1-70b", "h100-sxm")
+    assert state.scenario_from_values(d, CATALOG) == Scenario()
+    assert state.scenario_from_values({}, CATALOG) == Scenario()
+
+
+@pytest.mark.parametrize(
+    "s",
+    [
+        Scenario(),
+        Scenario(model="deepseek-v3", gpu="h800", gpus=32, cache_hit_rate=0.563, weight_bits=8, experts_active=4),
+        Scenario(model="mixtral-8x7b", gpu="a100-sxm-80gb", gpus=2, concurrency=64, gpu_hourly_usd=1.25,
+                 tensor_parallel=2, compute_dtype="bf16", prefill_mfu=0.437, step_overhead_ms=2.5,
+                 flash_attention=False, paged_kv=False, prefix_caching=False, spec_draft_tokens=4,
+                 spec_acceptance=0.8, spec_draft_cost_ratio=0.1, max_batch_size=256, max_num_tokens=8192),
+    ],
+)
+def test_values_round_trip(s):
+    values = state.values_from_scenario(s, CATALOG)
+    assert set(values) == set(state.URL_KEYS)
+    assert state.scenario_from_values(values, CATALOG) == s
+
+
+def test_cache_hit_is_held_in_tenths_of_a_percent():
+    v = state.values_from_scenario(Scenario(cache_hit_rate=0.563), CATALOG)
+    assert v["cache_hit_pct"] == 563
+    assert state.fmt_cache_option(563) == "56.3"
+    assert state.fmt_cache_option(0) == "0"
+    assert state.fmt_cache_option(1000) == "100"
+
+
+def test_concurrency_zero_means_max():
+    assert state.scenario_from_values({"concurrency": 0}, CATALOG).concurrency == "max"
+    assert state.scenario_from_values({"concurrency": 12}, CATALOG).concurrency == 12
+
+
+def test_catalog_defaults_become_none():
+    gpu = CATALOG.gpu("h200")
+    s = state.scenario_from_values({"gpu": "h200", "gpu_hourly_usd": gpu.hourly_usd}, CATALOG)
+    assert s.gpu_hourly_usd is None
+    assert state.scenario_from_values({"gpu": "h200", "gpu_hourly_usd": 1.0}, CATALOG).gpu_hourly_usd == 1.0
+
+
+def test_field_bounds_and_help_come_from_the_scenario():
+    assert state.field_bounds("gpus") == (1, 4096)
+    assert state.field_bounds("gpu_hourly_usd") == (0, 1000)
+    assert state.field_help("gpus") == "GPUs in the deployment."
+
+
+def test_clamp_values():
+    out = state.clamp_values({"model": "llama-2-70b", "prompt_tokens": 100_000, "output_tokens": 10,
+                              "experts_total": 4, "experts_active": 8}, CATALOG)
+    assert out["prompt_tokens"] == 4096 and out["output_tokens"] == 10 and out["experts_active"] == 4
+
+
+def test_build_scenario_reports_invalid_values():
+    s, err = state.build_scenario({"gpus": 0}, CATALOG)
+    assert s == Scenario() and "not a valid scenario" in err
+    s, err = state.build_scenario({"model": "nope"}, CATALOG)
+    assert s == Scenario() and err
+
+
+def test_parse_scenario_json():
+    good = Scenario(model="llama-3.1-8b", gpu="l4", gpus=1)
+    assert state.parse_scenario_json(good.model_dump_json(), CATALOG) == (good, None)
+    for bad in (b"", b"[]", b"{oops", b'{"gpus": 0}', b'{"unknown_field": 1}', b"\xff\xfe\x00"):
+        s, err = state.parse_scenario_json(bad, CATALOG)
+        assert s is None and err.startswith("Not a valid scenario file")
+    s, err = state.parse_scenario_json(b'{"model": "gpt-99"}', CATALOG)
+    assert s is None and "Unknown model 'gpt-99'" in err
+    s, err = state.parse_scenario_json(b'{"gpu": "z9000"}', CATALOG)
+    assert s is None and "Unknown GPU" in err
+
+
+def test_describe_is_one_sentence():
+    text = state.describe(Scenario(cache_hit_rate=0.5), CATALOG)
+    assert text.endswith(".") and "Llama 3.1 70B" in text and "50.0%" in text
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_are_valid_scenarios_in_the_catalog(name):
+    s = preset_scenario(name)
+    assert name in available_presets(CATALOG)
+    values = state.clamp_values(state.values_from_scenario(s, CATALOG), CATALOG)
+    assert state.scenario_from_values(values, CATALOG) == s
+
+
+def test_deepseek_preset_uses_the_published_cache_hit_rate():
+    s = preset_scenario(next(n for n in PRESETS if n.startswith("DeepSeek-V3 on H800")))
+    assert (s.model, s.gpu, s.cache_hit_rate) == ("deepseek-v3", "h800", 0.563)

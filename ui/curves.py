@@ -1,0 +1,79 @@
+"""Chart data: the grids the pages sweep and one vectorised costmodel call per chart.
+
+No physics here: every number comes from ``costmodel.estimate_arrays``. Points
+where the model and one request do not fit become NaN (a gap in the line).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from costmodel import Catalog, Scenario, estimate_arrays
+
+CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+def context_grid(s: Scenario, catalog: Catalog, points: int = 40, low: int = 128) -> np.ndarray:
+    """Prompt lengths from ``low`` to the model's context window (minus the output), log-spaced, always
+    including the scenario's own prompt length."""
+    top = max(catalog.model(s.model).max_context_tokens - s.output_tokens, low + 1)
+    grid = np.unique(np.geomspace(low, top, points).astype(int))
+    return np.unique(np.append(grid, min(s.prompt_tokens, top)))
+
+
+def _masked(arr: dict[str, np.ndarray], key: str) -> np.ndarray:
+    v = np.asarray(arr[key], dtype=float).copy()
+    v[~np.asarray(arr["fits"], dtype=bool)] = np.nan
+    return v
+
+
+def over_context(s: Scenario, catalog: Catalog, keys: tuple[str, ...], grid: np.ndarray | None = None):
+    """(grid, {key: values}) of Estimate fields as the prompt grows."""
+    x = context_grid(s, catalog) if grid is None else grid
+    arr = estimate_arrays(s, catalog, prompt_tokens=x)
+    return x, {k: _masked(arr, k) for k in keys}
+
+
+def illusion(s: Scenario, catalog: Catalog, price_in: float, price_out: float):
+    """(prompt grid, cost per request, list price per request) for the token-illusion chart."""
+    x, v = over_context(s, catalog, ("usd_per_request",))
+    price = (x * price_in + s.output_tokens * price_out) / 1e6
+    return x, v["usd_per_request"], price
+
+
+def over_concurrency(s: Scenario, catalog: Catalog, keys: tuple[str, ...]):
+    """(concurrency grid, {key: values}); points above the largest batch that fits are dropped to NaN."""
+    x = np.asarray(CONCURRENCY_GRID, dtype=float)
+    arr = estimate_arrays(s, catalog, concurrency=x)
+    over = x > np.asarray(arr["max_concurrency"], dtype=float)
+    out = {}
+    for k in keys:
+        v = _masked(arr, k)
+        v[over] = np.nan
+        out[k] = v
+    return x, out
+
+
+def over_cache_hit(s: Scenario, catalog: Catalog, keys: tuple[str, ...], points: int = 21):
+    """(hit-rate grid 0..0.95, {key: values}) with prefix caching switched on."""
+    x = np.linspace(0.0, 0.95, points)
+    arr = estimate_arrays(s.model_copy(update={"prefix_caching": True}), catalog, cache_hit_rate=x)
+    return x, {k: _masked(arr, k) for k in keys}
+
+
+def marginal_cost(s: Scenario, catalog: Catalog):
+    """(context grid, USD per extra prompt token, USD per extra output token) by finite differences
+    of the cost per request: what the next token costs at each context length."""
+    x = context_grid(s, catalog)
+    top = catalog.model(s.model).max_context_tokens
+    step = np.maximum(1, (x * 0.01).astype(int))
+    up = np.minimum(x + step, top - s.output_tokens - 1)
+    both = np.concatenate([x, up])
+    arr = estimate_arrays(s, catalog, prompt_tokens=both)
+    cost = _masked(arr, "usd_per_request")
+    n = len(x)
+    d_in = (cost[n:] - cost[:n]) / np.maximum(up - x, 1)
+    out_step = max(1, s.output_tokens // 100)
+    arr_o = estimate_arrays(s, catalog, prompt_tokens=x, output_tokens=np.full(n, s.output_tokens + out_step))
+    d_out = (_masked(arr_o, "usd_per_request") - cost[:n]) / out_step
+    return x, d_in, d_out

@@ -1,0 +1,234 @@
+"""The shared scenario controls, drawn by the entrypoint on every page.
+
+Every scenario widget is keyed by its URL parameter name (``ui.state.URL_KEYS``)
+and bound with ``bind="query-params"``, so a link reproduces the view. Programmatic
+changes (presets, a loaded file, a new model or GPU) happen in callbacks, before
+the widgets render, as Streamlit requires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from costmodel import Scenario
+from costmodel.efficiency import EFFICIENCY_FIELDS
+from ui import state
+from ui.format import fmt_params, fmt_tokens, fmt_usd
+from ui.presets import available_presets, preset_scenario
+from ui.widgets import PINNED_KEY, PRESENT_KEY, SCENARIO_KEY, get_catalog, presenting
+
+PRESET_KEY = "_preset"
+UPLOAD_KEY = "_upload"
+MESSAGE_KEY = "_sidebar_message"
+BIND = "query-params"
+
+_EFF_LABELS = {
+    "prefill_mfu": "Prefill MFU (%)",
+    "decode_mfu": "Decode MFU (%)",
+    "decode_mbu": "Decode memory-bandwidth use (%)",
+    "memory_utilization": "Usable GPU memory (%)",
+    "step_overhead_ms": "Step overhead (ms)",
+    "comm_efficiency": "Interconnect efficiency (%)",
+}
+
+
+# ----------------------------------------------------------------------------- callbacks
+def _write_values(values: dict[str, Any]) -> None:
+    for key in state.URL_KEYS:
+        if key in values and values[key] is not None:
+            st.session_state[key] = values[key]
+
+
+def _apply_scenario(s: Scenario) -> None:
+    catalog = get_catalog()
+    _write_values(state.clamp_values(state.values_from_scenario(s, catalog), catalog))
+
+
+def _on_preset() -> None:
+    name = st.session_state.get(PRESET_KEY)
+    if name:
+        _apply_scenario(preset_scenario(name))
+        st.session_state[MESSAGE_KEY] = ("success", f"Loaded preset: {name}.")
+    st.session_state[PRESET_KEY] = None
+
+
+def _on_model() -> None:
+    """A new model: keep the request shape (clamped to its context), reset its expert counts."""
+    catalog = get_catalog()
+    model = catalog.model(st.session_state["model"])
+    st.session_state["experts_total"] = model.num_experts or None
+    st.session_state["experts_active"] = model.experts_per_token or None
+    for key in ("prompt_tokens", "output_tokens"):
+        if st.session_state.get(key, 0) > model.max_context_tokens:
+            st.session_state[key] = model.max_context_tokens
+
+
+def _on_gpu() -> None:
+    """A new GPU: its catalog price and its family's efficiency defaults."""
+    catalog = get_catalog()
+    d = state.defaults_for(catalog, st.session_state.get("model", Scenario().model), st.session_state["gpu"])
+    for key in ("gpu_hourly_usd", *state.EFFICIENCY_KEYS):
+        st.session_state[key] = d[key]
+
+
+def _on_upload() -> None:
+    f = st.session_state.get(UPLOAD_KEY)
+    if f is None:
+        return
+    s, err = state.parse_scenario_json(f.getvalue(), get_catalog())
+    if err:
+        st.session_state[MESSAGE_KEY] = ("error", err + " The current scenario is unchanged.")
+        return
+    _apply_scenario(s)
+    st.session_state[MESSAGE_KEY] = ("success", f"Loaded scenario from {f.name}.")
+
+
+def _on_reset() -> None:
+    catalog = get_catalog()
+    d = Scenario()
+    _write_values(state.defaults_for(catalog, d.model, d.gpu))
+
+
+def _on_pin() -> None:
+    s = st.session_state.get(SCENARIO_KEY)
+    if isinstance(s, Scenario):
+        st.session_state[PINNED_KEY] = s
+
+
+def _on_unpin() -> None:
+    st.session_state.pop(PINNED_KEY, None)
+
+
+# ----------------------------------------------------------------------------- drawing
+def _pct_input(key: str, label: str, default: float, field: str, lo: float = 0.1) -> None:
+    st.number_input(
+        label, min_value=lo, max_value=100.0, value=float(default), step=1.0, format="%.1f", key=key,
+        help=state.field_help(field), bind=BIND,
+    )
+
+
+def render_sidebar() -> Scenario:
+    """Draw the controls, build the Scenario, store it for the pages and return it."""
+    catalog = get_catalog()
+    ss = st.session_state
+    model_ids = sorted(catalog.models, key=lambda m: catalog.models[m].name)
+    gpu_ids = sorted(catalog.gpus, key=lambda g: catalog.gpus[g].name)
+    state.clamp_session(ss, catalog)
+
+    with st.sidebar:
+        names = available_presets(catalog)
+        if names:
+            st.selectbox(
+                "Preset", names, index=None, key=PRESET_KEY, placeholder="Load a preset…", on_change=_on_preset,
+                help="Sets every control below at once. Change any of them afterwards.",
+            )
+        default = Scenario()
+        model_id = st.selectbox(
+            "Model", model_ids, index=model_ids.index(default.model) if default.model in model_ids else 0,
+            key="model", bind=BIND, on_change=_on_model, help=state.field_help("model"),
+        )
+        model = catalog.model(model_id)
+        gpu_id = st.selectbox(
+            "GPU", gpu_ids, index=gpu_ids.index(default.gpu) if default.gpu in gpu_ids else 0,
+            key="gpu", bind=BIND, on_change=_on_gpu, help=state.field_help("gpu"),
+        )
+        gpu = catalog.gpu(gpu_id)
+        d = state.defaults_for(catalog, model_id, gpu_id)
+        st.caption(
+            f"{model.name}: {fmt_params(model.total_params())} parameters"
+            + (f" ({fmt_params(model.active_params())} active)" if model.is_moe else "")
+            + f", {fmt_tokens(model.max_context_tokens)} context. {gpu.name}: {gpu.memory_gb:g} GB, "
+            f"{gpu.memory_bandwidth_tb_s:g} TB/s."
+        )
+        lo, hi = state.field_bounds("gpus")
+        st.number_input("GPUs", min_value=int(lo), max_value=int(hi), value=d["gpus"], step=1, key="gpus",
+                        bind=BIND, help=state.field_help("gpus"))
+        c1, c2 = st.columns(2)
+        c1.number_input("Prompt tokens", min_value=1, max_value=model.max_context_tokens, value=d["prompt_tokens"],
+                        step=1024, key="prompt_tokens", bind=BIND, help=state.field_help("prompt_tokens"))
+        c2.number_input("Output tokens", min_value=1, max_value=model.max_context_tokens, value=d["output_tokens"],
+                        step=128, key="output_tokens", bind=BIND, help=state.field_help("output_tokens"))
+        if model.is_moe:
+            c1, c2 = st.columns(2)
+            c1.number_input("Experts (total)", min_value=1, max_value=4096, value=d["experts_total"], step=1,
+                            key="experts_total", bind=BIND, help=state.field_help("experts_total"))
+            top = int(ss.get("experts_total") or d["experts_total"])
+            c2.number_input("Experts (active)", min_value=1, max_value=top,
+                            value=min(d["experts_active"], top), step=1, key="experts_active", bind=BIND,
+                            help=state.field_help("experts_active"))
+        c1, c2 = st.columns(2)
+        c1.radio("Weight bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["weight_bits"]),
+                 key="weight_bits", horizontal=True, bind=BIND, help=state.field_help("weight_bits"))
+        c2.radio("KV-cache bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["kv_bits"]),
+                 key="kv_bits", horizontal=True, bind=BIND, help=state.field_help("kv_bits"))
+        st.select_slider(
+            "Prefix-cache hit rate (%)", options=range(state.CACHE_STEPS + 1), value=0,
+            format_func=state.fmt_cache_option, key=state.CACHE_KEY, bind=BIND,
+            help=state.field_help("cache_hit_rate") + " In 0.1% steps.",
+        )
+        st.number_input("Concurrent requests (0 = as many as fit)", min_value=0, max_value=10_000_000, value=0,
+                        step=16, key="concurrency", bind=BIND, help=state.field_help("concurrency"))
+        st.number_input("GPU price (USD per GPU-hour)", min_value=0.01, max_value=1000.0,
+                        value=float(d["gpu_hourly_usd"]), step=0.1, format="%.2f", key="gpu_hourly_usd", bind=BIND,
+                        help=state.field_help("gpu_hourly_usd"))
+        st.caption(f"Catalog price {fmt_usd(gpu.hourly_usd)}/GPU-hour as of {gpu.price_date:%Y-%m-%d}: "
+                   f"{gpu.price_source}.")
+
+        with st.expander("Serving techniques", icon=":material/bolt:"):
+            st.toggle("FlashAttention", value=d["flash_attention"], key="flash_attention", bind=BIND,
+                      help=state.field_help("flash_attention"))
+            st.toggle("Paged KV cache", value=d["paged_kv"], key="paged_kv", bind=BIND,
+                      help=state.field_help("paged_kv"))
+            st.toggle("Prefix caching", value=d["prefix_caching"], key="prefix_caching", bind=BIND,
+                      help=state.field_help("prefix_caching"))
+            st.slider("Speculative tokens per step (0 = off)", min_value=0, max_value=16, value=0, step=1,
+                      key="spec_draft_tokens", bind=BIND, help=state.field_help("spec_draft_tokens"))
+            _pct_input("spec_acceptance_pct", "Draft acceptance (%)", d["spec_acceptance_pct"], "spec_acceptance", 0.0)
+            _pct_input("spec_draft_cost_pct", "Draft cost vs target (%)", d["spec_draft_cost_pct"],
+                       "spec_draft_cost_ratio", 0.0)
+
+        with st.expander("Efficiency assumptions", icon=":material/tune:"):
+            st.caption(f"Defaults are calibrated for the {gpu.family} family; every one can be changed.")
+            for f in EFFICIENCY_FIELDS:
+                key = state.PCT_KEYS.get(f, f)
+                if f in state.PCT_KEYS:
+                    _pct_input(key, _EFF_LABELS[f], d[key], f)
+                else:
+                    st.number_input(_EFF_LABELS[f], min_value=0.0, max_value=1000.0, value=float(d[key]), step=0.1,
+                                    format="%.2f", key=key, bind=BIND, help=state.field_help(f))
+            st.selectbox("Tensor parallel (GPUs per replica)", state.TP_CHOICES, index=0, key="tensor_parallel",
+                         bind=BIND, format_func=str, help=state.field_help("tensor_parallel"))
+            st.selectbox("Compute precision", state.DTYPE_CHOICES, index=0, key="compute_dtype", bind=BIND,
+                         help=state.field_help("compute_dtype"))
+            st.number_input("Max sequences per replica", min_value=1, max_value=1_000_000, value=d["max_batch_size"],
+                            step=64, key="max_batch_size", bind=BIND, help=state.field_help("max_batch_size"))
+            st.number_input("Max tokens per step", min_value=16, max_value=10_000_000, value=d["max_num_tokens"],
+                            step=1024, key="max_num_tokens", bind=BIND, help=state.field_help("max_num_tokens"))
+
+        scenario, error = state.build_scenario(ss, catalog)
+        ss[SCENARIO_KEY] = scenario
+        if error:
+            st.error(error, icon=":material/error:")
+        _render_tools(scenario)
+    return scenario
+
+
+def _render_tools(scenario: Scenario) -> None:
+    msg = st.session_state.pop(MESSAGE_KEY, None)
+    if msg:
+        kind, text = msg
+        (st.success if kind == "success" else st.error)(text)
+    if not presenting():
+        with st.expander("Save, load, compare", icon=":material/save:"):
+            st.download_button("Save scenario (JSON)", scenario.model_dump_json(indent=2).encode(),
+                               file_name="scenario.json", mime="application/json", key="_save", on_click="ignore",
+                               icon=":material/download:")
+            st.file_uploader("Load a scenario file", type=["json"], key=UPLOAD_KEY, on_change=_on_upload,
+                             max_upload_size=1, help="A JSON file saved with the button above.")
+            c1, c2 = st.columns(2)
+            c1.button("Pin as A", key="_pin", on_click=_on_pin, help="Keep this scenario to compare with later changes.")
+            c2.button("Unpin A", key="_unpin", on_click=_on_unpin, disabled=PINNED_KEY not in st.session_state)
+            st.button("Reset to defaults", key="_reset", on_click=_on_reset, icon=":material/restart_alt:")
+    st.toggle("Presentation mode", key=PRESENT_KEY, help="Larger type, fewer controls, no formula boxes.")

@@ -1,0 +1,302 @@
+"""The shared scenario: widget keys (= URL query parameters), defaults, and the mapping to ``Scenario``.
+
+The widget keys are a public, stable URL API. Most are the Scenario field names
+(``?model=deepseek-v3&prompt_tokens=8192``). Fractions are shown and bound as
+percentages under a ``_pct`` suffix (``cache_hit_pct=56.3`` means
+``cache_hit_rate=0.563``), so links hold short exact numbers. The cache hit rate
+widget holds tenths of a percent as an integer internally, so 56.3% round-trips
+exactly; ``concurrency=0`` means "as many as fit" (``'max'``).
+
+The pure functions here (``defaults_for``, ``scenario_from_values``,
+``values_from_scenario``) do not touch Streamlit and are unit-tested; the
+Streamlit-facing helpers at the end read and write ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import ValidationError
+
+from costmodel import Catalog, CostModelError, Scenario
+from costmodel.efficiency import EFFICIENCY_FIELDS
+
+# Fractions in the Scenario shown as percent widgets: field -> widget key.
+PCT_KEYS: Mapping[str, str] = MappingProxyType(
+    {
+        "prefill_mfu": "prefill_mfu_pct",
+        "decode_mfu": "decode_mfu_pct",
+        "decode_mbu": "decode_mbu_pct",
+        "memory_utilization": "memory_utilization_pct",
+        "comm_efficiency": "comm_efficiency_pct",
+        "spec_acceptance": "spec_acceptance_pct",
+        "spec_draft_cost_ratio": "spec_draft_cost_pct",
+    }
+)
+EFFICIENCY_KEYS: tuple[str, ...] = tuple(PCT_KEYS.get(f, f) for f in EFFICIENCY_FIELDS)
+"""Widget keys of the efficiency assumptions (their defaults follow the GPU family)."""
+
+CACHE_KEY = "cache_hit_pct"
+CACHE_STEPS = 1000  # the cache-hit widget holds tenths of a percent: 0..1000
+
+TP_CHOICES: tuple[str | int, ...] = ("auto", 1, 2, 4, 8, 16, 32, 64, 128)
+DTYPE_CHOICES: tuple[str, ...] = ("auto", "bf16", "fp8", "fp4")
+BITS_CHOICES: tuple[int, ...] = (16, 8, 4)
+
+URL_KEYS: tuple[str, ...] = (
+    "model",
+    "gpu",
+    "gpus",
+    "tensor_parallel",
+    "prompt_tokens",
+    "output_tokens",
+    "experts_total",
+    "experts_active",
+    "weight_bits",
+    "kv_bits",
+    "compute_dtype",
+    CACHE_KEY,
+    "concurrency",
+    "gpu_hourly_usd",
+    "flash_attention",
+    "paged_kv",
+    "prefix_caching",
+    "spec_draft_tokens",
+    "spec_acceptance_pct",
+    "spec_draft_cost_pct",
+    "max_batch_size",
+    "max_num_tokens",
+    *EFFICIENCY_KEYS,
+)
+"""Every widget key bound to the URL, in sidebar order. Never rename one: shared links use them."""
+
+_DEFAULT = Scenario()
+
+
+def field_help(name: str) -> str:
+    """The Scenario field's description with its bounds, for a widget's ``help=``."""
+    info = Scenario.model_fields[name]
+    text = (info.description or name).strip()
+    return text[0].upper() + text[1:] + "."
+
+
+def field_bounds(name: str) -> tuple[float | None, float | None]:
+    """(lower, upper) bounds of a numeric Scenario field, from its Field metadata (ge/gt, le/lt)."""
+    lo = hi = None
+    for m in Scenario.model_fields[name].metadata:
+        for attr in ("ge", "gt"):
+            if getattr(m, attr, None) is not None:
+                lo = getattr(m, attr)
+        for attr in ("le", "lt"):
+            if getattr(m, attr, None) is not None:
+                hi = getattr(m, attr)
+    return lo, hi
+
+
+def _pct(x: float) -> float:
+    return round(float(x) * 100, 1)
+
+
+def defaults_for(catalog: Catalog, model_id: str, gpu_id: str) -> dict[str, Any]:
+    """Widget values of a fresh scenario on ``model_id`` and ``gpu_id``: Scenario defaults,
+    the model's expert counts and the GPU's catalog price and family efficiency."""
+    model = catalog.model(model_id)
+    gpu = catalog.gpu(gpu_id)
+    eff = catalog.efficiency_for(gpu)
+    values: dict[str, Any] = {
+        "model": model_id,
+        "gpu": gpu_id,
+        "gpus": _DEFAULT.gpus,
+        "tensor_parallel": "auto",
+        "prompt_tokens": min(_DEFAULT.prompt_tokens, model.max_context_tokens),
+        "output_tokens": min(_DEFAULT.output_tokens, model.max_context_tokens),
+        "experts_total": model.num_experts or None,
+        "experts_active": model.experts_per_token or None,
+        "weight_bits": _DEFAULT.weight_bits,
+        "kv_bits": _DEFAULT.kv_bits,
+        "compute_dtype": "auto",
+        CACHE_KEY: 0,
+        "concurrency": 0,
+        "gpu_hourly_usd": float(gpu.hourly_usd),
+        "flash_attention": _DEFAULT.flash_attention,
+        "paged_kv": _DEFAULT.paged_kv,
+        "prefix_caching": _DEFAULT.prefix_caching,
+        "spec_draft_tokens": _DEFAULT.spec_draft_tokens,
+        "spec_acceptance_pct": _pct(_DEFAULT.spec_acceptance),
+        "spec_draft_cost_pct": _pct(_DEFAULT.spec_draft_cost_ratio),
+        "max_batch_size": _DEFAULT.max_batch_size,
+        "max_num_tokens": _DEFAULT.max_num_tokens,
+    }
+    for f in EFFICIENCY_FIELDS:
+        v = getattr(eff, f)
+        values[PCT_KEYS.get(f, f)] = _pct(v) if f in PCT_KEYS else float(v)
+    return values
+
+
+def scenario_from_values(values: Mapping[str, Any], catalog: Catalog) -> Scenario:
+    """Build the Scenario from widget values; missing keys take their defaults.
+
+    Values equal to the catalog default (price, efficiency, expert counts) become
+    ``None`` so the Scenario says "the catalog's". Raises ``ValidationError`` or
+    ``CostModelError`` on values the model rejects.
+    """
+    model_id = values.get("model", _DEFAULT.model)
+    gpu_id = values.get("gpu", _DEFAULT.gpu)
+    d = defaults_for(catalog, model_id, gpu_id)
+
+    def get(key: str) -> Any:
+        v = values.get(key)
+        return d[key] if v is None else v
+
+    model = catalog.model(model_id)
+    kw: dict[str, Any] = {
+        "model": model_id,
+        "gpu": gpu_id,
+        "gpus": int(get("gpus")),
+        "prompt_tokens": int(get("prompt_tokens")),
+        "output_tokens": int(get("output_tokens")),
+        "weight_bits": int(get("weight_bits")),
+        "kv_bits": int(get("kv_bits")),
+        "cache_hit_rate": round(int(get(CACHE_KEY)) / CACHE_STEPS, 4),
+        "flash_attention": bool(get("flash_attention")),
+        "paged_kv": bool(get("paged_kv")),
+        "prefix_caching": bool(get("prefix_caching")),
+        "spec_draft_tokens": int(get("spec_draft_tokens")),
+        "spec_acceptance": round(float(get("spec_acceptance_pct")) / 100, 4),
+        "spec_draft_cost_ratio": round(float(get("spec_draft_cost_pct")) / 100, 4),
+        "max_batch_size": int(get("max_batch_size")),
+        "max_num_tokens": int(get("max_num_tokens")),
+    }
+    tp = get("tensor_parallel")
+    kw["tensor_parallel"] = None if tp in ("auto", None) else int(tp)
+    dtype = get("compute_dtype")
+    kw["compute_dtype"] = None if dtype in ("auto", None) else dtype
+    conc = int(get("concurrency"))
+    kw["concurrency"] = "max" if conc <= 0 else conc
+    if model.is_moe:
+        et, ea = int(get("experts_total")), int(get("experts_active"))
+        kw["experts_total"] = None if et == model.num_experts else et
+        kw["experts_active"] = None if ea == model.experts_per_token else ea
+    price = round(float(get("gpu_hourly_usd")), 4)
+    kw["gpu_hourly_usd"] = None if abs(price - d["gpu_hourly_usd"]) < 1e-9 else price
+    for f in EFFICIENCY_FIELDS:
+        key = PCT_KEYS.get(f, f)
+        v = float(get(key))
+        if abs(v - d[key]) < 1e-9:
+            kw[f] = None
+        else:
+            kw[f] = round(v / 100, 4) if f in PCT_KEYS else round(v, 4)
+    return Scenario(**kw)
+
+
+def values_from_scenario(s: Scenario, catalog: Catalog) -> dict[str, Any]:
+    """Widget values that reproduce ``s`` (the inverse of ``scenario_from_values``).
+
+    Raises ``UnknownIdError`` when the model or GPU is not in the catalog.
+    """
+    d = defaults_for(catalog, s.model, s.gpu)
+    v = dict(d)
+    v.update(
+        gpus=s.gpus,
+        tensor_parallel="auto" if s.tensor_parallel is None else s.tensor_parallel,
+        prompt_tokens=s.prompt_tokens,
+        output_tokens=s.output_tokens,
+        weight_bits=s.weight_bits,
+        kv_bits=s.kv_bits,
+        compute_dtype=s.compute_dtype or "auto",
+        concurrency=0 if s.concurrency == "max" else int(s.concurrency),
+        flash_attention=s.flash_attention,
+        paged_kv=s.paged_kv,
+        prefix_caching=s.prefix_caching,
+        spec_draft_tokens=s.spec_draft_tokens,
+        spec_acceptance_pct=_pct(s.spec_acceptance),
+        spec_draft_cost_pct=_pct(s.spec_draft_cost_ratio),
+        max_batch_size=s.max_batch_size,
+        max_num_tokens=s.max_num_tokens,
+    )
+    v[CACHE_KEY] = round(s.cache_hit_rate * CACHE_STEPS)
+    if s.experts_total is not None:
+        v["experts_total"] = s.experts_total
+    if s.experts_active is not None:
+        v["experts_active"] = s.experts_active
+    if s.gpu_hourly_usd is not None:
+        v["gpu_hourly_usd"] = float(s.gpu_hourly_usd)
+    for f in EFFICIENCY_FIELDS:
+        x = getattr(s, f)
+        if x is not None:
+            key = PCT_KEYS.get(f, f)
+            v[key] = _pct(x) if f in PCT_KEYS else float(x)
+    return v
+
+
+def describe(s: Scenario, catalog: Catalog) -> str:
+    """The scenario in one plain sentence."""
+    from ui.format import fmt_pct, fmt_tokens, fmt_usd
+
+    model, gpu = catalog.model(s.model), catalog.gpu(s.gpu)
+    price = s.gpu_hourly_usd or gpu.hourly_usd
+    conc = "as many requests at once as fit" if s.concurrency == "max" else f"{s.concurrency:,} requests at once"
+    cache = f", {fmt_pct(s.cache_hit_rate)} of the prompt served from the prefix cache" if s.cache_hit_rate else ""
+    return (
+        f"{model.name} ({s.weight_bits}-bit weights, {s.kv_bits}-bit KV cache) on {s.gpus} × {gpu.name} "
+        f"at {fmt_usd(price)}/GPU-hour, answering {fmt_tokens(s.prompt_tokens)}-token prompts with "
+        f"{fmt_tokens(s.output_tokens)}-token replies, {conc}{cache}."
+    )
+
+
+# --------------------------------------------------------------------------- Streamlit side
+def build_scenario(session: Mapping[str, Any], catalog: Catalog) -> tuple[Scenario, str | None]:
+    """The scenario from session state, or the default scenario and an error message."""
+    values = {k: session[k] for k in URL_KEYS if k in session}
+    try:
+        return scenario_from_values(values, catalog), None
+    except (ValidationError, CostModelError, ValueError, TypeError) as exc:
+        msg = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
+        return Scenario(), f"These settings are not a valid scenario ({msg}); showing the default scenario."
+
+
+def parse_scenario_json(data: bytes | str, catalog: Catalog) -> tuple[Scenario | None, str | None]:
+    """Validate an uploaded scenario file: (scenario, None) or (None, a message for the user)."""
+    try:
+        s = Scenario.model_validate_json(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "file"
+        return None, f"Not a valid scenario file: {where}: {err['msg']}."
+    except Exception:  # noqa: BLE001 - any undecodable upload gets the same friendly message
+        return None, "Not a valid scenario file: expected a JSON object saved by this app."
+    if s.model not in catalog.models:
+        return None, f"Unknown model {s.model!r} in the file; this catalog has: {', '.join(sorted(catalog.models))}."
+    if s.gpu not in catalog.gpus:
+        return None, f"Unknown GPU {s.gpu!r} in the file; this catalog has: {', '.join(sorted(catalog.gpus))}."
+    return s, None
+
+
+def fmt_cache_option(v: int) -> str:
+    """Label (and URL value) of a cache-hit widget position: 563 -> '56.3'."""
+    return f"{int(v) / 10:g}"
+
+
+def clamp_values(values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """Values pulled inside the bounds the widgets will have (context window, expert counts)."""
+    out = dict(values)
+    model = catalog.models.get(out.get("model", _DEFAULT.model))
+    if model is not None:
+        for key in ("prompt_tokens", "output_tokens"):
+            if isinstance(out.get(key), int) and out[key] > model.max_context_tokens:
+                out[key] = model.max_context_tokens
+    et, ea = out.get("experts_total"), out.get("experts_active")
+    if isinstance(et, int) and isinstance(ea, int) and ea > et:
+        out["experts_active"] = et
+    return out
+
+
+def clamp_session(session: Any, catalog: Catalog) -> None:
+    """Clamp session-state widget values before the widgets render (a keyed widget whose value
+    falls outside new bounds would otherwise reset or be rejected)."""
+    values = {k: session[k] for k in URL_KEYS if k in session}
+    for key, v in clamp_values(values, catalog).items():
+        if key in session and session[key] != v:
+            session[key] = v

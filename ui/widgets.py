@@ -1,0 +1,108 @@
+"""Shared Streamlit pieces: the cached catalog, the one scenario, charts with captions, CSV downloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from costmodel import Catalog, Scenario, load_catalog
+
+PLOTLY_CONFIG: Mapping[str, object] = MappingProxyType(
+    {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "toImageButtonOptions": {"format": "png", "filename": "token-economics", "scale": 2},
+    }
+)
+"""plotly.js config for every chart: no logo, a PNG download button in the modebar (client-side)."""
+
+SCENARIO_KEY = "_scenario"
+PINNED_KEY = "_pinned_a"
+PRESENT_KEY = "_present"
+
+# Larger type for presentation mode. A constant string: never built from user input.
+_PRESENT_CSS = """
+<style>
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.25rem; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.1rem; }
+[data-testid="stMain"] h1 { font-size: 2.8rem; }
+[data-testid="stCaptionContainer"] p { font-size: 1.1rem; }
+</style>
+"""
+
+
+@st.cache_resource(show_spinner=False)
+def get_catalog() -> Catalog:
+    """The validated catalog (GPUs, models, efficiency defaults), loaded once per process.
+
+    The Catalog is frozen (MappingProxyType of frozen pydantic models), so sharing it is safe.
+    """
+    return load_catalog()
+
+
+def scenario() -> Scenario:
+    """The one scenario every page reads (built by the entrypoint's sidebar this run)."""
+    s = st.session_state.get(SCENARIO_KEY)
+    return s if isinstance(s, Scenario) else Scenario()
+
+
+def pinned() -> Scenario | None:
+    """Scenario A pinned for comparison, if any."""
+    s = st.session_state.get(PINNED_KEY)
+    return s if isinstance(s, Scenario) else None
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def apply_presentation_style() -> None:
+    if presenting():
+        st.html(_PRESENT_CSS)
+
+
+def chart(fig: go.Figure, key: str, caption: str, alt: str | None = None) -> None:
+    """A plotly chart with the shared config and a one-line caption saying what to notice."""
+    st.plotly_chart(fig, key=key, config=dict(PLOTLY_CONFIG), alt=alt or caption, theme="streamlit")
+    st.caption(caption)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "table"
+
+
+def table(df: pd.DataFrame, name: str, key: str, column_config: Mapping | None = None, hide_index: bool = True) -> None:
+    """A dataframe with a CSV download button under it."""
+    st.dataframe(df, hide_index=hide_index, column_config=dict(column_config or {}), key=f"df_{key}")
+    st.download_button(
+        "Download CSV",
+        df.to_csv(index=not hide_index).encode("utf-8"),
+        file_name=f"{_slug(name)}.csv",
+        mime="text/csv",
+        key=f"dl_{key}",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def formula(title: str, latex: str, note: str | None = None) -> None:
+    """A formula behind a chart, in a collapsed expander (open in teaching, hidden when presenting)."""
+    if presenting():
+        return
+    with st.expander(f"Formula: {title}", icon=":material/function:"):
+        st.latex(latex)
+        if note:
+            st.markdown(note)
+
+
+def page_header(title: str, intro: str) -> None:
+    apply_presentation_style()
+    st.title(title)
+    if not presenting():
+        st.markdown(intro)
