@@ -55,6 +55,12 @@ class ModelArchitecture(BaseModel):
     moe_intermediate_size: int = Field(default=0, ge=0, description="FFN width of one routed expert")
     shared_expert_intermediate_size: int = Field(default=0, ge=0, description="0 = same as a routed expert")
     moe_layers: int = Field(default=0, ge=0, description="layers whose FFN is a mixture of experts")
+    max_routed_nodes: int = Field(
+        default=0,
+        ge=0,
+        description="node-limited routing: a token's experts lie on at most this many nodes (0 = no limit); "
+        "DeepSeek-V3 topk_group = 4 (arXiv 2412.19437, section 2.1.2)",
+    )
     vocab_size: int = Field(ge=1, le=10_000_000)
     tie_word_embeddings: bool = False
     max_context_tokens: int = Field(ge=1, le=100_000_000)

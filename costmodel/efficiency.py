@@ -28,9 +28,9 @@ class Efficiency(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    prefill_mfu: float = Field(default=0.60, gt=0, le=1, description="share of peak FLOP/s in prefill")
-    decode_mfu: float = Field(default=0.60, gt=0, le=1, description="share of peak FLOP/s in decode GEMMs")
-    decode_mbu: float = Field(default=0.70, gt=0, le=1, description="share of peak bandwidth in decode")
+    prefill_mfu: float = Field(default=0.50, gt=0, le=1, description="share of peak FLOP/s in prefill")
+    decode_mfu: float = Field(default=0.50, gt=0, le=1, description="share of peak FLOP/s in decode GEMMs")
+    decode_mbu: float = Field(default=0.80, gt=0, le=1, description="share of peak bandwidth in decode")
     memory_utilization: float = Field(default=0.90, gt=0, le=1, description="usable share of GPU memory")
     step_overhead_ms: float = Field(default=1.0, ge=0, le=1000, description="fixed time per engine step, ms")
     per_sequence_overhead_us: float = Field(

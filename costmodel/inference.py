@@ -348,12 +348,12 @@ def _evaluate(
     )
 
     # ---- choose the tensor-parallel size (one loop over ~12 candidates, not over scenarios)
-    def capacity(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def capacity(t: np.ndarray, scores: np.ndarray = score_bytes) -> tuple[np.ndarray, np.ndarray]:
         usable = t * hbm * mem_util
         repl = kv_replication(model.num_kv_heads, t, model.attention == "mla")
         extra_copies = np.where(attention_data_parallel(model, t), t - 1, 0.0)
         resident = weights_bytes + extra_copies * always_read * w_bytes_per_param
-        free = usable - resident - score_bytes  # scores are split across the group's heads
+        free = usable - resident - scores  # scores are split across the group's heads
         per_request = kv_reserved * repl
         b_mem = np.floor(np.maximum(free, 0) / per_request)
         b_cap = np.minimum(b_mem, np.minimum(x["max_batch_size"], np.floor(x["max_num_tokens"] / verify_tokens)))
@@ -363,14 +363,15 @@ def _evaluate(
     tp = np.zeros_like(S)
     chosen = np.zeros(S.shape, dtype=bool)
     cands = _tp_candidates(float(N.max()))
+    # The plan must not depend on the cache hit rate, so it sizes score memory for an uncached prompt.
+    worst_scores = score_bytes if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, S, S)
+    fits_one = {t: capacity(np.full(S.shape, float(t)), worst_scores)[1] >= 1 for t in cands}
     for t in cands:  # smallest power of two with weights <= WEIGHT_SHARE_FOR_TP of usable memory
-        ok = (~chosen) & (t <= N) & (weights_bytes <= WEIGHT_SHARE_FOR_TP * t * hbm * mem_util)
+        ok = (~chosen) & (t <= N) & (weights_bytes <= WEIGHT_SHARE_FOR_TP * t * hbm * mem_util) & fits_one[t]
         tp = np.where(ok, t, tp)
         chosen |= ok
     for t in cands:  # otherwise the smallest power of two where one request fits
-        t_arr = np.full(S.shape, float(t))
-        _, cap = capacity(t_arr)
-        ok = (~chosen) & (t <= N) & (cap >= 1)
+        ok = (~chosen) & (t <= N) & fits_one[t]
         tp = np.where(ok, t, tp)
         chosen |= ok
     # otherwise all GPUs in one group (may still not fit: fits=False)
@@ -391,7 +392,9 @@ def _evaluate(
     B = total_conc / active_replicas  # sequences per busy replica
 
     # ---- links
-    link = np.where(tp > gpu.scale_up_domain_gpus, INTER_NODE_GB_S * 1e9 / 2, gpu.link_bytes_s_one_way) * comm_eff
+    # Beyond the scale-up domain traffic takes the network, or the card's own link if that is slower (PCIe).
+    across = min(INTER_NODE_GB_S * 1e9 / 2, gpu.link_bytes_s_one_way)
+    link = np.where(tp > gpu.scale_up_domain_gpus, across, gpu.link_bytes_s_one_way) * comm_eff
     lat = base_eff.collective_latency_us / 1e6
     multi = tp > 1
     ring = np.where(multi, 2 * (tp - 1) / tp, 0.0)
@@ -414,7 +417,9 @@ def _evaluate(
         if not model.is_moe:
             return allreduce, np.zeros_like(allreduce)
         leaving = np.where(multi, (tp - 1) / tp, 0.0)
-        a2a_bytes = tokens * k * model.hidden_size * (dispatch_bytes + ACTIVATION_BYTES) * leaving
+        # Across nodes, node-limited routing sends one copy per target node and forwards over NVLink inside it.
+        copies_out = np.where(tp > gpu.scale_up_domain_gpus, np.minimum(k, model.max_routed_nodes or k), k)
+        a2a_bytes = tokens * copies_out * model.hidden_size * (dispatch_bytes + ACTIVATION_BYTES) * leaving
         alltoall = np.where(multi, model.moe_layers * (a2a_bytes / (tp * link) + 2 * lat * chunks), 0.0)
         return allreduce + np.where(attention_dp, 0.0, alltoall), np.where(attention_dp, alltoall, 0.0)
 
@@ -438,13 +443,19 @@ def _evaluate(
         attn_flops = attn_pair_decode * model.num_layers * np.asarray(model.attended_context(decode_context)) * tokens
         weight_read = always_read * w_bytes_per_param * copies + expert_bytes
         kv_read = B * kv_actual * repl_tp
-        gemm_time = (dense_flops + expert_flops) / (tp * peak * mfu_decode)
-        attn_time = attn_flops / (tp * peak_attn * mfu_decode * attn_eff)
-        mem_time = weight_read / (tp * bw * mbu) + kv_read / (tp * bw * mbu * attn_eff)
-        compute_time = gemm_time + attn_time
+        # A roofline per kernel class, run one after the other: dense GEMMs (non-expert weights),
+        # expert GEMMs (touched experts) and attention (the KV cache).
+        dense_time = np.maximum(dense_flops / (tp * peak * mfu_decode),
+                                always_read * w_bytes_per_param * copies / (tp * bw * mbu))
+        expert_time = np.maximum(expert_flops / (tp * peak * mfu_decode), expert_bytes / (tp * bw * mbu))
+        attn_compute = attn_flops / (tp * peak_attn * mfu_decode * attn_eff)
+        attn_memory = kv_read / (tp * bw * mbu * attn_eff)
+        compute_time = (dense_flops + expert_flops) / (tp * peak * mfu_decode) + attn_compute
+        mem_time = weight_read / (tp * bw * mbu) + attn_memory
+        kernels = dense_time + expert_time + np.maximum(attn_compute, attn_memory)
         serial, overlapped = comm_seconds(tokens)
         step = (
-            np.maximum(np.maximum(compute_time, mem_time), overlapped)
+            np.maximum(kernels, overlapped)
             + serial
             + overhead
             + B / copies * per_sequence_overhead
