@@ -104,6 +104,7 @@ class CostContext:
     active_params: float = 0.0  # parameters, not billions
     total_params: float = 0.0
     concurrency: int | None = None
+    max_context_tokens: int | None = None
 
 
 # ----------------------------------------------------------------------------- schemes
@@ -626,10 +627,10 @@ class EngineCoster:
             }
         )
         r = estimate(op)
-        if not getattr(r, "fits", True) or not r.concurrency:
+        if not r.fits or not r.concurrency:
             raise CostModelError(
-                f"model {scenario.model} does not fit on {scenario.gpus} x {scenario.gpu} at the workload's mean "
-                f"request ({op.prompt_tokens} prompt + {op.output_tokens} output tokens); add GPUs or quantize"
+                f"model {scenario.model} does not fit on {scenario.gpus} x {scenario.gpu} at the workload's "
+                f"mean request ({op.prompt_tokens} prompt + {op.output_tokens} output tokens); add GPUs or quantize"
             )
         self.scenario = op
         self.operating_point = r
@@ -640,17 +641,20 @@ class EngineCoster:
             gpus=scenario.gpus,
             gpu_hourly_usd=float(r.gpu_hourly_usd),
             active_params=float(r.active_params),
-            total_params=float(model.total_params(scenario.experts_total)),
+            total_params=float(r.total_params),
             concurrency=int(r.concurrency),
+            max_context_tokens=int(model.max_context_tokens),
         )
 
     def __call__(self, prompt_tokens, output_tokens, cached_tokens):
         p = np.asarray(prompt_tokens, dtype=np.float64)
         hit = np.divide(np.asarray(cached_tokens, dtype=np.float64), p, out=np.zeros(len(p)), where=p > 0)
+        if len(p) == 0:
+            return np.zeros(0), np.zeros(0)
         arrs = self._estimate_arrays(
             self.scenario,
-            prompt_tokens=p,
-            output_tokens=np.asarray(output_tokens, dtype=np.float64),
+            prompt_tokens=np.clip(p, 1, 10_000_000),
+            output_tokens=np.clip(np.asarray(output_tokens, dtype=np.float64), 1, 1_000_000),
             cache_hit_rate=np.clip(hit, 0.0, 1.0),
             concurrency=self.context.concurrency,
         )
@@ -1001,6 +1005,11 @@ def bill(
             raise CostModelError("the workload has no requests")
         coster = EngineCoster(scenario, sum_p / n, sum_o / n, sum_cached / sum_p if sum_p else 0.0)
     ctx = context or (coster.context if coster is not None else CostContext())
+    beyond = (
+        int(np.count_nonzero(c["prompt_tokens"] + c["output_tokens"] > ctx.max_context_tokens))
+        if ctx.max_context_tokens
+        else 0
+    )
     um = UserMonths.from_partials([UserMonths.partial(c)])
     states: list[dict] = [{} for _ in schemes]
     accs = [_Acc(len(um)) for _ in schemes]
@@ -1011,8 +1020,10 @@ def bill(
     results, bills = finish(schemes, accs)
     ratio = break_even_ratio if break_even_ratio is not None else _flat_ratio(schemes)
     cost_all = accs[0].cost_all
+    summary = workload_summary(n, sum_p, sum_o, sum_cached, skipped)
+    summary["requests_beyond_context"] = beyond
     return PricingReport(
-        workload=workload_summary(n, sum_p, sum_o, sum_cached, skipped),
+        workload=summary,
         schemes=results,
         break_even=break_even_report(sum_p, sum_o, cost_all, ratio, target_margin_pct),
         context=ctx,
