@@ -27,6 +27,11 @@ def _page(file: str, url: str, title: str, icon: str, help: str, default: bool =
 pages = {
     "Explore": [
         _page("overview.py", "home", "Overview", ":material/dashboard:", "The scenario in numbers", default=True),
+        _page("cost_curves.py", "cost-curves", "Cost curves", ":material/show_chart:",
+              "Cost vs context, batch, cache hits; the roofline"),
+        _page("levers.py", "optimization-levers", "Optimization levers", ":material/waterfall_chart:",
+              "From a naive baseline, lever by lever"),
+        _page("hardware.py", "hardware-comparison", "Hardware", ":material/memory:", "One workload on every GPU"),
     ],
 }
 pg = st.navigation(pages)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from ui import charts
 
@@ -80,6 +81,8 @@ def test_histogram_and_scatter():
     assert list(s.data[0].text) == ["p"]
 
 
-def test_tier_overlay_adds_a_line():
-    fig = charts.tier_overlay(go.Figure(), 200_000, "200k tier")
-    assert len(fig.layout.shapes) == 1 and fig.layout.annotations[0].text == "200k tier"
+def test_vlines_are_shapes_with_labels():
+    fig = charts.line_chart([1e3, 1e6], {"a": [1, 2]}, title="T", x_title="x", y_title="y", log_x=True,
+                            vlines=[(200_000, "200k tier", "#7c3aed")])
+    assert fig.layout.shapes[0].x0 == 200_000 and fig.layout.annotations[0].text == "200k tier"
+    assert fig.layout.annotations[0].x == pytest.approx(np.log10(200_000))  # log axes place notes in log10

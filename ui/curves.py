@@ -77,3 +77,12 @@ def marginal_cost(s: Scenario, catalog: Catalog):
     arr_o = estimate_arrays(s, catalog, prompt_tokens=x, output_tokens=np.full(n, s.output_tokens + out_step))
     d_out = (_masked(arr_o, "usd_per_request") - cost[:n]) / out_step
     return x, d_in, d_out
+
+
+def achieved_flops(r, phase: str) -> float:
+    """FLOP/s per GPU a phase reaches in the estimate: its FLOPs over its time, spread over the replica's GPUs."""
+    if phase == "prefill":
+        flops, seconds = r.prefill_flops_per_request, r.prefill_seconds_per_request
+    else:
+        flops, seconds = r.decode_flops_per_step, r.decode_step_seconds
+    return float(flops / max(seconds, 1e-30) / max(r.tensor_parallel, 1))

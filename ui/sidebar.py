@@ -207,7 +207,7 @@ def render_sidebar() -> Scenario:
             st.number_input("Max tokens per step", min_value=16, max_value=10_000_000, value=d["max_num_tokens"],
                             step=1024, key="max_num_tokens", bind=BIND, help=state.field_help("max_num_tokens"))
 
-        scenario, error = state.build_scenario(ss, catalog)
+        scenario, error = state.build_scenario(ss.to_dict(), catalog)
         ss[SCENARIO_KEY] = scenario
         if error:
             st.error(error, icon=":material/error:")

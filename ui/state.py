@@ -249,7 +249,8 @@ def describe(s: Scenario, catalog: Catalog) -> str:
 # --------------------------------------------------------------------------- Streamlit side
 def build_scenario(session: Mapping[str, Any], catalog: Catalog) -> tuple[Scenario, str | None]:
     """The scenario from session state, or the default scenario and an error message."""
-    values = {k: session[k] for k in URL_KEYS if k in session}
+    snap = dict(session)
+    values = {k: snap[k] for k in URL_KEYS if k in snap}
     try:
         return scenario_from_values(values, catalog), None
     except (ValidationError, CostModelError, ValueError, TypeError) as exc:
@@ -296,7 +297,8 @@ def clamp_values(values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
 def clamp_session(session: Any, catalog: Catalog) -> None:
     """Clamp session-state widget values before the widgets render (a keyed widget whose value
     falls outside new bounds would otherwise reset or be rejected)."""
-    values = {k: session[k] for k in URL_KEYS if k in session}
+    snap = session.to_dict() if hasattr(session, "to_dict") else dict(session)
+    values = {k: snap[k] for k in URL_KEYS if k in snap}
     for key, v in clamp_values(values, catalog).items():
-        if key in session and session[key] != v:
+        if key in snap and snap[key] != v:
             session[key] = v
