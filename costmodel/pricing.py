@@ -126,6 +126,11 @@ class Scheme(BaseModel):
         """Every parameter the scheme uses (echoed in reports)."""
         return self.model_dump(mode="json")
 
+    @property
+    def label(self) -> str:
+        """Name in reports (the scheme id; provider prices add the provider/model)."""
+        return self.id
+
 
 def _per_m(x: float) -> float:
     return x / 1e6
@@ -889,7 +894,7 @@ def finish(
             pct["max"] = float(b.max())
         results.append(
             SchemeResult(
-                scheme=scheme.id,
+                scheme=scheme.label,
                 title=scheme.title,
                 params=scheme.params(),
                 revenue_usd=acc.revenue,
@@ -903,7 +908,7 @@ def finish(
                 bill_percentiles_usd=pct,
             )
         )
-        bills[scheme.id] = b
+        bills[scheme.label] = b
     return results, bills
 
 
