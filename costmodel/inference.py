@@ -19,7 +19,8 @@ from costmodel.catalog import Catalog, load_catalog
 from costmodel.efficiency import EFFICIENCY_FIELDS, Efficiency
 from costmodel.errors import CostModelError
 from costmodel.hardware import GPU
-from costmodel.roofline import evaluate
+from costmodel.memory import weight_bytes_per_param
+from costmodel.roofline import DTYPE_CODES, evaluate, plan_candidates
 from costmodel.scenario import NUMERIC_FIELDS, Scenario
 
 RESULT_KEYS: tuple[str, ...] = (
@@ -224,10 +225,94 @@ def estimate_arrays(scenario: Scenario, catalog: Catalog | None = None, **axes: 
         if np.any(bad):
             raise CostModelError("experts_active cannot exceed experts_total")
     shape = np.broadcast_shapes(*(v.shape for v in inputs.values()))
-    x = {k: np.broadcast_to(v, shape).astype(float) for k, v in inputs.items()}
-    out = evaluate(model, gpu, base_eff, scenario, x)
+    auto_plan = scenario.tensor_parallel is None and "tensor_parallel" not in arrays
+    out = _plan_and_evaluate(model, gpu, base_eff, scenario, inputs, shape, auto_plan)
     for k, v in arrays.items():
         out[k] = np.broadcast_to(v, shape)
+    return out
+
+
+BLOCK_POINTS = 1 << 14
+"""Points evaluated together: keeps the candidate-plan temporaries in cache-sized blocks."""
+
+
+def _plan_and_evaluate(
+    model: ModelArchitecture,
+    gpu: GPU,
+    eff: Efficiency,
+    scenario: Scenario,
+    inputs: dict[str, np.ndarray],
+    shape: tuple[int, ...],
+    auto_plan: bool,
+) -> dict[str, np.ndarray]:
+    """Evaluate every point, in blocks; with ``auto_plan`` pick each point's cheapest parallelism plan."""
+    size = int(np.prod(shape, dtype=np.int64))
+    flat = {
+        k: (np.broadcast_to(v, shape).reshape(-1).astype(float) if v.size > 1 else v.astype(float).reshape(()))
+        for k, v in inputs.items()
+    }
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, max(size, 1), BLOCK_POINTS):
+        stop = min(start + BLOCK_POINTS, size) if size else 1
+        block = {k: (v[start:stop] if v.ndim else v) for k, v in flat.items()}
+        result = _evaluate_block(model, gpu, eff, scenario, block, stop - start, auto_plan)
+        for key, value in result.items():
+            if key not in out:
+                out[key] = np.empty(max(size, 1), dtype=np.asarray(value).dtype)
+            out[key][start:stop] = value
+    return _with_names({k: v.reshape(shape) for k, v in out.items()})
+
+
+def _evaluate_block(
+    model: ModelArchitecture, gpu: GPU, eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray], n: int,
+    auto_plan: bool,
+) -> dict[str, np.ndarray]:
+    """One block of points. The automatic planner tries every power-of-two tensor-parallel size up to the
+    deployment (and the whole deployment as one group) and keeps, per point, the plan with the lowest cost
+    per request among those where a request fits; ``max_concurrency`` is the most any plan holds.
+
+    Taking the cheapest plan keeps cost monotone in everything that makes every plan dearer (longer
+    prompts, fewer cache hits, more active experts), and the best capacity over a growing set of plans
+    keeps max_concurrency monotone in the GPU count.
+    """
+    if not auto_plan:
+        return evaluate(model, gpu, eff, scenario, x)
+    gpus = np.broadcast_to(x["gpus"], (n,))
+    candidates = plan_candidates(float(gpus.max()))
+    # Groups too small to hold the weights of any point in the block cannot be a plan: skip them.
+    weights = float(np.min(np.asarray(model.total_params(x["experts_total"])) * weight_bytes_per_param(x["weight_bits"])))
+    usable_per_gpu = float(np.max(gpu.memory_bytes * x["memory_utilization"]))
+    viable = [t for t in candidates if t * usable_per_gpu >= weights] or candidates[-1:]
+    whole = bool(np.any(gpus != 2 ** np.floor(np.log2(gpus))))  # a deployment that is not a power of two
+    plans = np.empty((len(viable) + whole, n))
+    plans[: len(viable)] = np.asarray(viable, dtype=float)[:, None]
+    if whole:
+        plans[-1] = gpus  # the whole deployment as one group
+    stacked = {k: (v[None, :] if v.ndim else v) for k, v in x.items()}
+    stacked["tensor_parallel"] = plans
+    every = evaluate(model, gpu, eff, scenario, stacked)
+    valid = plans <= gpus
+    fitting = valid & every["fits"]
+    cost = np.where(fitting, every["usd_per_request"], np.inf)
+    any_fit = fitting.any(axis=0)
+    largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
+    best = np.where(any_fit, cost.argmin(axis=0), largest)[None, :]
+    columns = np.arange(n)
+    out = {}
+    for key, value in every.items():
+        value = np.asarray(value)
+        # Only results that depend on the plan carry the plan axis; the rest are shared by all plans.
+        out[key] = value[best[0], columns] if value.ndim == 2 and value.shape[0] > 1 else value.reshape(value.shape[-1:] or ())
+    out["max_concurrency"] = np.where(valid, every["max_concurrency"], 0.0).max(axis=0)
+    out["fits"] = any_fit
+    return out
+
+
+def _with_names(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Replace the engine's codes by the names the API promises."""
+    out["prefill_bound"] = np.where(out.pop("prefill_compute_bound"), "compute", "memory")
+    out["decode_bound"] = np.where(out.pop("decode_compute_bound"), "compute", "memory")
+    out["compute_dtype"] = np.asarray(DTYPE_CODES)[out.pop("compute_dtype_code").astype(int)]
     return out
 
 

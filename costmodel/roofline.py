@@ -47,28 +47,27 @@ from costmodel.scenario import Scenario
 INTER_NODE_GB_S = 100.0
 """Bidirectional GB/s per GPU between scale-up domains: one 400 Gb/s NIC per GPU (ConnectX-7 in DGX H100)."""
 
-WEIGHT_SHARE_FOR_TP = 0.6
-"""Auto tensor parallelism: the smallest group whose usable memory keeps weights at most this share."""
-
 ACTIVATION_BYTES = 2
 """Bytes per activation value exchanged between GPUs (bf16)."""
 
+DTYPE_CODES = ("bf16", "fp8", "fp4")
+"""Compute precisions by integer code (the engine keeps codes, the API returns names)."""
+
+
 def _peak_for(gpu: GPU, scenario: Scenario, weight_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Peak FLOP/s of the matrix units and the dtype name, per point."""
+    """Peak FLOP/s of the matrix units and the precision code (index into DTYPE_CODES), per point."""
     if scenario.compute_dtype is not None:
         dtype = gpu.best_dtype_for_bits({"bf16": 16, "fp8": 8, "fp4": 4}[scenario.compute_dtype])
-        return np.full(weight_bits.shape, gpu.peak_flops(dtype)), np.full(weight_bits.shape, dtype, dtype=object)
-    names = np.empty(weight_bits.shape, dtype=object)
-    peaks = np.empty(weight_bits.shape, dtype=float)
-    for bits in (4, 8, 16):
-        sel = weight_bits == bits
-        dtype = gpu.best_dtype_for_bits(bits)
-        names[sel] = dtype
-        peaks[sel] = gpu.peak_flops(dtype)
-    return peaks, names
+        return np.asarray(gpu.peak_flops(dtype)), np.asarray(DTYPE_CODES.index(dtype))
+    dtypes = [gpu.best_dtype_for_bits(bits) for bits in (4, 8, 16)]
+    peaks = np.array([gpu.peak_flops(d) for d in dtypes])
+    codes = np.array([DTYPE_CODES.index(d) for d in dtypes])
+    slot = np.where(weight_bits <= 4, 0, np.where(weight_bits <= 8, 1, 2))
+    return peaks[slot], codes[slot]
 
 
-def _tp_candidates(max_gpus: float) -> list[int]:
+def plan_candidates(max_gpus: float) -> list[int]:
+    """Tensor-parallel sizes the planner tries: powers of two up to the deployment (the deployment itself too)."""
     out, t = [], 1
     while t <= max_gpus:
         out.append(t)
@@ -84,7 +83,7 @@ def evaluate(
     O = x["output_tokens"]  # noqa: E741 - the paper's symbol
     E = x["experts_total"]
     k = x["experts_active"]
-    hit = x["cache_hit_rate"] if scenario.prefix_caching else np.zeros_like(S)
+    hit = x["cache_hit_rate"] if scenario.prefix_caching else 0.0
     w_bytes_per_param = weight_bytes_per_param(x["weight_bits"])
     kv_bits = x["kv_bits"]
     mem_util, mbu, mfu_prefill, mfu_decode = (
@@ -97,19 +96,19 @@ def evaluate(
     attn_eff = 1.0 if scenario.flash_attention else base_eff.attention_efficiency_no_flash
 
     # ---- parameters (arrays when experts vary)
-    total_params = np.asarray(model.total_params(E), dtype=float) * np.ones_like(S)
-    active_params = np.asarray(model.active_params(k, E), dtype=float) * np.ones_like(S)
-    matmul_params = np.asarray(model.matmul_params_per_token(k, E), dtype=float) * np.ones_like(S)
+    total_params = np.asarray(model.total_params(E), dtype=float)
+    active_params = np.asarray(model.active_params(k, E), dtype=float)
+    matmul_params = np.asarray(model.matmul_params_per_token(k, E), dtype=float)
     expert_params_layer = model.params_per_expert if model.is_moe else 0.0
-    routed_matmul = model.moe_layers * k * expert_params_layer if model.is_moe else np.zeros_like(S)
-    always_read = np.asarray(model._always_read_params(E), dtype=float) * np.ones_like(S)
+    routed_matmul = model.moe_layers * k * expert_params_layer if model.is_moe else 0.0
+    always_read = np.asarray(model._always_read_params(E), dtype=float)
     weights_bytes = total_params * w_bytes_per_param
 
     # ---- token shapes
     new_tokens = np.maximum(S * (1 - hit), np.minimum(S, 1.0))  # at least one token is computed for logits
     cached_tokens = S - new_tokens
     decode_context = S + O / 2  # average context over a request's decode
-    kv_per_token = np.asarray(model.kv_bytes_per_token(kv_bits), dtype=float) * np.ones_like(S)
+    kv_per_token = np.asarray(model.kv_bytes_per_token(kv_bits), dtype=float)
     kv_actual = np.asarray(model.kv_bytes_for_context(decode_context, kv_bits), dtype=float)
     kv_reserved = kv_actual / paged_util
 
@@ -121,50 +120,25 @@ def evaluate(
     )  # Leviathan et al. Eq. 1 (a < 1 by validation)
     verify_tokens = 1 + spec_g
 
-    peak, dtype_names = _peak_for(gpu, scenario, x["weight_bits"])
+    peak, dtype_codes = _peak_for(gpu, scenario, x["weight_bits"])
     peak_attn = gpu.peak_flops("bf16")
     bw = gpu.memory_bandwidth_bytes_s
     hbm = gpu.memory_bytes
 
     score_bytes = (
-        np.zeros_like(S)
-        if scenario.flash_attention
-        else attention_score_bytes(model.num_attention_heads, new_tokens, S)
+        0.0 if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, new_tokens, S)
     )
 
-    # ---- choose the tensor-parallel size (one loop over ~12 candidates, not over scenarios)
-    def capacity(t: np.ndarray, scores: np.ndarray = score_bytes) -> tuple[np.ndarray, np.ndarray]:
-        usable = t * hbm * mem_util
-        repl = kv_replication(model.num_kv_heads, t, model.attention == "mla")
-        extra_copies = np.where(attention_data_parallel(model, t), t - 1, 0.0)
-        resident = weights_bytes + extra_copies * always_read * w_bytes_per_param
-        free = usable - resident - scores  # scores are split across the group's heads
-        per_request = kv_reserved * repl
-        b_mem = np.floor(np.maximum(free, 0) / per_request)
-        b_cap = np.minimum(b_mem, np.minimum(x["max_batch_size"], np.floor(x["max_num_tokens"] / verify_tokens)))
-        return b_mem, b_cap
-
-    requested_tp = x["tensor_parallel"]
-    tp = np.zeros_like(S)
-    chosen = np.zeros(S.shape, dtype=bool)
-    cands = _tp_candidates(float(N.max()))
-    # The plan must not depend on the cache hit rate, so it sizes score memory for an uncached prompt.
-    worst_scores = score_bytes if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, S, S)
-    fits_one = {t: capacity(np.full(S.shape, float(t)), worst_scores)[1] >= 1 for t in cands}
-    for t in cands:  # smallest power of two with weights <= WEIGHT_SHARE_FOR_TP of usable memory
-        ok = (~chosen) & (t <= N) & (weights_bytes <= WEIGHT_SHARE_FOR_TP * t * hbm * mem_util) & fits_one[t]
-        tp = np.where(ok, t, tp)
-        chosen |= ok
-    for t in cands:  # otherwise the smallest power of two where one request fits
-        ok = (~chosen) & (t <= N) & fits_one[t]
-        tp = np.where(ok, t, tp)
-        chosen |= ok
-    # otherwise all GPUs in one group (may still not fit: fits=False)
-    tp = np.where(chosen, tp, N)
-    tp = np.where(requested_tp > 0, np.minimum(requested_tp, N), tp)
-
+    # ---- memory of one replica of tp GPUs (the plan; the planner in costmodel.inference picks tp)
+    tp = np.minimum(x["tensor_parallel"], N)
+    usable = tp * hbm * mem_util
+    extra_copies = np.where(attention_data_parallel(model, tp), tp - 1, 0.0)
+    resident = weights_bytes + extra_copies * always_read * w_bytes_per_param
+    free = usable - resident - score_bytes  # the scores of one prefill in flight, split over the group's heads
+    per_request = kv_reserved * kv_replication(model.num_kv_heads, tp, model.attention == "mla")
+    b_mem = np.floor(np.maximum(free, 0) / per_request)
+    b_cap = np.minimum(b_mem, np.minimum(x["max_batch_size"], np.floor(x["max_num_tokens"] / verify_tokens)))
     replicas = np.floor(N / tp)
-    b_mem, b_cap = capacity(tp)
     attention_dp = attention_data_parallel(model, tp)
     copies = np.where(attention_dp, tp, 1.0)
     fits = b_cap >= 1
@@ -186,7 +160,7 @@ def evaluate(
     attn_layers_comm = model.num_layers
     dense_ffn_layers = model.dense_layers
 
-    dispatch_bytes = np.where(dtype_names == "bf16", float(ACTIVATION_BYTES), 1.0)
+    dispatch_bytes = np.where(dtype_codes == 0, float(ACTIVATION_BYTES), 1.0)
 
     def comm_seconds(tokens: np.ndarray, chunks: np.ndarray | float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Communication per step of ``tokens``: (serial seconds, seconds that overlap with compute).
@@ -200,7 +174,7 @@ def evaluate(
         allreduce = (attn_layers_comm + dense_ffn_layers) * (ring * bytes_ar / link + lat * chunks)
         allreduce = np.where(attention_dp | ~multi, 0.0, allreduce)  # data-parallel attention: no all-reduce
         if not model.is_moe:
-            return allreduce, np.zeros_like(allreduce)
+            return allreduce, 0.0
         leaving = np.where(multi, (tp - 1) / tp, 0.0)
         # Across nodes, node-limited routing sends one copy per target node and forwards over NVLink inside it.
         copies_out = np.where(tp > gpu.scale_up_domain_gpus, np.minimum(k, model.max_routed_nodes or k), k)
@@ -221,7 +195,7 @@ def evaluate(
             expert_flops = 2 * model.moe_layers * expert_params_layer * expert_rows
             expert_bytes = model.moe_layers * touched * expert_params_layer * w_bytes_per_param
         else:
-            touched = np.zeros_like(tokens)
+            touched = 0.0
             expert_flops = 0.0
             expert_bytes = 0.0
         dense_flops = 2 * (matmul_params - routed_matmul) * tokens
@@ -249,11 +223,13 @@ def evaluate(
         return step, compute_time, mem_time, flops, weight_read + kv_read, touched
 
     step_verify, dec_compute, dec_mem, dec_flops, dec_bytes, touched = decode_step(verify_tokens)
-    step_plain = decode_step(1.0)[0]
-    draft_time = spec_g * x["spec_draft_cost_ratio"] * step_plain
-    step = np.where(spec_on, step_verify + draft_time, step_plain)
+    if np.any(spec_on):  # g draft passes, each a fraction of a plain target step
+        step_plain = decode_step(1.0)[0]
+        step = np.where(spec_on, step_verify + spec_g * x["spec_draft_cost_ratio"] * step_plain, step_verify)
+    else:
+        step = step_verify
     tpot = step / tokens_per_step
-    decode_bound = np.where(dec_compute >= dec_mem, "compute", "memory")
+    decode_compute_bound = dec_compute >= dec_mem
 
     # ---- prefill of one request (throughput setting: weight reads shared by a packed step)
     mnt = x["max_num_tokens"]
@@ -264,7 +240,7 @@ def evaluate(
         window = float(model.sliding_window)
         pairs_win = new_tokens * np.minimum(window, cached_tokens + new_tokens / 2)
     else:
-        pairs_win = np.zeros_like(S)
+        pairs_win = 0.0
     attn_prefill_flops = attn_pair_prefill * (full_layers * pairs_full + win_layers * pairs_win)
     prefix_attn_flops = attn_pair_prefill * full_layers * new_tokens * cached_tokens
     gemm_prefill_flops = 2 * matmul_params * new_tokens
@@ -282,7 +258,7 @@ def evaluate(
     chunks = np.ceil(new_tokens / mnt)
     serial, overlapped = comm_seconds(new_tokens, share)
     prefill_req = np.maximum(np.maximum(prefill_compute, prefill_mem), overlapped) + serial + overhead * share
-    prefill_bound = np.where(prefill_compute >= prefill_mem, "compute", "memory")
+    prefill_compute_bound = prefill_compute >= prefill_mem
     # TTFT: the request prefilled alone (its own weight reads, every chunk its own step)
     ttft_mem = (prefill_weight_bytes * chunks + kv_write) / (tp * bw * mbu)
     serial, overlapped = comm_seconds(new_tokens, chunks)
@@ -335,17 +311,17 @@ def evaluate(
         "usd_per_million_output_tokens": usd_out,
         "usd_per_request": usd_per_request,
         "gpu_seconds_per_request": gpu_seconds_per_request,
-        "prefill_bound": prefill_bound,
-        "decode_bound": decode_bound,
+        "prefill_compute_bound": prefill_compute_bound,
+        "decode_compute_bound": decode_compute_bound,
         "total_params": total_params,
         "active_params": active_params,
         "experts_touched_per_layer": touched,
         "gpu_hourly_usd": x["gpu_hourly_usd"],
-        "compute_dtype": dtype_names,
+        "compute_dtype_code": dtype_codes,
         "prefill_arithmetic_intensity": prefill_ai,
         "decode_arithmetic_intensity": decode_ai,
         "peak_flops_per_second": peak,
-        "memory_bandwidth_bytes_per_second": np.full(S.shape, bw),
+        "memory_bandwidth_bytes_per_second": np.asarray(bw),
         "prefill_flops_per_request": prefill_flops,
         "decode_flops_per_step": dec_flops,
         "decode_bytes_per_step": dec_bytes,
