@@ -1027,6 +1027,8 @@ def bill(
     cost_all = accs[0].cost_all
     summary = workload_summary(n, sum_p, sum_o, sum_cached, skipped)
     summary["requests_beyond_context"] = beyond
+    if getattr(workload, "skipped_first_row", None):
+        summary["skipped_first_row"] = dict(workload.skipped_first_row)
     return PricingReport(
         workload=summary,
         schemes=results,

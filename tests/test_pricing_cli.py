@@ -1,0 +1,138 @@
+"""``python -m costmodel price``: JSON shape, readable table, exit code 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from costmodel.cli import main
+from costmodel.pricing import SCHEMES
+
+BASE = ["price", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--gpus", "1"]
+
+
+def run_json(capsys, *args):
+    assert main([*BASE, *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_shape_for_a_trace(capsys):
+    data = run_json(capsys, "--workload", "azure-2023-code")
+    w = data["workload"]
+    assert {
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "cached_input_tokens",
+        "prefix_cache_hit_rate",
+        "skipped_rows",
+    } <= set(w)
+    assert w["requests"] == 8_819 and w["input_tokens"] == 18_059_974 and w["output_tokens"] == 245_896
+    assert [s["scheme"] for s in data["schemes"]] == list(SCHEMES)
+    for s in data["schemes"]:
+        assert {
+            "scheme",
+            "params",
+            "revenue_usd",
+            "cost_usd",
+            "margin_usd",
+            "margin_pct",
+            "loss_request_share",
+            "bill_cv",
+            "refused_requests",
+        } <= set(s)
+        assert s["margin_usd"] == pytest.approx(s["revenue_usd"] - s["cost_usd"])
+        assert s["cost_usd"] > 0
+    flat = data["schemes"][0]
+    assert flat["params"] == {"input_usd_per_m": 0.88, "output_usd_per_m": 0.88}
+    sub = next(s for s in data["schemes"] if s["scheme"] == "subscription")
+    assert set(sub["params"]) >= {"monthly_fee_usd", "allowance", "allowance_unit", "window", "over_limit"}
+    assert data["break_even"]["zero_margin"]["input_usd_per_m"] > 0
+
+
+def test_scheme_selection_params_and_provider_price(capsys):
+    data = run_json(
+        capsys,
+        "--workload",
+        "chat",
+        "--users",
+        "30",
+        "--scheme",
+        "flat",
+        "subscription",
+        "--param",
+        "subscription.over_limit=hard-cap",
+        "--param",
+        "subscription.allowance=20000",
+        "--provider-price",
+        "openai/gpt-4.1:batch",
+    )
+    names = [s["scheme"] for s in data["schemes"]]
+    assert names == ["flat", "subscription", "provider:openai/gpt-4.1 (batch)"]
+    sub = data["schemes"][1]
+    assert sub["params"]["over_limit"] == "hard-cap" and sub["params"]["allowance"] == 20000
+    assert sub["refused_requests"] > 0
+
+
+def test_user_log_and_readable_table(tmp_path, capsys):
+    p = tmp_path / "usage.csv"
+    pd.DataFrame(
+        {"prompt_tokens": [1000, 2000, -1], "completion_tokens": [100, 200, 5], "user": ["a", "b", "a"]}
+    ).to_csv(p, index=False)
+    assert main([*BASE, "--workload", str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "2 requests" in out and "1 rows skipped" in out and "negative prompt tokens" in out
+    assert "cached-input" in out and "break-even flat price" in out
+    data = run_json(capsys, "--workload", str(p))
+    assert data["workload"]["skipped_rows"] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workload", "nope"], "unknown workload 'nope'"),
+        (["--workload", "chat", "--scheme", "flatt"], "unknown scheme 'flatt'"),
+        (["--workload", "chat", "--param", "flat.input_usd_per_m=-1"], "input_usd_per_m"),
+        (["--workload", "chat", "--param", "bogus"], "expected SCHEME.NAME=VALUE"),
+        (["--workload", "chat", "--provider-price", "acme/x"], "unknown provider price 'acme/x'"),
+        (["--workload", "chat", "--engine", "dask"], "Parquet"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, args, message):
+    assert main([*BASE, *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_bad_model_and_strict_log(tmp_path, capsys):
+    assert main(["price", "--workload", "chat", "--model", "nope", "--gpu", "h100-sxm"]) == 2
+    assert "unknown model 'nope'" in capsys.readouterr().err
+    p = tmp_path / "bad.csv"
+    p.write_bytes(b"prompt_tokens,completion_tokens\n10,1\n5,abc\n")
+    assert main([*BASE, "--workload", str(p), "--strict"]) == 2
+    assert "row 2: column 'completion_tokens'" in capsys.readouterr().err
+
+
+def test_module_entry_point():
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "costmodel",
+            *BASE,
+            "--workload",
+            "azure-2023-conv",
+            "--scheme",
+            "flat",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert json.loads(out.stdout)["workload"]["requests"] == 19_366
