@@ -260,10 +260,10 @@ class BatchDiscountScheme(Scheme):
         ), None
 
 
-def _window_index(ts: np.ndarray, window: str) -> np.ndarray:
+def _window_index(c: Mapping[str, np.ndarray], window: str) -> np.ndarray:
     if window == "month":
-        return month_index(ts)
-    return np.floor(ts / _WINDOW_SECONDS[window]).astype(np.int64)
+        return c["_month"] if "_month" in c else month_index(c["timestamp"])
+    return np.floor(c["timestamp"] / _WINDOW_SECONDS[window]).astype(np.int64)
 
 
 def month_index(ts: np.ndarray) -> np.ndarray:
@@ -285,28 +285,27 @@ def _allowance_overage(
     if n == 0:
         return np.zeros(0), np.zeros(0)
     units = c["prompt_tokens"] + c["output_tokens"] if unit == "tokens" else np.ones(n)
-    key = c["user"].astype(np.int64) * _KEY_STRIDE + _window_index(c["timestamp"], window)
-    order = np.lexsort((c["timestamp"], key))
-    k, u = key[order], units[order]
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(k[1:], k[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    grp = np.cumsum(new) - 1
-    cs = np.cumsum(u)
-    before_group = cs[starts] - u[starts]
+    key = c["user"] * _KEY_STRIDE + _window_index(c, window)
+    by_time = None if c.get("_time_sorted", False) else np.argsort(c["timestamp"], kind="stable")
+    if by_time is not None:
+        key, units = key[by_time], units[by_time]
+    codes, uniques = pd.factorize(key, sort=False)
+    # running demand per (user, window) in time order: a grouped cumulative sum (no sort needed)
+    cum = pd.Series(units).groupby(codes, sort=False).cumsum().to_numpy()
     used: pd.Series | None = state.get("used")
-    carried = np.zeros(len(starts)) if used is None else used.reindex(k[starts]).fillna(0.0).to_numpy()
-    cum_sorted = cs - before_group[grp] + carried[grp]
-    over_tokens = np.clip(cum_sorted - allowance, 0.0, u)
-    over_sorted = np.divide(over_tokens, u, out=np.zeros(n), where=u > 0)
-    ends = np.r_[starts[1:], n] - 1
-    latest = pd.Series(cum_sorted[ends], index=k[starts])
+    final = np.bincount(codes, weights=units)
+    if used is not None:
+        carried = used.reindex(uniques).fillna(0.0).to_numpy()
+        cum = cum + carried[codes]
+        final = final + carried
+    latest = pd.Series(final, index=uniques)
     state["used"] = latest if used is None else latest.combine_first(used)
-    over = np.empty(n)
-    over[order] = over_sorted
-    cum = np.empty(n)
-    cum[order] = cum_sorted
+    over_tokens = np.clip(cum - allowance, 0.0, units)
+    over = np.divide(over_tokens, units, out=np.zeros(n), where=units > 0)
+    if by_time is not None:
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[by_time] = np.arange(n)
+        over, cum = over[inverse], cum[inverse]
     return over, cum
 
 
@@ -615,6 +614,8 @@ class EngineCoster:
     ``estimate_arrays`` at that fixed concurrency (one vectorised call per chunk).
     """
 
+    batch_rows: int = 250_000  # requests per engine call
+
     def __init__(self, scenario, mean_prompt_tokens: float, mean_output_tokens: float, cache_hit_rate: float):
         try:
             from costmodel.inference import estimate, estimate_arrays
@@ -656,15 +657,19 @@ class EngineCoster:
         hit = np.divide(np.asarray(cached_tokens, dtype=np.float64), p, out=np.zeros(len(p)), where=p > 0)
         if len(p) == 0:
             return np.zeros(0), np.zeros(0)
-        arrs = self._estimate_arrays(
-            self.scenario,
-            prompt_tokens=np.clip(p, 1, 10_000_000),
-            output_tokens=np.clip(np.asarray(output_tokens, dtype=np.float64), 1, 1_000_000),
-            cache_hit_rate=np.clip(hit, 0.0, 1.0),
-            concurrency=self.context.concurrency,
-        )
-        usd = np.broadcast_to(np.asarray(arrs["usd_per_request"], dtype=np.float64), p.shape)
-        gpu_s = np.broadcast_to(np.asarray(arrs["gpu_seconds_per_request"], dtype=np.float64), p.shape)
+        out = np.asarray(output_tokens, dtype=np.float64)
+        usd, gpu_s = np.empty(len(p)), np.empty(len(p))
+        for s in range(0, len(p), self.batch_rows):  # the engine's temporaries stay bounded
+            sl = slice(s, s + self.batch_rows)
+            arrs = self._estimate_arrays(
+                self.scenario,
+                prompt_tokens=np.clip(p[sl], 1, 10_000_000),
+                output_tokens=np.clip(out[sl], 1, 1_000_000),
+                cache_hit_rate=np.clip(hit[sl], 0.0, 1.0),
+                concurrency=self.context.concurrency,
+            )
+            usd[sl] = np.asarray(arrs["usd_per_request"], dtype=np.float64)
+            gpu_s[sl] = np.asarray(arrs["gpu_seconds_per_request"], dtype=np.float64)
         return usd, gpu_s
 
 
@@ -767,8 +772,9 @@ class UserMonths:
         self.tokens = np.asarray(tokens, dtype=np.float64)
 
     @staticmethod
-    def key(user: np.ndarray, timestamp: np.ndarray) -> np.ndarray:
-        return np.asarray(user, dtype=np.int64) * _KEY_STRIDE + month_index(timestamp)
+    def key(user: np.ndarray, timestamp: np.ndarray, month: np.ndarray | None = None) -> np.ndarray:
+        month = month_index(timestamp) if month is None else month
+        return np.asarray(user, dtype=np.int64) * _KEY_STRIDE + month
 
     @classmethod
     def from_partials(cls, partials: Iterable[pd.Series]) -> UserMonths:
@@ -785,7 +791,7 @@ class UserMonths:
         return len(self.index)
 
     def locate(self, c: Mapping[str, np.ndarray]) -> np.ndarray:
-        pos = self.index.get_indexer(self.key(c["user"], c["timestamp"]))
+        pos = self.index.get_indexer(self.key(c["user"], c["timestamp"], c.get("_month")))
         if (pos < 0).any():
             raise CostModelError("internal: a request's user-month was not seen in the first pass")
         return pos
@@ -851,15 +857,17 @@ def price_chunk(
             "cost_usd": np.asarray(usd, dtype=np.float64),
             "gpu_seconds": np.asarray(gpu_s, dtype=np.float64),
         }
+    ts = c["timestamp"]
+    c = {**c, "_month": month_index(ts), "_time_sorted": bool(len(ts) < 2 or (ts[1:] >= ts[:-1]).all())}
     pos = user_months.locate(c)
-    c = {**c, "um_tokens": user_months.tokens[pos]}
+    c["um_tokens"] = user_months.tokens[pos]
     cost = c["cost_usd"]
     cost_all = float(cost.sum())
     accs = []
     for scheme, state in zip(schemes, states, strict=True):
         rev, served = scheme.revenue(c, ctx, state)
         acc = _Acc(len(user_months))
-        acc.bills = np.bincount(pos, weights=rev, minlength=len(user_months)).astype(np.float64)
+        acc.bills = np.bincount(pos, weights=rev, minlength=len(user_months))
         acc.revenue = float(rev.sum())
         acc.cost_all = cost_all
         if served is None:
