@@ -29,9 +29,18 @@ pages = {
         _page("overview.py", "home", "Overview", ":material/dashboard:", "The scenario in numbers", default=True),
         _page("cost_curves.py", "cost-curves", "Cost curves", ":material/show_chart:",
               "Cost vs context, batch, cache hits; the roofline"),
+        _page("pricing.py", "pricing-schemes", "Pricing schemes", ":material/receipt_long:",
+              "Bill a workload under every scheme"),
         _page("levers.py", "optimization-levers", "Optimization levers", ":material/waterfall_chart:",
               "From a naive baseline, lever by lever"),
         _page("hardware.py", "hardware-comparison", "Hardware", ":material/memory:", "One workload on every GPU"),
+        _page("agents.py", "agents-long-context", "Agents and long context", ":material/smart_toy:",
+              "A persistent session, turn by turn"),
+    ],
+    "Understand": [
+        _page("learn.py", "learn-basics", "Learn", ":material/school:", "Token economics step by step"),
+        _page("validation.py", "model-validation", "Validation", ":material/fact_check:",
+              "Predicted vs published measurements"),
     ],
 }
 pg = st.navigation(pages)

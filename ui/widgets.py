@@ -106,3 +106,11 @@ def page_header(title: str, intro: str) -> None:
     st.title(title)
     if not presenting():
         st.markdown(intro)
+
+
+@st.cache_data(show_spinner="Comparing with published measurements…", max_entries=1)
+def cached_calibration() -> pd.DataFrame:
+    """costmodel.calibration's report over the published measurements (fixed data: computed once)."""
+    from costmodel.calibration import calibration_report
+
+    return calibration_report(get_catalog())

@@ -11,6 +11,10 @@ PAGES = (
     "pages/cost_curves.py",
     "pages/levers.py",
     "pages/hardware.py",
+    "pages/pricing.py",
+    "pages/agents.py",
+    "pages/learn.py",
+    "pages/validation.py",
 )
 
 # One change per sidebar control (widget key -> new value); each must change what every page shows.
@@ -36,6 +40,8 @@ EXEMPT = {
     ("pages/hardware.py", "gpu"): "every GPU is shown whichever is selected",
     ("pages/hardware.py", "gpus"): "the count is chosen per GPU (cheapest) unless 'same count' is picked",
     ("pages/hardware.py", "concurrency"): "each GPU runs at its own cheapest count and batch",
+    **{("pages/validation.py", k): "published cases have fixed setups; only model and GPU highlight rows"
+       for k in CONTROL_CHANGES if k not in ("model", "gpu")},
 }
 
 URL = {"model": "qwen3-30b-a3b", "gpu": "l40s", "gpus": "2", "prompt_tokens": "6000", "output_tokens": "300",

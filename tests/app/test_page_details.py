@@ -1,0 +1,128 @@
+"""Page-specific behaviour: what each page shows, its own controls, and its failure messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from costmodel import Scenario, estimate, load_catalog
+from tests.app.conftest import chart_specs, decode, metrics, new_app, no_exception
+
+CATALOG = load_catalog()
+
+
+def test_overview_headline_numbers_match_the_engine():
+    at = new_app({"prompt_tokens": "4096"})
+    r = estimate(Scenario(prompt_tokens=4096), CATALOG)
+    m = metrics(at)
+    from ui.format import fmt_usd, fmt_usd_per_mtok
+
+    assert m["Cost per request"] == fmt_usd(r.usd_per_request)
+    assert m["Cost per million output tokens"] == fmt_usd_per_mtok(r.usd_per_million_output_tokens)
+    illusion = chart_specs(at)[0]
+    price = decode(illusion["data"][0]["y"])
+    assert (price[1:] >= price[:-1]).all()  # the price line grows with the prompt
+
+
+def test_overview_margin_follows_my_price():
+    at = new_app()
+    before = metrics(at)["Revenue per request"]
+    at.number_input(key="price_out").set_value(10.0).run()
+    no_exception(at)
+    assert metrics(at)["Revenue per request"] != before
+
+
+@pytest.mark.parametrize("tab", ["Context length", "Batch size", "Cache hit rate", "Marginal cost", "Roofline"])
+def test_cost_curve_tabs_render_lazily(tab):
+    at = new_app(page="pages/cost_curves.py")
+    at.session_state["curves_tab"] = tab
+    at.run()
+    no_exception(at)
+    specs = chart_specs(at)
+    assert 1 <= len(specs) <= 2  # only the open tab is drawn
+    if tab == "Roofline":
+        names = [t["name"] for t in specs[0]["data"]]
+        assert "prefill" in names and "decode" in names
+
+
+def test_levers_end_at_the_scenario_cost():
+    at = new_app({"weight_bits": "8", "cache_hit_pct": "40"}, page="pages/levers.py")
+    no_exception(at)
+    from ui.format import fmt_usd
+
+    r = estimate(Scenario(weight_bits=8, cache_hit_rate=0.4), CATALOG)
+    assert metrics(at)["Your scenario"] == fmt_usd(r.usd_per_request)
+    assert len(at.dataframe) >= 1
+    wf = chart_specs(at)[0]["data"][0]
+    assert wf["type"] == "waterfall" and wf["measure"][0] == "absolute" and wf["measure"][-1] == "total"
+
+
+def test_hardware_names_the_cheapest_gpu_of_its_table():
+    at = new_app(page="pages/hardware.py")
+    no_exception(at)
+    table = next(df.value for df in at.dataframe if "Cheapest" in df.value.columns)
+    assert metrics(at)["Cheapest GPU"] == table.loc[table["Cheapest"], "GPU"].iloc[0]
+    assert len(table) == len(CATALOG.gpus)
+
+
+def test_pricing_bills_presets_traces_and_uploaded_logs():
+    at = new_app(page="pages/pricing.py")
+    no_exception(at)
+    table = next(df.value for df in at.dataframe if "Scheme" in df.value.columns)
+    assert len(table) == 9 and (table["Cost to serve (USD)"] > 0).all()
+    assert metrics(at)["Break-even flat price"].endswith("/ M tok")
+    at.radio(key="wl_source").set_value("trace").run()
+    no_exception(at)
+    at.radio(key="wl_source").set_value("log").run()
+    no_exception(at)
+    assert at.info
+    at.file_uploader(key="wl_upload").upload(
+        "usage.csv", b"prompt_tokens,completion_tokens,user\n1000,200,a\n50000,800,b\n3000,100,a\n", "text/csv"
+    ).run()
+    no_exception(at)
+    assert "3 requests from 2 users" in at.main.caption[0].value
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01\x02", b"a,b\n1,2\n", b"prompt_tokens\nbanana\n"])
+def test_pricing_bad_upload_shows_a_message(content):
+    at = new_app(page="pages/pricing.py")
+    at.radio(key="wl_source").set_value("log").run()
+    at.file_uploader(key="wl_upload").upload("bad.csv", content, "text/csv").run()
+    no_exception(at)
+    assert at.error or at.info
+
+
+def test_pricing_reports_a_deployment_that_does_not_fit():
+    at = new_app({"model": "llama-3.1-405b", "gpu": "l4", "gpus": "1"}, page="pages/pricing.py")
+    no_exception(at)
+    assert any("Cannot cost" in e.value for e in at.error)
+
+
+def test_agents_caching_is_cheaper_and_turns_matter():
+    at = new_app(page="pages/agents.py")
+    no_exception(at)
+    m = metrics(at)
+    cached, uncached = (float(m[k].lstrip("$").replace(",", "")) for k in
+                        ("Session cost with prefix caching", "Without caching"))
+    assert cached < uncached
+    at.number_input(key="ag_turns").set_value(80).run()
+    no_exception(at)
+    assert metrics(at)["Without caching"] != m["Without caching"]
+
+
+def test_learn_reproduces_the_seed_example():
+    at = new_app(page="pages/learn.py")
+    no_exception(at)
+    latex = at.get("latex")[0].proto.body
+    assert r"\$0.10 + \$0.024 = \$0.124" in latex
+    assert any(md.value.startswith("**$0.124 for this request.**") for md in at.markdown)
+    assert any("Glossary" in h.value for h in at.header)
+
+
+def test_validation_shows_the_calibration_report():
+    at = new_app(page="pages/validation.py")
+    no_exception(at)
+    assert int(metrics(at)["Published cases compared"]) > 10
+    at.toggle(key="val_mine").set_value(True).run()
+    no_exception(at)
+    table = next(df.value for df in at.dataframe if "predicted" in df.value.columns)
+    assert ((table["model"] == "llama-3.1-70b") | (table["gpu"] == "h100-sxm")).all()

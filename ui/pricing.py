@@ -1,0 +1,118 @@
+"""Workloads and bills for the Pricing schemes page: cached loading, scheme overrides, display tables.
+
+The maths is costmodel.pricing's; this module only loads, caches and renames.
+Loading a preset or trace is cached for everyone (shared public data); a bill
+and an uploaded log are cached per session only (they may be a user's own data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from costmodel import Scenario
+from costmodel.pricing import PricingReport, bill, make_scheme
+from costmodel.workload import Workload, list_workloads, load_workload, load_workload_bytes
+
+UPLOAD_STATE = "_usage_log"
+SCHEME_ORDER: tuple[str, ...] = (
+    "flat", "cached-input", "long-context-tier", "batch-discount", "subscription", "compute-time",
+    "activated-params", "capability-tier", "hybrid",
+)
+PER_TOKEN_SCHEMES: tuple[str, ...] = ("flat", "cached-input", "long-context-tier", "batch-discount")
+
+REPORT_COLUMNS: Mapping[str, str] = MappingProxyType({
+    "title": "Scheme",
+    "revenue_usd": "Revenue (USD)",
+    "cost_usd": "Cost to serve (USD)",
+    "margin_usd": "Margin (USD)",
+    "margin_pct": "Margin (%)",
+    "loss_request_share": "Requests served at a loss",
+    "bill_mean_usd": "Mean bill per user-month (USD)",
+    "bill_p50_usd": "Median bill (USD)",
+    "bill_p90_usd": "90th-percentile bill (USD)",
+    "bill_cv": "Bill variability (CV)",
+    "refused_requests": "Refused requests",
+    "user_months": "User-months",
+})
+
+
+def workload_choices(kind: str) -> dict[str, str]:
+    """{id: title} of the synthetic presets (kind='synthetic') or real traces (kind='trace')."""
+    return {w["id"]: w["title"] for w in list_workloads() if w["kind"] == kind}
+
+
+@st.cache_data(show_spinner="Loading the workload…", max_entries=32)
+def cached_workload(spec: str, users: int | None) -> Workload:
+    """A preset (seeded, reproducible) or a trace; public data, cached for all sessions."""
+    return load_workload(spec, users=users, seed=1)
+
+
+def read_upload(data: bytes, name: str) -> tuple[Workload | None, str | None, str]:
+    """(workload, error message, content hash) from an uploaded usage log."""
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    try:
+        w = load_workload_bytes(data, name)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file becomes a message, never a traceback
+        return None, f"Could not read {name}: {exc}", digest
+    if len(w) == 0:
+        return None, f"{name} has no usable rows.", digest
+    return w, None, digest
+
+
+def schemes_with(overrides: Mapping[str, Mapping[str, Any]]) -> list:
+    """Every scheme in display order, with the page's parameter overrides applied."""
+    return [make_scheme(sid, **dict(overrides.get(sid, {}))) for sid in SCHEME_ORDER]
+
+
+def price_overrides(input_usd_per_m: float, output_usd_per_m: float, monthly_fee_usd: float,
+                    markup: float) -> dict[str, dict[str, float]]:
+    """One list price for every per-token scheme, the subscription's fee and overage, the compute markup."""
+    out: dict[str, dict[str, float]] = {
+        sid: {"input_usd_per_m": input_usd_per_m, "output_usd_per_m": output_usd_per_m} for sid in PER_TOKEN_SCHEMES
+    }
+    out["long-context-tier"].update(long_input_usd_per_m=2 * input_usd_per_m, long_output_usd_per_m=1.5 * output_usd_per_m)
+    out["subscription"] = {"monthly_fee_usd": monthly_fee_usd, "overage_input_usd_per_m": input_usd_per_m,
+                           "overage_output_usd_per_m": output_usd_per_m}
+    out["hybrid"] = {"monthly_fee_usd": monthly_fee_usd}
+    out["compute-time"] = {"markup": markup}
+    return out
+
+
+@st.cache_data(show_spinner="Billing every request…", max_entries=64, scope="session")
+def cached_bill(scenario_json: str, workload_key: str, overrides: tuple, _workload: Workload) -> PricingReport:
+    """Bill the workload under every scheme against the scenario's cost (cached per session by its inputs)."""
+    return bill(_workload, schemes_with(dict(overrides)), scenario=Scenario.model_validate_json(scenario_json))
+
+
+def freeze(overrides: Mapping[str, Mapping[str, Any]]) -> tuple:
+    """A hashable form of the overrides (the cache key)."""
+    return tuple(sorted((k, tuple(sorted(v.items()))) for k, v in overrides.items()))
+
+
+def report_table(report: PricingReport) -> pd.DataFrame:
+    df = report.to_frame()
+    for col in REPORT_COLUMNS:
+        if col not in df:
+            df[col] = float("nan")
+    out = df[list(REPORT_COLUMNS)].rename(columns=dict(REPORT_COLUMNS))
+    out["Requests served at a loss"] = out["Requests served at a loss"] * 100
+    return out
+
+
+REPORT_COLUMN_CONFIG: Mapping[str, object] = MappingProxyType({
+    "Revenue (USD)": st.column_config.NumberColumn(format="$%.2f"),
+    "Cost to serve (USD)": st.column_config.NumberColumn(format="$%.2f"),
+    "Margin (USD)": st.column_config.NumberColumn(format="$%.2f"),
+    "Margin (%)": st.column_config.NumberColumn(format="%.1f%%"),
+    "Requests served at a loss": st.column_config.NumberColumn(format="%.1f%%"),
+    "Mean bill per user-month (USD)": st.column_config.NumberColumn(format="$%.2f"),
+    "Median bill (USD)": st.column_config.NumberColumn(format="$%.2f"),
+    "90th-percentile bill (USD)": st.column_config.NumberColumn(format="$%.2f"),
+    "Bill variability (CV)": st.column_config.NumberColumn(format="%.2f"),
+})
