@@ -34,6 +34,7 @@ pages = {
         _page("levers.py", "optimization-levers", "Optimization levers", ":material/waterfall_chart:",
               "From a naive baseline, lever by lever"),
         _page("hardware.py", "hardware-comparison", "Hardware", ":material/memory:", "One workload on every GPU"),
+        _page("market.py", "market-prices", "Market", ":material/storefront:", "List prices beside modeled cost"),
         _page("agents.py", "agents-long-context", "Agents and long context", ":material/smart_toy:",
               "A persistent session, turn by turn"),
     ],

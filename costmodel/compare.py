@@ -184,3 +184,75 @@ def compare_gpus(
     return df.sort_values(["fits", "usd_per_request"], ascending=[False, True], na_position="last").reset_index(
         drop=True
     )
+
+
+# ----------------------------------------------------------------------------- market
+def list_price_per_request(price, prompt_tokens, output_tokens: float, cache_hit_rate: float = 0.0,
+                           batch: bool = False) -> np.ndarray:
+    """What a provider's list price (a ``costmodel.prices.ProviderPrice``) charges per request, for each
+    prompt length: cache reads at the cached-input price, the long-context tier above its threshold.
+
+    Cached tokens are ``cache_hit_rate`` of each prompt and count as cache reads (the prefix was
+    written by an earlier request); the rest is billed as plain input.
+    """
+    from costmodel.prices import scheme_for
+    from costmodel.pricing import CostContext, as_chunk
+
+    p = np.atleast_1d(np.asarray(prompt_tokens, dtype=float))
+    chunk = as_chunk({"prompt_tokens": p, "output_tokens": np.full(p.shape, float(output_tokens)),
+                      "cached_tokens": np.floor(p * cache_hit_rate)})
+    revenue, _ = scheme_for(price, batch=batch).revenue(chunk, CostContext(), {})
+    return np.asarray(revenue, dtype=float)
+
+
+def market_comparison(scenario: Scenario, prices: Iterable, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Provider list prices beside the modeled cost of the comparable open model.
+
+    For every price whose ``catalog_model`` is in the catalog, the scenario is re-run with
+    that model on the scenario's GPU type (at its cheapest GPU count, experts and tensor
+    parallelism at the model's own), keeping request shape, precision, cache hit rate and
+    efficiency. Implied margins compare price and modeled cost: per request at the
+    scenario's shape (cache reads at the cached-input price), and per million input or
+    output tokens. A margin below zero means the list price is under this deployment's cost.
+
+    Columns: price_id, provider, model, catalog_model, input_usd_per_m, output_usd_per_m,
+    cached_input_usd_per_m, long_context_threshold, price_date, source, fits, gpus,
+    cost_input_usd_per_m, cost_output_usd_per_m, price_per_request_usd, cost_per_request_usd,
+    margin_per_request, margin_input, margin_output.
+    """
+    cat = catalog or load_catalog()
+    hit = scenario.cache_hit_rate if scenario.prefix_caching else 0.0
+    rows = []
+    by_model: dict[str, tuple[Scenario, tuple[int, Estimate] | None]] = {}
+    for p in prices:
+        if not p.catalog_model or p.catalog_model not in cat.models:
+            continue
+        if p.catalog_model not in by_model:
+            s = scenario.model_copy(update={"model": p.catalog_model, "experts_total": None,
+                                            "experts_active": None, "tensor_parallel": None})
+            by_model[p.catalog_model] = (s, cheapest_gpu_count(s, cat))
+        s, found = by_model[p.catalog_model]
+        price_req = float(list_price_per_request(p, s.prompt_tokens, s.output_tokens, hit)[0])
+        row = {
+            "price_id": p.id, "provider": p.provider, "model": p.model, "catalog_model": p.catalog_model,
+            "input_usd_per_m": p.input, "output_usd_per_m": p.output, "cached_input_usd_per_m": p.cached_input,
+            "long_context_threshold": p.long_context_threshold, "price_date": p.date.isoformat(),
+            "source": p.source, "fits": found is not None, "gpus": found[0] if found else 0,
+        }
+        if found:
+            r = found[1]
+            row.update(cost_input_usd_per_m=r.usd_per_million_input_tokens,
+                       cost_output_usd_per_m=r.usd_per_million_output_tokens,
+                       price_per_request_usd=price_req, cost_per_request_usd=r.usd_per_request)
+        else:
+            row.update(cost_input_usd_per_m=_NAN, cost_output_usd_per_m=_NAN, price_per_request_usd=price_req,
+                       cost_per_request_usd=_NAN)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["margin_per_request"] = 1 - df["cost_per_request_usd"] / df["price_per_request_usd"]
+        df["margin_input"] = 1 - df["cost_input_usd_per_m"] / df["input_usd_per_m"]
+        df["margin_output"] = 1 - df["cost_output_usd_per_m"] / df["output_usd_per_m"]
+    return df

@@ -5,7 +5,13 @@ import math
 import pytest
 
 from costmodel import Scenario, estimate, load_catalog
-from costmodel.compare import cheapest_gpu_count, compare_gpus, compare_scenarios, smallest_fitting_gpus
+from costmodel.compare import (
+    cheapest_gpu_count,
+    compare_gpus,
+    compare_scenarios,
+    market_comparison,
+    smallest_fitting_gpus,
+)
 
 CATALOG = load_catalog()
 
@@ -61,3 +67,27 @@ def test_gpu_count_choices():
     assert r_fit.fits and r_best.fits and n_fit <= n_best
     assert r_best.usd_per_request <= r_fit.usd_per_request * 1.0001
     assert smallest_fitting_gpus(s, CATALOG, counts=(1,)) is None  # 141 GB of weights on one 80 GB GPU
+
+
+def test_list_price_per_request_applies_cache_and_long_context_tier():
+    from costmodel.compare import list_price_per_request
+    from costmodel.prices import provider_price
+
+    p = provider_price("google/gemini-2.5-pro")  # 1.25 / 10 per M, cached 0.125, above 200k: 2.50 / 15
+    plain = list_price_per_request(p, [100_000, 300_000], 1000, 0.0)
+    assert plain == pytest.approx([100_000 * 1.25e-6 + 1000 * 10e-6, 300_000 * 2.5e-6 + 1000 * 15e-6])
+    cached = list_price_per_request(p, [100_000], 1000, 0.5)
+    assert cached[0] == pytest.approx(50_000 * 1.25e-6 + 50_000 * 0.125e-6 + 1000 * 10e-6)
+
+
+def test_market_comparison_prices_only_catalog_models():
+    from costmodel.prices import list_provider_prices
+
+    s = Scenario(weight_bits=8)
+    df = market_comparison(s, list_provider_prices(), CATALOG)
+    assert len(df) > 0 and set(df["catalog_model"]) <= set(CATALOG.models)
+    row = df[df["price_id"] == "together/llama-3.1-70b-instruct-turbo"].iloc[0]
+    r = cheapest_gpu_count(s, CATALOG)[1]
+    assert row["cost_per_request_usd"] == pytest.approx(r.usd_per_request)
+    assert row["margin_per_request"] == pytest.approx(1 - r.usd_per_request / row["price_per_request_usd"])
+    assert row["margin_input"] == pytest.approx(1 - r.usd_per_million_input_tokens / 0.88)

@@ -86,3 +86,23 @@ def achieved_flops(r, phase: str) -> float:
     else:
         flops, seconds = r.decode_flops_per_step, r.decode_step_seconds
     return float(flops / max(seconds, 1e-30) / max(r.tensor_parallel, 1))
+
+
+def price_vs_cost(s: Scenario, catalog: Catalog, price, points: int = 60):
+    """(prompt grid, list price per request without cache, with the scenario's cache hits, modeled cost per
+    request) for one provider price. The grid reaches past the price's long-context threshold; the cost is
+    NaN beyond the scenario model's context window."""
+    from costmodel.compare import list_price_per_request
+
+    top = catalog.model(s.model).max_context_tokens - s.output_tokens
+    far = max(top, 2 * (price.long_context_threshold or 0))
+    x = np.unique(np.geomspace(128, max(far, 256), points).astype(int))
+    inside = x[x <= top]
+    cost = np.full(x.shape, np.nan)
+    if inside.size:
+        arr = estimate_arrays(s, catalog, prompt_tokens=inside)
+        cost[: inside.size] = _masked(arr, "usd_per_request")
+    hit = s.cache_hit_rate if s.prefix_caching else 0.0
+    plain = list_price_per_request(price, x, s.output_tokens, 0.0)
+    cached = list_price_per_request(price, x, s.output_tokens, hit)
+    return x, plain, cached, cost

@@ -78,3 +78,35 @@ def hardware_table(df: pd.DataFrame) -> pd.DataFrame:
         "USD per GPU-hour": df["gpu_hourly_usd"],
         "Price date": df["price_date"],
     })
+
+
+MARKET_COLUMNS: Mapping[str, object] = MappingProxyType({
+    "List USD per M input": st.column_config.NumberColumn(format="$%.3f"),
+    "List USD per M output": st.column_config.NumberColumn(format="$%.3f"),
+    "Cost USD per M input": st.column_config.NumberColumn(format="$%.3f"),
+    "Cost USD per M output": st.column_config.NumberColumn(format="$%.3f"),
+    "List USD per request": st.column_config.NumberColumn(format="$%.5f"),
+    "Cost USD per request": st.column_config.NumberColumn(format="$%.5f"),
+    "Implied margin per request": st.column_config.NumberColumn(format="percent"),
+    "Implied margin, input": st.column_config.NumberColumn(format="percent"),
+    "Implied margin, output": st.column_config.NumberColumn(format="percent"),
+})
+
+
+def market_table(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Provider price": df["price_id"],
+        "Comparable open model": df["catalog_model"],
+        "GPUs": df["gpus"],
+        "List USD per M input": df["input_usd_per_m"],
+        "List USD per M output": df["output_usd_per_m"],
+        "Cost USD per M input": df["cost_input_usd_per_m"],
+        "Cost USD per M output": df["cost_output_usd_per_m"],
+        "List USD per request": df["price_per_request_usd"],
+        "Cost USD per request": df["cost_per_request_usd"],
+        "Implied margin per request": df["margin_per_request"],
+        "Implied margin, input": df["margin_input"],
+        "Implied margin, output": df["margin_output"],
+        "Price date": df["price_date"],
+        "Source": df["source"],
+    })

@@ -126,3 +126,13 @@ def test_validation_shows_the_calibration_report():
     no_exception(at)
     table = next(df.value for df in at.dataframe if "predicted" in df.value.columns)
     assert ((table["model"] == "llama-3.1-70b") | (table["gpu"] == "h100-sxm")).all()
+
+
+def test_market_compares_list_prices_and_draws_a_tier():
+    at = new_app(page="pages/market.py")
+    no_exception(at)
+    assert int(metrics(at)["Open-model list prices compared"]) > 0
+    at.selectbox(key="mk_price").select("google/gemini-2.5-pro").run()
+    no_exception(at)
+    tier = chart_specs(at)[-1]
+    assert any("tier above 200k" in a["text"] for a in tier["layout"]["annotations"])

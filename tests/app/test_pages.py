@@ -12,6 +12,7 @@ PAGES = (
     "pages/levers.py",
     "pages/hardware.py",
     "pages/pricing.py",
+    "pages/market.py",
     "pages/agents.py",
     "pages/learn.py",
     "pages/validation.py",
