@@ -248,22 +248,26 @@ class UserCoder:
     """Stable integer codes for user ids, consistent across chunks (first seen = lowest code)."""
 
     def __init__(self) -> None:
-        self.codes: dict[Any, int] = {}
+        self.known = pd.Index([], dtype=object)
+
+    @property
+    def codes(self) -> dict[Any, int]:
+        """User id -> code."""
+        return {v: i for i, v in enumerate(self.known.tolist())}
 
     def encode(self, values: pd.Series | None, n: int) -> np.ndarray:
         if values is None:
             return np.zeros(n, dtype=np.int64)
-        vals = values.where(values.notna(), "(none)")
-        local, uniques = pd.factorize(vals, sort=False)
-        table = np.empty(len(uniques), dtype=np.int64)
-        codes = self.codes
-        for i, u in enumerate(uniques.tolist()):
-            key = u.item() if hasattr(u, "item") else u
-            c = codes.get(key)
-            if c is None:
-                c = codes[key] = len(codes)
-            table[i] = c
-        return table[local]
+        if values.isna().any():
+            values = values.astype(object).where(values.notna(), "(none)")
+        local, uniques = pd.factorize(values, sort=False)
+        uniques = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+        table = self.known.get_indexer(uniques) if len(self.known) else np.full(len(uniques), -1)
+        new = table < 0
+        if new.any():
+            table[new] = len(self.known) + np.arange(int(new.sum()))
+            self.known = self.known.append(uniques[new])
+        return table.astype(np.int64)[local]
 
 
 def _to_seconds(col: pd.Series) -> np.ndarray:
