@@ -299,3 +299,15 @@ def test_agent_session_cost_caching_and_growth():
     assert df["cum_cost_usd_cached"].iloc[-1] < df["cum_cost_usd_uncached"].iloc[-1]
     assert (np.diff(df["cum_cost_usd_uncached"]) > 0).all()
     assert df["cum_revenue_usd_cached_input"].iloc[-1] < df["cum_revenue_usd_flat"].iloc[-1]
+
+
+def test_agent_session_cost_with_the_engine():
+    from costmodel.scenario import Scenario
+
+    df = agent_session_cost(12, scenario=Scenario(model="llama-3.1-8b", gpu="h100-sxm", gpus=1))
+    assert len(df) == 12
+    # without caching every turn prefills the whole context: the cumulative gap widens each turn
+    gap = df["cum_cost_usd_uncached"] - df["cum_cost_usd_cached"]
+    assert gap.iloc[0] == pytest.approx(0.0, abs=1e-12)
+    assert (np.diff(gap) > 0).all()
+    assert (df["cost_usd_cached"] > 0).all()

@@ -268,3 +268,34 @@ def test_streaming_chunks_match_whole_read(tmp_path):
         assert np.concatenate([c["prompt_tokens"] for c in chunks]).sum() == whole.prompt_tokens.sum()
         assert len(whole) == n - 1 and whole.skipped_first_row == {"rows with negative prompt tokens": 18}
         np.testing.assert_array_equal(np.concatenate([c["user"] for c in chunks]), whole.user)
+
+
+def test_litellm_spend_log_file(tmp_path):
+    rows = [
+        {
+            "request_id": "r1",
+            "startTime": "2026-10-01T10:00:00Z",
+            "user": "team-a",
+            "model": "gpt-4o",
+            "prompt_tokens": 900,
+            "completion_tokens": 100,
+            "spend": 0.003,
+            "usage": {"prompt_tokens_details": {"cached_tokens": 512}},
+        },
+        {
+            "request_id": "r2",
+            "startTime": "2026-11-02T10:00:00Z",
+            "user": "team-b",
+            "model": "gpt-4o",
+            "prompt_tokens": 50,
+            "completion_tokens": 5,
+            "spend": 0.0001,
+        },
+    ]
+    p = tmp_path / "spend_logs.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    w = load_usage_log(p)
+    assert list(w.prompt_tokens) == [900, 50] and list(w.cached_tokens) == [512, 0]
+    assert list(w.user) == [0, 1]
+    months = w.timestamp.astype("int64").astype("datetime64[s]").astype("datetime64[M]").astype(str)
+    assert list(months) == ["2026-10", "2026-11"]
