@@ -1,0 +1,240 @@
+"""Fuzzing the app's URL: hundreds of random and adversarial query strings through AppTest.
+
+A shared link is untrusted input. Every scenario key bound to the URL (``ui.state.URL_KEYS``) plus
+junk keys get unknown ids, out-of-range, negative, huge, non-numeric, NaN/inf, HTML/script, unicode
+and very long values. After every run: no exception element, a valid Scenario in session state, and
+the page still shows its headline (the Overview's cost metrics in dollars; every page its title).
+
+Cost control: a bound widget reads the URL only when a session creates it, so each case starts a
+fresh session (``AppTest.from_file``, ~0.1 s warm) on the default page and then reuses that session
+for two more cases on other pages (``switch_page``) with new query strings, which exercises
+junk parameters on reruns and spreads the cases over every page. Deterministic: the seed is fixed
+(override with ``FUZZ_APP_SEED``), and a failure names the seed, the case number and the query.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from costmodel import Scenario, load_catalog
+from ui.state import CACHE_KEY, URL_KEYS
+
+REPO = Path(__file__).resolve().parents[1]
+APP = str(REPO / "app.py")
+CAT = load_catalog()
+MODELS = sorted(CAT.models)
+GPUS = sorted(CAT.gpus)
+
+SESSIONS = int(os.environ.get("FUZZ_APP_SESSIONS", "170"))
+RUNS_PER_SESSION = 3  # one fresh session + two page switches: 510 cases by default
+SEED = int(os.environ.get("FUZZ_APP_SEED", "20261122"))
+BUDGET_S = 85.0
+
+OVERVIEW = "pages/overview.py"
+HEADLINE = ("Cost per million input tokens", "Cost per million output tokens", "Cost per request")
+
+BOOL_KEYS = {"flash_attention", "paged_kv", "prefix_caching"}
+# Sidebar keys drawn as integer st.number_input (bound to the URL).
+INT_INPUT_KEYS = ("gpus", "prompt_tokens", "output_tokens", "experts_total", "experts_active", "concurrency",
+                  "max_batch_size", "max_num_tokens")
+INFINITIES = ("inf", "-inf", "Infinity", "1e309", "-1e309", "9" * 5000)  # every one parses to a float +-inf
+PROMPT_MAX = int(Scenario.model_fields["prompt_tokens"].metadata[-1].le)
+# Models whose context window is longer than the longest prompt a Scenario accepts (Llama 4 Scout: 10.5M).
+BEYOND_PROMPT_MAX = tuple(m for m in MODELS if CAT.model(m).max_context_tokens > PROMPT_MAX)
+ID_KEYS = {"model": MODELS, "gpu": GPUS}
+JUNK_KEYS = (
+    "foo", "_scenario", "_pinned_a", "_present", "_upload", "_preset", "_sidebar_message", "page", "embed",
+    "embed_options", "__proto__", "constructor", "<script>alert(1)</script>", "prompt_tokens ", "PROMPT_TOKENS",
+    "model[]", "", "ключ", "🙂", "x" * 300, "price_in", "ag_turns", "wl_source",
+)
+ADVERSARIAL = (
+    "", " ", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e309", "-1e309", "1e30", "1" + "0" * 30,
+    "-1", "-0", "0", "-5", "2.5", "0.0001", "99999999999", "0x10", "1_000", "1,000", " 42 ", "４２", "٣",
+    "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "javascript:alert(1)", "'; DROP TABLE s;--",
+    "../../etc/passwd", "%00", "\x00", "null", "None", "true", "false", "[]", "{}", "ünïcödé 模型 🙂",
+    "\u202eevil", "a" * 10_000, "9" * 5000,
+)
+
+
+def _registered_pages(app_source: str) -> list[str]:
+    """pages/<file>.py names the entrypoint registers (from app.py's source: ``_page("file.py", ...)``)."""
+    out = []
+    for node in ast.walk(ast.parse(app_source)):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            v = node.args[0].value
+            if isinstance(v, str) and v.endswith(".py") and (REPO / "pages" / v).is_file():
+                out.append(f"pages/{v}")
+    return sorted(set(out)) or [OVERVIEW]
+
+
+PAGES = _registered_pages((REPO / "app.py").read_text(encoding="utf-8"))
+
+
+def _value(rng: random.Random, key: str, avoid: frozenset[str] = frozenset()) -> str | list[str]:
+    r = rng.random()
+    if r < 0.45:
+        v = rng.choice(ADVERSARIAL)
+        return "nan" if key in avoid and v in INFINITIES else v
+    if key in ID_KEYS:
+        ids = [i for i in ID_KEYS[key] if i not in avoid] or ID_KEYS[key]
+        return rng.choice([rng.choice(ids), rng.choice(ids).upper(), rng.choice(ids) + " ", "no-such-" + key])
+    if key in BOOL_KEYS:
+        return rng.choice(["true", "false", "True", "1", "0", "yes", "maybe"])
+    if r < 0.55:
+        return [str(rng.randint(-10, 10_000)) for _ in range(rng.randint(2, 3))]  # a repeated parameter
+    if r < 0.8:
+        return str(rng.choice([rng.randint(-100, 100), rng.randint(0, 20_000_000), 10**rng.randint(0, 40)]))
+    return repr(rng.uniform(-1e6, 1e6) if rng.random() < 0.5 else rng.uniform(0, 100))
+
+
+def make_query(rng: random.Random, avoid: frozenset[str] = frozenset()) -> dict[str, str | list[str]]:
+    """A random query string; ``avoid``: keys that must not get an infinity and ids that must not be
+    chosen (known bugs, see the xfail tests at the end)."""
+    keys = rng.sample(URL_KEYS, rng.randint(1, min(10, len(URL_KEYS))))
+    keys += rng.sample(JUNK_KEYS, rng.randint(0, 3))
+    q = {k: _value(rng, k, avoid) for k in keys}
+    if rng.random() < 0.3:  # some wholly valid, to prove the URL reaches the widgets at all
+        models = [m for m in MODELS if m not in avoid]
+        q["model"], q["gpu"], q["gpus"] = rng.choice(models), rng.choice(GPUS), str(rng.randint(1, 4096))
+    return q
+
+
+def check(at: AppTest, page: str, case: str) -> None:
+    assert not at.exception, f"{case}: exception: " + "\n".join(e.message for e in at.exception)
+    s = at.session_state["_scenario"]
+    assert isinstance(s, Scenario) and s.model in CAT.models and s.gpu in CAT.gpus, case
+    assert at.title and at.title[0].value.strip(), f"{case}: the page lost its title"
+    values = {m.label: m.value for m in at.metric}
+    for label, value in values.items():
+        text = str(value).lower()
+        assert "nan" not in text.replace("n/a", "") and "inf" not in text, f"{case}: metric {label!r} = {value!r}"
+    if page == OVERVIEW:
+        for label in HEADLINE:
+            assert str(values.get(label, "")).startswith("$"), f"{case}: headline {label!r} = {values.get(label)!r}"
+
+
+def _describe(seed: int, n: int, page: str, q: dict) -> str:
+    shown = {k[:40]: (v[:60] if isinstance(v, str) else v) for k, v in q.items()}
+    return f"seed={seed} case={n} page={page} query={shown!r}"
+
+
+def _crashes(query: dict[str, str]) -> bool:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    at.run()
+    return bool(at.exception)
+
+
+INF_BUG = (
+    "ui/sidebar.py + Streamlit 1.67: an integer st.number_input bound to the URL crashes the whole app on "
+    "?<key>=inf (also -inf, Infinity, 1e309, or 309+ digits): NumberInputSerde.deserialize calls "
+    "int(float('inf')) -> OverflowError: cannot convert float infinity to integer, raised from render_sidebar"
+)
+LONG_CONTEXT_BUG = (
+    "ui/curves.py over_context sweeps prompt_tokens up to the model's context window, but Llama 4 Scout's "
+    "10,485,760 is above Scenario's prompt_tokens limit of 10,000,000: estimate_arrays raises CostModelError "
+    "'prompt_tokens=10485504: Input should be less than or equal to 10000000' and Overview, Cost curves and "
+    "Agents show an exception as soon as the model is chosen"
+)
+
+
+def test_random_and_adversarial_query_strings_never_break_the_app():
+    rng = random.Random(SEED)
+    # While the infinity bug (test_an_infinite_number_in_the_url_does_not_crash_the_app) is open, keep
+    # infinities away from the integer inputs so the rest of the fuzzing still runs; once it is fixed,
+    # they are fuzzed too. This first run also warms the imports (not a case).
+    avoid = frozenset(INT_INPUT_KEYS) if _crashes({"gpus": "inf"}) else frozenset()
+    if BEYOND_PROMPT_MAX and _crashes({"model": BEYOND_PROMPT_MAX[0]}):
+        avoid |= frozenset(BEYOND_PROMPT_MAX)
+    start, cpu_start = time.monotonic(), time.process_time()
+    failures: list[str] = []
+    applied = 0
+    cases = 0
+    for i in range(SESSIONS):
+        q = make_query(rng, avoid)
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params.update(q)
+        at.run()
+        cases += 1
+        case = _describe(SEED, cases, OVERVIEW, q)
+        try:
+            check(at, OVERVIEW, case)
+            s = at.session_state["_scenario"]
+            if isinstance(q.get("gpus"), str) and q["gpus"].isascii() and q["gpus"].isdigit() \
+                    and 1 <= int(q["gpus"]) <= 4096 and q.get("model") in CAT.models and not at.sidebar.error:
+                assert s.gpus == int(q["gpus"]) and s.model == q["model"], f"{case}: a valid URL was not applied"
+                applied += 1
+        except AssertionError as exc:
+            failures.append(str(exc))
+        for _ in range(RUNS_PER_SESSION - 1):
+            page = PAGES[(i + cases) % len(PAGES)] if rng.random() < 0.7 else rng.choice(PAGES)
+            q = make_query(rng, avoid)
+            at.query_params.clear()
+            at.query_params.update(q)
+            cases += 1
+            case = _describe(SEED, cases, page, q)
+            try:
+                at.switch_page(page).run()
+                check(at, page, case)
+            except AssertionError as exc:
+                failures.append(str(exc))
+            except Exception as exc:  # noqa: BLE001 - an AppTest error is a finding too; keep going
+                failures.append(f"{case}: {type(exc).__name__}: {exc}")
+        if len(failures) >= 20:
+            break
+    elapsed, cpu = time.monotonic() - start, time.process_time() - cpu_start
+    assert not failures, f"{len(failures)} failing case(s) of {cases}:\n" + "\n".join(failures[:20])
+    assert cases >= 500 or SESSIONS * RUNS_PER_SESSION < 500, cases
+    assert applied >= 5, f"only {applied} valid URLs were checked: is the URL still reaching the widgets?"
+    # CPU time, not wall time: a busy CI machine must not turn this into a flaky failure.
+    assert cpu < BUDGET_S or os.environ.get("FUZZ_APP_SESSIONS"), f"{cases} cases took {cpu:.0f} s CPU ({elapsed:.0f} s)"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_survives_the_nastiest_url(page):
+    """One URL with every bound key set to a hostile value, then the page."""
+    nasty = ["<script>alert(1)</script>", "nan", "-1e30", "1" + "0" * 30, "-1", "a" * 10_000, "ünïcödé"]
+    at = AppTest.from_file(APP, default_timeout=30)
+    for n, key in enumerate(URL_KEYS):
+        at.query_params[key] = nasty[n % len(nasty)]
+    at.query_params["<script>"] = "<script>alert(1)</script>"
+    at.run()
+    if page != OVERVIEW:
+        at.switch_page(page).run()
+    check(at, page, f"nasty URL on {page}")
+    assert at.session_state["_scenario"] == Scenario(), "every hostile value must fall back to its default"
+
+
+def test_cache_hit_extremes_from_the_url_are_exact():
+    for raw, want in (("0", 0.0), ("100", 1.0), ("56.3", 0.563), ("100.1", 0.0), ("-0.1", 0.0)):
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params[CACHE_KEY] = raw
+        at.run()
+        check(at, OVERVIEW, f"{CACHE_KEY}={raw}")
+        assert math.isclose(at.session_state["_scenario"].cache_hit_rate, want), raw
+
+
+@pytest.mark.parametrize("key,value", [("gpus", "inf"), ("prompt_tokens", "9" * 400), ("concurrency", "-1e309")])
+@pytest.mark.xfail(strict=True, reason=INF_BUG)
+def test_an_infinite_number_in_the_url_does_not_crash_the_app(key, value):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params[key] = value
+    at.run()
+    check(at, OVERVIEW, f"?{key}={value[:20]}")
+
+
+@pytest.mark.skipif(not BEYOND_PROMPT_MAX, reason="no catalog model has a context beyond the prompt limit")
+@pytest.mark.xfail(strict=True, reason=LONG_CONTEXT_BUG)
+def test_a_model_with_a_context_beyond_the_prompt_limit_renders():
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["model"] = BEYOND_PROMPT_MAX[0]
+    at.run()
+    check(at, OVERVIEW, f"?model={BEYOND_PROMPT_MAX[0]}")
