@@ -198,8 +198,8 @@ def test_streamlit_config_limits_uploads_and_keeps_xsrf_protection():
     assert cfg.get("global", {}).get("developmentMode", False) is False
 
 
-def test_every_file_uploader_has_a_small_explicit_limit():
-    """A per-widget max_upload_size keeps each upload far below the server-wide limit."""
+def test_no_file_uploader_raises_the_server_limit():
+    """A widget's max_upload_size may only tighten server.maxUploadSize (without one, the server limit applies)."""
     cfg = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     server_limit = cfg["server"]["maxUploadSize"]
     problems = []
@@ -207,9 +207,9 @@ def test_every_file_uploader_has_a_small_explicit_limit():
         for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Call) and _call_name(node).endswith("file_uploader"):
                 limit = _kw(node, "max_upload_size")
-                if not (isinstance(limit, ast.Constant) and 0 < limit.value <= server_limit):
-                    problems.append(f"{_rel(path)}:{node.lineno}: file_uploader without a constant "
-                                    f"max_upload_size <= {server_limit} MB")
+                if limit is not None and not (isinstance(limit, ast.Constant) and 0 < limit.value <= server_limit):
+                    problems.append(f"{_rel(path)}:{node.lineno}: max_upload_size must be a constant "
+                                    f"<= server.maxUploadSize ({server_limit} MB)")
     assert not problems, "\n".join(problems)
 
 
