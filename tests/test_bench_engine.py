@@ -4,6 +4,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_engine.py"
 
 
@@ -32,3 +34,12 @@ def test_grid_has_the_issue_shape_at_one_million_points():
     assert [v.size for v in axes.values()] == [100, 50, 10, 20]
     for v in axes.values():
         assert (v[1:] > v[:-1]).all()  # distinct, increasing axis values
+
+
+def test_bench_engine_llm_analysis_part_runs_when_installed(capsys):
+    pytest.importorskip("llm_analysis")
+    bench = _load()
+    assert bench.main(["--points", "2000", "--repeats", "1", "--llm-analysis-points", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "configurations/s" in out
+    assert "ratio sweep" in out and "ratio estimate_arrays" in out
