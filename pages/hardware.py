@@ -25,19 +25,24 @@ if fit.empty:
     st.stop()
 best = fit.iloc[0]
 c = st.columns(3)
-c[0].metric("Cheapest GPU", f"{best['name']}", help=f"{best['gpus']} GPUs at {fmt_usd(best['gpu_hourly_usd'])}/hour")
+c[0].metric("Cheapest GPU", best["gpu"], help=f"{best['name']}: {best['gpus']} GPUs at "
+            f"{fmt_usd(best['gpu_hourly_usd'])} per GPU-hour")
 c[1].metric("Its cost per request", fmt_usd(best["usd_per_request"]))
 c[2].metric("Its cost per million output tokens", fmt_usd_per_mtok(best["usd_per_million_output_tokens"]))
+st.caption(f"Cheapest: {best['name']}, {best['gpus']} GPUs at {fmt_usd(best['gpu_hourly_usd'])} per GPU-hour "
+           f"(price of {best['price_date']}).")
 
 names = list(fit["name"])
 chart(bar_chart(names, {"Input tokens": fit["usd_per_million_input_tokens"],
                         "Output tokens": fit["usd_per_million_output_tokens"]},
                 title="Cost per million tokens on each GPU (cheapest first)", x_title="GPU",
-                y_title="USD per million tokens (log)", y_money=True, log_y=True, highlight=best["name"]),
+                y_title="USD per million tokens (log)", y_money=True, log_y=True, highlight=best["name"],
+                horizontal=True),
       "hw_cost", "Notice: the cheapest rental per hour is rarely the cheapest per token; memory bandwidth and "
       "capacity decide how many requests share each read of the weights.")
 chart(bar_chart(names, {"Output tokens per second per GPU": fit["output_tokens_per_second_per_gpu"]},
-                title="Throughput per GPU", x_title="GPU", y_title="Output tokens per second per GPU"),
+                title="Throughput per GPU", x_title="GPU", y_title="Output tokens per second per GPU",
+                horizontal=True),
       "hw_speed", "Notice: throughput per GPU tracks memory bandwidth while decode is memory-bound.")
 formula("cost per million output tokens",
         r"\frac{\$}{\text{M tok}} = \frac{N \cdot \$_\text{GPU-h} / 3600}{\text{output tokens/s}} \times 10^6")

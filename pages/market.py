@@ -34,7 +34,7 @@ if len(fit):
                                              "Modeled cost": fit["cost_per_request_usd"]},
                     title=f"Price vs modeled cost per request ({fmt_tokens(s.prompt_tokens)} in, "
                           f"{fmt_tokens(s.output_tokens)} out)", x_title="Provider / model",
-                    y_title="USD per request (log)", y_money=True, log_y=True), "market_bars",
+                    y_title="USD per request (log)", y_money=True, log_y=True, horizontal=True), "market_bars",
           "Notice: the gap between the bars is the implied margin; providers of the same open model price it very "
           "differently, and some sit below what this deployment would cost.")
     table(tables.market_table(df), "market-implied-margins", "market", column_config=tables.MARKET_COLUMNS)

@@ -29,7 +29,7 @@ c[2].metric("Cost per request", fmt_usd(r.usd_per_request), help="Prefill plus d
 c[3].metric("Cached input tokens", fmt_usd_per_mtok(r.usd_per_million_cached_input_tokens),
             help="A prompt token served from the prefix cache: only attention over it is still paid.")
 c = st.columns(4)
-c[0].metric("Throughput", fmt_rate(r.output_tokens_per_second, "output tok/s"),
+c[0].metric("Output throughput", fmt_rate(r.output_tokens_per_second),
             help="Output tokens per second across the whole deployment.")
 c[1].metric("Time to first token", fmt_seconds(r.ttft_seconds), help="Prefill of one prompt, no queueing.")
 c[2].metric("Time per output token", fmt_seconds(r.tpot_seconds), help="One decode step at this batch size.")

@@ -69,24 +69,27 @@ c[0].metric("Cost to serve the workload", fmt_usd(report.break_even["cost_usd"])
 c[1].metric("Break-even flat price", fmt_usd_per_mtok(be["blended_usd_per_m"]),
             help="One price per token, input and output alike, at which revenue equals cost.")
 best = df.loc[df["margin_usd"].idxmax()]
-c[2].metric("Best margin", f"{best['title']}", delta=fmt_pct(best["margin_pct"] / 100) if best["margin_pct"] is not None else None)
-c[3].metric("Most loss-making requests", f"{df.loc[df['loss_request_share'].fillna(0).idxmax(), 'title']}")
+c[2].metric(f"Best margin: {best['title']}", fmt_usd(best["margin_usd"]),
+            delta=fmt_pct(best["margin_pct"] / 100) if best["margin_pct"] is not None else None)
+worst = df.loc[df["loss_request_share"].fillna(0).idxmax()]
+c[3].metric(f"Most requests at a loss: {worst['title']}", fmt_pct(worst["loss_request_share"] or 0))
 
 chart(bar_chart(list(df["title"]), {"Revenue": df["revenue_usd"], "Cost to serve": df["cost_usd"]},
                 title="Revenue and cost of the same workload under each scheme", x_title="Pricing scheme",
-                y_title="USD for the whole workload", y_money=True), "schemes_rev",
+                y_title="USD for the whole workload (log)", y_money=True, log_y=True, horizontal=True),
+      "schemes_rev",
       "Notice: the cost bar is the same under every scheme; only the revenue moves, and per-token schemes miss the "
       "requests whose cost grows faster than their tokens.")
 chart(bar_chart(list(df["title"]), {"Requests served at a loss (%)": df["loss_request_share"].fillna(0) * 100},
                 title="Share of requests that cost more than they earn", x_title="Pricing scheme",
-                y_title="Requests served at a loss (%)"), "schemes_loss",
+                y_title="Requests served at a loss (%)", horizontal=True), "schemes_loss",
       "Notice: even a scheme with a healthy total margin can lose money on many single requests: long prompts, "
       "uncached agents, heavy subscribers.")
 shown = st.multiselect("Bill distributions of", list(df["scheme"]), default=["flat", "subscription", "compute-time"],
                        key="bill_schemes", persist_state="session")
 chart(histogram_chart({sid: report.bills[sid] for sid in shown if sid in report.bills},
-                      title="What customers pay per month", x_title="Bill per user-month (USD)",
-                      y_title="User-months"), "bills",
+                      title="What customers pay per month", x_title="Bill per user-month (USD, log scale)",
+                      y_title="User-months", log_x=True), "bills",
       "Notice: subscriptions make bills predictable (a spike at the fee) while compute-time bills spread with usage.")
 formula("break-even flat price", r"p^{*} = \frac{C}{\sum_r S^{r}_\text{in} + \rho \sum_r S^{r}_\text{out}}, "
         r"\quad \rho = p_\text{out}/p_\text{in}", "C is the cost of serving every request of the workload.")

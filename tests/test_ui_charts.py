@@ -18,7 +18,7 @@ def test_line_chart_series_marker_and_axes():
     assert [t.name for t in fig.data] == ["a", "b", "you"]
     assert list(fig.data[0].x) == [1, 10, 100] and list(fig.data[1].y) == [3, 2, 1]
     assert fig.data[1].line.dash == "dash" and fig.data[0].line.dash == "solid"
-    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "linear"
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type is None  # linear, chosen by plotly
     assert fig.layout.yaxis.tickprefix == "$"
     assert _axis_titles(fig) == ("Prompt (tokens)", "USD per request")
 
@@ -86,3 +86,19 @@ def test_vlines_are_shapes_with_labels():
                             vlines=[(200_000, "200k tier", "#7c3aed")])
     assert fig.layout.shapes[0].x0 == 200_000 and fig.layout.annotations[0].text == "200k tier"
     assert fig.layout.annotations[0].x == pytest.approx(np.log10(200_000))  # log axes place notes in log10
+
+
+def test_categorical_axes_are_not_forced_linear():
+    """A forced 'linear' x axis hides bars and waterfalls whose x values are labels."""
+    w = charts.waterfall_chart(["a", "b"], [1.0, -0.5], ["absolute", "relative"], title="W", y_title="USD")
+    b = charts.bar_chart(["h100", "h200"], {"cost": [2.0, 1.0]}, title="B", x_title="GPU", y_title="USD")
+    for fig in (w, b):
+        assert fig.layout.xaxis.type in (None, "category")
+
+
+def test_log_histogram_labels_decades_in_dollars():
+    h = charts.histogram_chart({"bills": np.array([0.02, 0.5, 3.0, 20.0, 0.0])}, title="H",
+                               x_title="Bill (USD, log scale)", log_x=True)
+    assert np.allclose(np.asarray(h.data[0].x), np.log10([0.02, 0.5, 3.0, 20.0]))  # zero bills dropped
+    assert list(h.layout.xaxis.tickvals) == [-2, -1, 0, 1, 2]
+    assert list(h.layout.xaxis.ticktext) == ["$0.01", "$0.1", "$1", "$10", "$100"]

@@ -13,11 +13,13 @@ import plotly.graph_objects as go
 
 COLORS = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
 PRICE_COLOR, COST_COLOR, MARGIN_COLOR = "#2563eb", "#dc2626", "#16a34a"
-_MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
+_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
 
 
 def _axis(title: str, log: bool, money: bool) -> dict:
-    axis: dict = {"title": {"text": title}, "type": "log" if log else "linear"}
+    axis: dict = {"title": {"text": title}}
+    if log:
+        axis["type"] = "log"  # otherwise plotly picks linear or category from the data
     if money:
         axis["tickprefix"] = "$"
     return axis
@@ -39,9 +41,9 @@ def _figure(data: list, title: str, x_title: str, y_title: str, log_x: bool = Fa
                       "xanchor": "left", "yanchor": "bottom", "font": {"color": color}})
     base = {
         "title": {"text": title},
-        "height": height,
+        "height": layout.pop("height", height + 40),
         "margin": dict(_MARGIN),
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0},
         "hovermode": hovermode,
         "xaxis": _axis(x_title, log_x, x_money),
         "yaxis": _axis(y_title, log_y, y_money),
@@ -153,19 +155,41 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], 
             trace["texttemplate"] = text_fmt
         data.append(trace)
     if horizontal:
+        height = max(420, 22 * len(cats) * max(len(data), 1) + 120)  # room for every label
         fig = _figure(data, title, y_title, x_title, log_x=log_y, x_money=y_money, hovermode="closest",
-                      barmode="group")
+                      barmode="group", height=height)
         fig.layout.yaxis.autorange = "reversed"
         return fig
     return _figure(data, title, x_title, y_title, log_y=log_y, y_money=y_money, hovermode="closest", barmode="group")
 
 
 def histogram_chart(samples: Mapping[str, np.ndarray], *, title: str, x_title: str, y_title: str = "Requests",
-                    x_money: bool = True, nbins: int = 40) -> go.Figure:
-    """Overlaid histograms (bill or margin distributions)."""
-    data = [{"type": "histogram", "x": np.asarray(v, dtype=float), "name": name, "nbinsx": nbins, "opacity": 0.6,
-             "marker": {"color": COLORS[i % len(COLORS)]}} for i, (name, v) in enumerate(samples.items())]
-    return _figure(data, title, x_title, y_title, x_money=x_money, hovermode="closest", barmode="overlay")
+                    x_money: bool = True, nbins: int = 40, log_x: bool = False) -> go.Figure:
+    """Overlaid histograms (bill or margin distributions). ``log_x`` bins log10 of the positive values and
+    labels the decades in the original unit (bills span orders of magnitude)."""
+    data = []
+    for i, (name, v) in enumerate(samples.items()):
+        v = np.asarray(v, dtype=float)
+        if log_x:
+            v = np.log10(v[v > 0])
+        data.append({"type": "histogram", "x": v, "name": name, "nbinsx": nbins, "opacity": 0.6,
+                     "marker": {"color": COLORS[i % len(COLORS)]}})
+    fig = _figure(data, title, x_title, y_title, x_money=x_money and not log_x, hovermode="closest",
+                  barmode="overlay")
+    if log_x:
+        finite = np.concatenate([np.asarray(d["x"]) for d in data]) if data else np.array([])
+        if finite.size:
+            lo, hi = int(np.floor(finite.min())), int(np.ceil(finite.max()))
+            ticks = list(range(lo, hi + 1))
+            fig.layout.xaxis.tickvals = ticks
+            fig.layout.xaxis.ticktext = [_decade_label(t, x_money) for t in ticks]
+    return fig
+
+
+def _decade_label(exp: int, money: bool) -> str:
+    v = 10.0 ** exp
+    text = f"{v:,.0f}" if v >= 1 else f"{v:.{-exp}f}"
+    return f"${text}" if money else text
 
 
 def scatter_chart(x: Sequence[float], y: Sequence[float], labels: Sequence[str], *, title: str, x_title: str,

@@ -158,10 +158,9 @@ def render_sidebar() -> Scenario:
             c2.number_input("Experts (active)", min_value=1, max_value=top,
                             value=min(d["experts_active"], top), step=1, key="experts_active", bind=BIND,
                             help=state.field_help("experts_active"))
-        c1, c2 = st.columns(2)
-        c1.radio("Weight bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["weight_bits"]),
+        st.radio("Weight bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["weight_bits"]),
                  key="weight_bits", horizontal=True, bind=BIND, help=state.field_help("weight_bits"))
-        c2.radio("KV-cache bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["kv_bits"]),
+        st.radio("KV-cache bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["kv_bits"]),
                  key="kv_bits", horizontal=True, bind=BIND, help=state.field_help("kv_bits"))
         st.select_slider(
             "Prefix-cache hit rate (%)", options=range(state.CACHE_STEPS + 1), value=0,

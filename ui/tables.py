@@ -64,6 +64,7 @@ HARDWARE_COLUMNS: Mapping[str, object] = MappingProxyType({
 def hardware_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "GPU": df["name"],
+        "GPU id": df["gpu"],
         "GPUs": df["gpus"],
         "Fits": df["fits"],
         "Cheapest": df["cheapest"],

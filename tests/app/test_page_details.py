@@ -60,7 +60,7 @@ def test_hardware_names_the_cheapest_gpu_of_its_table():
     at = new_app(page="pages/hardware.py")
     no_exception(at)
     table = next(df.value for df in at.dataframe if "Cheapest" in df.value.columns)
-    assert metrics(at)["Cheapest GPU"] == table.loc[table["Cheapest"], "GPU"].iloc[0]
+    assert metrics(at)["Cheapest GPU"] == table.loc[table["Cheapest"], "GPU id"].iloc[0]
     assert len(table) == len(CATALOG.gpus)
 
 
