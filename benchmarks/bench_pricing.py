@@ -136,7 +136,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="requests for the timing benchmark")
     ap.add_argument("--stream-rows", type=int, default=50_000_000, help="rows of the streamed Parquet log")
-    ap.add_argument("--chunk-rows", type=int, default=1_000_000)
+    ap.add_argument("--chunk-rows", type=int, default=500_000, help="rows per chunk (bill_log's default)")
     ap.add_argument("--skip-stream", action="store_true")
     ap.add_argument("--skip-timing", action="store_true")
     args = ap.parse_args()

@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--cache-capacity-tokens", type=int, default=None, help="LRU prefix cache for the Mooncake trace"
     )
     p.add_argument("--strict", action="store_true", help="stop at the first bad row instead of skipping it")
-    p.add_argument("--chunk-rows", type=int, default=1_000_000, help="rows per chunk when streaming a log")
+    p.add_argument("--chunk-rows", type=int, default=500_000, help="rows per chunk when streaming a log")
     p.add_argument(
         "--target-margin", type=float, default=20.0, help="margin (%%) for the target break-even price"
     )

@@ -10,7 +10,8 @@ Both engines make two passes over the log:
    kernels as :func:`costmodel.pricing.bill` (:func:`costmodel.pricing.price_chunk`);
    partial sums and per-user-month bills are added up.
 
-Memory stays bounded by the chunk size plus one float per user-month and scheme.
+Memory stays bounded by the chunk size plus one float per user-month and scheme
+(500,000-row chunks by default: about 0.5 GB peak in benchmarks/bench_pricing.py).
 
 Subscription allowances are consumed in time order per user and window. The local
 engine reads the file in order and carries running totals between chunks, so a log
@@ -73,7 +74,7 @@ class _Totals:
         self.output += float(c["output_tokens"].sum())
         self.cached += float(np.minimum(c["cached_tokens"], c["prompt_tokens"]).sum())
         self.partials.append(UserMonths.partial(c))
-        if len(self.partials) >= 16:  # keep memory bounded: fold the partial sums
+        if len(self.partials) >= 4:  # keep memory bounded: fold the partial sums
             self.partials = [pd.concat(self.partials).groupby(level=0).sum()]
 
     def coster(self, scenario: Any, coster: RequestCoster | None) -> RequestCoster:
@@ -130,7 +131,7 @@ def bill_log(
     coster: RequestCoster | None = None,
     context: CostContext | None = None,
     filename: str | None = None,
-    chunk_rows: int = 1_000_000,
+    chunk_rows: int = 500_000,
     errors: Literal["skip", "raise"] = "skip",
     engine: Engine = "local",
     break_even_ratio: float | None = None,
