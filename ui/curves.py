@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from costmodel import Catalog, Scenario, estimate_arrays
+from ui.state import prompt_limit
 
 CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
@@ -16,7 +17,7 @@ CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 def context_grid(s: Scenario, catalog: Catalog, points: int = 40, low: int = 128) -> np.ndarray:
     """Prompt lengths from ``low`` to the model's context window (minus the output), log-spaced, always
     including the scenario's own prompt length."""
-    top = max(catalog.model(s.model).max_context_tokens - s.output_tokens, low + 1)
+    top = max(prompt_limit(catalog.model(s.model)) - s.output_tokens, low + 1)
     grid = np.unique(np.geomspace(low, top, points).astype(int))
     return np.unique(np.append(grid, min(s.prompt_tokens, top)))
 
@@ -65,9 +66,9 @@ def marginal_cost(s: Scenario, catalog: Catalog):
     """(context grid, USD per extra prompt token, USD per extra output token) by finite differences
     of the cost per request: what the next token costs at each context length."""
     x = context_grid(s, catalog)
-    top = catalog.model(s.model).max_context_tokens
+    top = prompt_limit(catalog.model(s.model))
     step = np.maximum(1, (x * 0.01).astype(int))
-    up = np.minimum(x + step, top - s.output_tokens - 1)
+    up = np.maximum(np.minimum(x + step, top - s.output_tokens - 1), 1)
     both = np.concatenate([x, up])
     arr = estimate_arrays(s, catalog, prompt_tokens=both)
     cost = _masked(arr, "usd_per_request")
@@ -94,7 +95,7 @@ def price_vs_cost(s: Scenario, catalog: Catalog, price, points: int = 60):
     NaN beyond the scenario model's context window."""
     from costmodel.compare import list_price_per_request
 
-    top = catalog.model(s.model).max_context_tokens - s.output_tokens
+    top = prompt_limit(catalog.model(s.model)) - s.output_tokens
     far = max(top, 2 * (price.long_context_threshold or 0))
     x = np.unique(np.geomspace(128, max(far, 256), points).astype(int))
     inside = x[x <= top]

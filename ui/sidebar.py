@@ -14,10 +14,12 @@ import streamlit as st
 
 from costmodel import Scenario
 from costmodel.efficiency import EFFICIENCY_FIELDS
-from ui import state
+from ui import compat, state
 from ui.format import fmt_params, fmt_tokens, fmt_usd
 from ui.presets import available_presets, preset_scenario
 from ui.widgets import PINNED_KEY, PRESENT_KEY, SCENARIO_KEY, get_catalog, presenting
+
+compat.guard_number_input_overflow()  # ?gpus=inf must fall back, not crash (Streamlit 1.67 bug)
 
 PRESET_KEY = "_preset"
 UPLOAD_KEY = "_upload"
@@ -60,9 +62,9 @@ def _on_model() -> None:
     model = catalog.model(st.session_state["model"])
     st.session_state["experts_total"] = model.num_experts or None
     st.session_state["experts_active"] = model.experts_per_token or None
-    for key in ("prompt_tokens", "output_tokens"):
-        if st.session_state.get(key, 0) > model.max_context_tokens:
-            st.session_state[key] = model.max_context_tokens
+    for key, limit in (("prompt_tokens", state.prompt_limit(model)), ("output_tokens", state.output_limit(model))):
+        if st.session_state.get(key, 0) > limit:
+            st.session_state[key] = limit
 
 
 def _on_gpu() -> None:
@@ -146,9 +148,9 @@ def render_sidebar() -> Scenario:
         st.number_input("GPUs", min_value=int(lo), max_value=int(hi), value=d["gpus"], step=1, key="gpus",
                         bind=BIND, help=state.field_help("gpus"))
         c1, c2 = st.columns(2)
-        c1.number_input("Prompt tokens", min_value=1, max_value=model.max_context_tokens, value=d["prompt_tokens"],
+        c1.number_input("Prompt tokens", min_value=1, max_value=state.prompt_limit(model), value=d["prompt_tokens"],
                         step=1024, key="prompt_tokens", bind=BIND, help=state.field_help("prompt_tokens"))
-        c2.number_input("Output tokens", min_value=1, max_value=model.max_context_tokens, value=d["output_tokens"],
+        c2.number_input("Output tokens", min_value=1, max_value=state.output_limit(model), value=d["output_tokens"],
                         step=128, key="output_tokens", bind=BIND, help=state.field_help("output_tokens"))
         if model.is_moe:
             c1, c2 = st.columns(2)

@@ -95,6 +95,19 @@ def field_bounds(name: str) -> tuple[float | None, float | None]:
     return lo, hi
 
 
+PROMPT_TOKENS_MAX = int(field_bounds("prompt_tokens")[1])
+OUTPUT_TOKENS_MAX = int(field_bounds("output_tokens")[1])
+
+
+def prompt_limit(model) -> int:
+    """Longest prompt a widget offers: the model's context window, within the Scenario's bound."""
+    return min(int(model.max_context_tokens), PROMPT_TOKENS_MAX)
+
+
+def output_limit(model) -> int:
+    return min(int(model.max_context_tokens), OUTPUT_TOKENS_MAX)
+
+
 def _pct(x: float) -> float:
     return round(float(x) * 100, 1)
 
@@ -110,8 +123,8 @@ def defaults_for(catalog: Catalog, model_id: str, gpu_id: str) -> dict[str, Any]
         "gpu": gpu_id,
         "gpus": _DEFAULT.gpus,
         "tensor_parallel": "auto",
-        "prompt_tokens": min(_DEFAULT.prompt_tokens, model.max_context_tokens),
-        "output_tokens": min(_DEFAULT.output_tokens, model.max_context_tokens),
+        "prompt_tokens": min(_DEFAULT.prompt_tokens, prompt_limit(model)),
+        "output_tokens": min(_DEFAULT.output_tokens, output_limit(model)),
         "experts_total": model.num_experts or None,
         "experts_active": model.experts_per_token or None,
         "weight_bits": _DEFAULT.weight_bits,
@@ -285,9 +298,9 @@ def clamp_values(values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     out = dict(values)
     model = catalog.models.get(out.get("model", _DEFAULT.model))
     if model is not None:
-        for key in ("prompt_tokens", "output_tokens"):
-            if isinstance(out.get(key), int) and out[key] > model.max_context_tokens:
-                out[key] = model.max_context_tokens
+        for key, limit in (("prompt_tokens", prompt_limit(model)), ("output_tokens", output_limit(model))):
+            if isinstance(out.get(key), int) and out[key] > limit:
+                out[key] = limit
     et, ea = out.get("experts_total"), out.get("experts_active")
     if isinstance(et, int) and isinstance(ea, int) and ea > et:
         out["experts_active"] = et

@@ -101,3 +101,22 @@ def test_presentation_mode_hides_the_tools_and_formulas(app):
     no_exception(app)
     assert not any("Save" in e.label for e in app.sidebar.expander)
     assert not any(e.label.startswith("Formula") for e in app.main.expander)
+
+
+def test_infinite_numbers_in_the_url_fall_back():
+    """Streamlit 1.67 raises OverflowError for ?<int key>=inf; ui.compat turns it into an ignored value."""
+    for key, value in (("gpus", "inf"), ("prompt_tokens", "9" * 400), ("concurrency", "-1e309"),
+                       ("gpu_hourly_usd", "inf"), ("experts_total", "Infinity")):
+        at = new_app({key: value})
+        no_exception(at)
+        assert at.session_state["_scenario"] == Scenario()
+
+
+def test_models_with_a_context_beyond_the_prompt_limit_render_on_every_page():
+    from tests.app.test_pages import PAGES
+
+    at = new_app({"model": "llama-4-scout", "gpu": "h200", "gpus": "8"})
+    assert at.sidebar.number_input(key="prompt_tokens").max == Scenario.model_fields["prompt_tokens"].metadata[1].le
+    for page in PAGES:
+        at.switch_page(page).run()
+        no_exception(at)
