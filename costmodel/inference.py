@@ -124,6 +124,14 @@ def _check_experts(model: ModelArchitecture, scenario: Scenario) -> None:
         )
 
 
+def _concurrency_numeric(values: Any) -> np.ndarray:
+    """Concurrency as floats with "max" as 0, vectorised (no Python loop over points)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "biuf":
+        return arr.astype(float)
+    return np.where(arr == "max", 0, arr).astype(float)
+
+
 def _field_bounds_check(scenario: Scenario, axes: Mapping[str, np.ndarray]) -> None:
     """Validate the extreme values of every axis through the Scenario model, so bounds live in one place."""
     for name, values in axes.items():
@@ -133,7 +141,7 @@ def _field_bounds_check(scenario: Scenario, axes: Mapping[str, np.ndarray]) -> N
         if flat.size == 0:
             raise CostModelError(f"axis {name!r} is empty")
         if name == "concurrency":
-            numeric = np.array([0 if str(v) == "max" else v for v in flat], dtype=float)
+            numeric = _concurrency_numeric(flat)
             probe = [("max" if v == 0 else int(v)) for v in (numeric.min(), numeric.max())]
         else:
             numeric = flat.astype(float)
@@ -144,7 +152,7 @@ def _field_bounds_check(scenario: Scenario, axes: Mapping[str, np.ndarray]) -> N
                         "experts_total", "experts_active", "spec_draft_tokens", "max_batch_size", "max_num_tokens"}:
                 probe = [int(v) for v in probe]
                 if name in {"weight_bits", "kv_bits"}:
-                    bad = set(numeric.astype(int).tolist()) - {4, 8, 16}
+                    bad = set(np.unique(numeric.astype(int)).tolist()) - {4, 8, 16}
                     if bad:
                         raise CostModelError(f"{name} must be 4, 8 or 16, got {sorted(bad)}")
         for v in probe:
@@ -179,14 +187,17 @@ def estimate_arrays(scenario: Scenario, catalog: Catalog | None = None, **axes: 
     Returns a dict of numpy arrays keyed like ``Estimate`` (plus the axes given).
     ``concurrency`` accepts 0 or "max" for the largest batch that fits.
     """
+    return _with_names(_estimate_coded(scenario, catalog, axes))
+
+
+def _estimate_coded(scenario: Scenario, catalog: Catalog | None, axes: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """``estimate_arrays`` with the engine's codes in place of the bound and dtype names (see ``_with_names``)."""
     cat, model, gpu, base_eff = _resolve(scenario, catalog)
     _check_experts(model, scenario)
     arrays = {k: np.asarray(v) for k, v in axes.items()}
-    _field_bounds_check(scenario, arrays)
     if "concurrency" in arrays:
-        arrays["concurrency"] = np.array(
-            [0.0 if str(v) == "max" else float(v) for v in arrays["concurrency"].ravel()]
-        ).reshape(arrays["concurrency"].shape)
+        arrays["concurrency"] = _concurrency_numeric(arrays["concurrency"])
+    _field_bounds_check(scenario, arrays)
     if model.is_moe is False and ({"experts_total", "experts_active"} & set(arrays)):
         raise CostModelError(f"model {model.id!r} is dense: experts_total/experts_active do not apply")
 
@@ -248,7 +259,7 @@ def _plan_and_evaluate(
     """Evaluate every point, in blocks; with ``auto_plan`` pick each point's cheapest parallelism plan."""
     size = int(np.prod(shape, dtype=np.int64))
     flat = {
-        k: (np.broadcast_to(v, shape).reshape(-1).astype(float) if v.size > 1 else v.astype(float).reshape(()))
+        k: (np.asarray(np.broadcast_to(v, shape).reshape(-1), dtype=float) if v.size > 1 else v.astype(float).reshape(()))
         for k, v in inputs.items()
     }
     out: dict[str, np.ndarray] = {}
@@ -260,7 +271,7 @@ def _plan_and_evaluate(
             if key not in out:
                 out[key] = np.empty(max(size, 1), dtype=np.asarray(value).dtype)
             out[key][start:stop] = value
-    return _with_names({k: v.reshape(shape) for k, v in out.items()})
+    return {k: v.reshape(shape) for k, v in out.items()}
 
 
 def _evaluate_block(
@@ -277,32 +288,37 @@ def _evaluate_block(
     """
     if not auto_plan:
         return evaluate(model, gpu, eff, scenario, x)
-    gpus = np.broadcast_to(x["gpus"], (n,))
+    gpus = np.asarray(x["gpus"])  # often 0-d: one value for the whole block
     candidates = plan_candidates(float(gpus.max()))
     # Groups too small to hold the weights of any point in the block cannot be a plan: skip them.
     weights = float(np.min(np.asarray(model.total_params(x["experts_total"])) * weight_bytes_per_param(x["weight_bits"])))
     usable_per_gpu = float(np.max(gpu.memory_bytes * x["memory_utilization"]))
     viable = [t for t in candidates if t * usable_per_gpu >= weights] or candidates[-1:]
     whole = bool(np.any(gpus != 2 ** np.floor(np.log2(gpus))))  # a deployment that is not a power of two
-    plans = np.empty((len(viable) + whole, n))
-    plans[: len(viable)] = np.asarray(viable, dtype=float)[:, None]
     if whole:
+        plans = np.empty((len(viable) + 1, n))
+        plans[:-1] = np.asarray(viable, dtype=float)[:, None]
         plans[-1] = gpus  # the whole deployment as one group
+    else:  # the same plans for every point: what depends on the plan alone stays (plans, 1)
+        plans = np.asarray(viable, dtype=float)[:, None]
     stacked = {k: (v[None, :] if v.ndim else v) for k, v in x.items()}
     stacked["tensor_parallel"] = plans
     every = evaluate(model, gpu, eff, scenario, stacked)
     valid = plans <= gpus
-    fitting = valid & every["fits"]
+    fitting = np.broadcast_to(valid & every["fits"], (len(plans), n))
     cost = np.where(fitting, every["usd_per_request"], np.inf)
     any_fit = fitting.any(axis=0)
     largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
-    best = np.where(any_fit, cost.argmin(axis=0), largest)[None, :]
-    columns = np.arange(n)
+    best = np.where(any_fit, cost.argmin(axis=0), largest)
+    at = best * n + np.arange(n)  # flat positions of the chosen plan's values: one take per result
     out = {}
     for key, value in every.items():
         value = np.asarray(value)
         # Only results that depend on the plan carry the plan axis; the rest are shared by all plans.
-        out[key] = value[best[0], columns] if value.ndim == 2 and value.shape[0] > 1 else value.reshape(value.shape[-1:] or ())
+        if value.ndim == 2 and value.shape[0] > 1:
+            out[key] = value.reshape(-1).take(at) if value.shape[1] == n else value[:, 0].take(best)
+        else:
+            out[key] = value.reshape(value.shape[-1:] or ())
     out["max_concurrency"] = np.where(valid, every["max_concurrency"], 0.0).max(axis=0)
     out["fits"] = any_fit
     return out
@@ -310,10 +326,17 @@ def _evaluate_block(
 
 def _with_names(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Replace the engine's codes by the names the API promises."""
-    out["prefill_bound"] = np.where(out.pop("prefill_compute_bound"), "compute", "memory")
-    out["decode_bound"] = np.where(out.pop("decode_compute_bound"), "compute", "memory")
-    out["compute_dtype"] = np.asarray(DTYPE_CODES)[out.pop("compute_dtype_code").astype(int)]
+    for key, codes in _CODED.items():
+        names = np.array(_CATEGORIES[key])
+        out[key] = names.take(out.pop(codes).astype(np.intp))  # take, not np.where: one pass, no temporaries
     return out
+
+
+_CODED = {"prefill_bound": "prefill_compute_bound", "decode_bound": "decode_compute_bound",
+          "compute_dtype": "compute_dtype_code"}
+_CATEGORIES = {"prefill_bound": ("memory", "compute"), "decode_bound": ("memory", "compute"),
+               "compute_dtype": DTYPE_CODES}
+"""Names by code: a bound's code is 1 when compute-bound; a dtype's is its index in DTYPE_CODES."""
 
 
 def sweep(scenario: Scenario, catalog: Catalog | None = None, **axes: Any):
@@ -327,10 +350,17 @@ def sweep(scenario: Scenario, catalog: Catalog | None = None, **axes: Any):
         raise CostModelError("sweep needs at least one axis, e.g. prompt_tokens=[1024, 4096]")
     names = list(axes)
     values = [np.asarray(axes[n], dtype=object if n == "concurrency" else None).ravel() for n in names]
+    values = [_concurrency_numeric(v) if n == "concurrency" else v for n, v in zip(names, values, strict=True)]
     grids = np.meshgrid(*[np.arange(len(v)) for v in values], indexing="ij")
     columns = {n: v[g.ravel()] for n, v, g in zip(names, values, grids, strict=True)}
-    result = estimate_arrays(scenario, catalog=catalog, **columns)
-    frame = {n: columns[n] for n in names}
+    result = _estimate_coded(scenario, catalog, columns)
+    frame: dict[str, Any] = {n: columns[n] for n in names}
+    size = grids[0].size
     for key in RESULT_KEYS:
-        frame[key] = np.broadcast_to(result[key], (grids[0].size,))
-    return pd.DataFrame(frame)
+        if key in _CODED:  # a few distinct names: categorical from the engine's codes, no string per row
+            codes = np.asarray(result[_CODED[key]]).reshape(-1).astype(np.int8)
+            frame[key] = pd.Categorical.from_codes(codes, _CATEGORIES[key])
+        else:
+            value = np.asarray(result[key])
+            frame[key] = value.reshape(-1) if value.shape == (size,) else np.broadcast_to(value, (size,)).copy()
+    return pd.DataFrame(frame, copy=False)  # the columns are fresh arrays: no consolidation into one block
