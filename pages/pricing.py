@@ -5,7 +5,7 @@ import streamlit as st
 from costmodel import CostModelError
 from ui import pricing
 from ui.charts import bar_chart, histogram_chart
-from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok
+from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok, md_escape
 from ui.state import describe
 from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
 
@@ -28,7 +28,7 @@ if source == "log":
         st.stop()
     workload, error, digest = pricing.read_upload(up.getvalue(), up.name)
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(md_escape(error), icon=":material/error:")
         st.stop()
     key = f"upload:{digest}"
 else:
@@ -39,9 +39,9 @@ else:
                             persist_state="session") if source == "synthetic" else None
     workload, key = pricing.cached_workload(wid, users), f"{wid}:{users}"
 summ = workload.summary()
-st.caption(f"{workload.title}: {fmt_count(summ['requests'])} requests from {fmt_count(summ['users'])} users, mean "
+st.caption(f"{md_escape(workload.title)}: {fmt_count(summ['requests'])} requests from {fmt_count(summ['users'])} users, mean "
            f"{fmt_tokens(summ['mean_prompt_tokens'])} prompt and {fmt_tokens(summ['mean_output_tokens'])} output "
-           f"tokens, {fmt_pct(summ['prefix_cache_hit_rate'])} of input tokens cached. {workload.source}"
+           f"tokens, {fmt_pct(summ['prefix_cache_hit_rate'])} of input tokens cached. {md_escape(workload.source)}"
            + (f" Skipped {summ['skipped_rows']:,} unusable rows." if summ["skipped_rows"] else ""))
 
 with st.expander("Your prices", icon=":material/sell:", expanded=False):

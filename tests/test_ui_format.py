@@ -81,3 +81,13 @@ def test_rates_percent_bytes_params_counts_multipliers():
     assert fmt_multiplier(12.34) == "×12.3"
     for f in (fmt_rate, fmt_pct, fmt_bytes, fmt_params, fmt_count, fmt_multiplier):
         assert f(None) == "n/a"
+
+
+def test_md_escape_neutralises_markdown_and_streamlit_directives():
+    from ui.format import md_escape
+
+    evil = "![x](http://evil/a.png) **b** $x^2$ :red[alert] <b>"
+    out = md_escape(evil)
+    for ch in "![]()*$:<>":
+        assert ("\\" + ch) in out
+    assert md_escape("usage_log-2026.csv") == "usage\\_log\\-2026\\.csv"

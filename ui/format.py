@@ -144,3 +144,15 @@ def fmt_multiplier(x: float | None) -> str:
         return "n/a"
     a = float(x)
     return f"×{a:.2f}" if a < 10 else f"×{a:.3g}"
+
+
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def md_escape(text: object) -> str:
+    """Text shown verbatim inside Streamlit markdown (file names, parser messages: user-controlled).
+
+    Escapes markdown and Streamlit's extensions ($ starts LaTeX, :name[...] colours and
+    icons), so a crafted file name cannot add links, images or formatting.
+    """
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))

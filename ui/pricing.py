@@ -106,13 +106,13 @@ def report_table(report: PricingReport) -> pd.DataFrame:
 
 
 REPORT_COLUMN_CONFIG: Mapping[str, object] = MappingProxyType({
-    "Revenue (USD)": st.column_config.NumberColumn(format="$%.2f"),
-    "Cost to serve (USD)": st.column_config.NumberColumn(format="$%.2f"),
-    "Margin (USD)": st.column_config.NumberColumn(format="$%.2f"),
-    "Margin (%)": st.column_config.NumberColumn(format="%.1f%%"),
-    "Requests served at a loss": st.column_config.NumberColumn(format="%.1f%%"),
-    "Mean bill per user-month (USD)": st.column_config.NumberColumn(format="$%.2f"),
-    "Median bill (USD)": st.column_config.NumberColumn(format="$%.2f"),
-    "90th-percentile bill (USD)": st.column_config.NumberColumn(format="$%.2f"),
-    "Bill variability (CV)": st.column_config.NumberColumn(format="%.2f"),
+    "Revenue (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
+    "Cost to serve (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
+    "Margin (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
+    "Margin (%)": MappingProxyType(st.column_config.NumberColumn(format="%.1f%%")),
+    "Requests served at a loss": MappingProxyType(st.column_config.NumberColumn(format="%.1f%%")),
+    "Mean bill per user-month (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
+    "Median bill (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
+    "90th-percentile bill (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
+    "Bill variability (CV)": MappingProxyType(st.column_config.NumberColumn(format="%.2f")),
 })

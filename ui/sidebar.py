@@ -15,7 +15,7 @@ import streamlit as st
 from costmodel import Scenario
 from costmodel.efficiency import EFFICIENCY_FIELDS
 from ui import compat, state
-from ui.format import fmt_params, fmt_tokens, fmt_usd
+from ui.format import fmt_params, fmt_tokens, fmt_usd, md_escape
 from ui.presets import available_presets, preset_scenario
 from ui.widgets import PINNED_KEY, PRESENT_KEY, SCENARIO_KEY, get_catalog, presenting
 
@@ -81,10 +81,10 @@ def _on_upload() -> None:
         return
     s, err = state.parse_scenario_json(f.getvalue(), get_catalog())
     if err:
-        st.session_state[MESSAGE_KEY] = ("error", err + " The current scenario is unchanged.")
+        st.session_state[MESSAGE_KEY] = ("error", md_escape(err) + " The current scenario is unchanged.")
         return
     _apply_scenario(s)
-    st.session_state[MESSAGE_KEY] = ("success", f"Loaded scenario from {f.name}.")
+    st.session_state[MESSAGE_KEY] = ("success", f"Loaded scenario from {md_escape(f.name)}.")
 
 
 def _on_reset() -> None:

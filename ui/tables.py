@@ -13,11 +13,11 @@ import streamlit as st
 from ui.format import fmt_multiplier, fmt_usd
 
 LEVERS_COLUMNS: Mapping[str, object] = MappingProxyType({
-    "USD per request": st.column_config.NumberColumn(format="$%.6f"),
-    "USD per M input tokens": st.column_config.NumberColumn(format="$%.4f"),
-    "USD per M output tokens": st.column_config.NumberColumn(format="$%.4f"),
-    "Output tok/s": st.column_config.NumberColumn(format="%.0f"),
-    "Multiplier on cost per request": st.column_config.NumberColumn(format="×%.3f"),
+    "USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.6f")),
+    "USD per M input tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
+    "USD per M output tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
+    "Output tok/s": MappingProxyType(st.column_config.NumberColumn(format="%.0f")),
+    "Multiplier on cost per request": MappingProxyType(st.column_config.NumberColumn(format="×%.3f")),
 })
 
 
@@ -50,14 +50,14 @@ def levers_table(steps: pd.DataFrame) -> pd.DataFrame:
 
 
 HARDWARE_COLUMNS: Mapping[str, object] = MappingProxyType({
-    "USD per M input tokens": st.column_config.NumberColumn(format="$%.4f"),
-    "USD per M output tokens": st.column_config.NumberColumn(format="$%.4f"),
-    "USD per request": st.column_config.NumberColumn(format="$%.6f"),
-    "USD per GPU-hour": st.column_config.NumberColumn(format="$%.2f"),
-    "Output tok/s per GPU": st.column_config.NumberColumn(format="%.0f"),
-    "Time to first token (s)": st.column_config.NumberColumn(format="%.3f"),
-    "Time per output token (s)": st.column_config.NumberColumn(format="%.4f"),
-    "Weights share of memory": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+    "USD per M input tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
+    "USD per M output tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
+    "USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.6f")),
+    "USD per GPU-hour": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
+    "Output tok/s per GPU": MappingProxyType(st.column_config.NumberColumn(format="%.0f")),
+    "Time to first token (s)": MappingProxyType(st.column_config.NumberColumn(format="%.3f")),
+    "Time per output token (s)": MappingProxyType(st.column_config.NumberColumn(format="%.4f")),
+    "Weights share of memory": MappingProxyType(st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)),
 })
 
 
@@ -82,15 +82,15 @@ def hardware_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 MARKET_COLUMNS: Mapping[str, object] = MappingProxyType({
-    "List USD per M input": st.column_config.NumberColumn(format="$%.3f"),
-    "List USD per M output": st.column_config.NumberColumn(format="$%.3f"),
-    "Cost USD per M input": st.column_config.NumberColumn(format="$%.3f"),
-    "Cost USD per M output": st.column_config.NumberColumn(format="$%.3f"),
-    "List USD per request": st.column_config.NumberColumn(format="$%.5f"),
-    "Cost USD per request": st.column_config.NumberColumn(format="$%.5f"),
-    "Implied margin per request": st.column_config.NumberColumn(format="percent"),
-    "Implied margin, input": st.column_config.NumberColumn(format="percent"),
-    "Implied margin, output": st.column_config.NumberColumn(format="percent"),
+    "List USD per M input": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
+    "List USD per M output": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
+    "Cost USD per M input": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
+    "Cost USD per M output": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
+    "List USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.5f")),
+    "Cost USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.5f")),
+    "Implied margin per request": MappingProxyType(st.column_config.NumberColumn(format="percent")),
+    "Implied margin, input": MappingProxyType(st.column_config.NumberColumn(format="percent")),
+    "Implied margin, output": MappingProxyType(st.column_config.NumberColumn(format="percent")),
 })
 
 

@@ -15,11 +15,21 @@ from costmodel import Catalog, Scenario, load_catalog
 PLOTLY_CONFIG: Mapping[str, object] = MappingProxyType(
     {
         "displaylogo": False,
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-        "toImageButtonOptions": {"format": "png", "filename": "token-economics", "scale": 2},
+        "modeBarButtonsToRemove": ("lasso2d", "select2d"),
+        "toImageButtonOptions": MappingProxyType({"format": "png", "filename": "token-economics", "scale": 2}),
     }
 )
 """plotly.js config for every chart: no logo, a PNG download button in the modebar (client-side)."""
+
+
+def plotly_config() -> dict:
+    """A fresh, plain copy of PLOTLY_CONFIG for one chart (the constant itself stays immutable)."""
+    return {
+        "displaylogo": PLOTLY_CONFIG["displaylogo"],
+        "modeBarButtonsToRemove": list(PLOTLY_CONFIG["modeBarButtonsToRemove"]),
+        "toImageButtonOptions": dict(PLOTLY_CONFIG["toImageButtonOptions"]),
+    }
+
 
 SCENARIO_KEY = "_scenario"
 PINNED_KEY = "_pinned_a"
@@ -69,7 +79,7 @@ def apply_presentation_style() -> None:
 
 def chart(fig: go.Figure, key: str, caption: str, alt: str | None = None) -> None:
     """A plotly chart with the shared config and a one-line caption saying what to notice."""
-    st.plotly_chart(fig, key=key, config=dict(PLOTLY_CONFIG), alt=alt or caption, theme="streamlit")
+    st.plotly_chart(fig, key=key, config=plotly_config(), alt=alt or caption, theme="streamlit")
     st.caption(caption)
 
 
@@ -79,7 +89,8 @@ def _slug(name: str) -> str:
 
 def table(df: pd.DataFrame, name: str, key: str, column_config: Mapping | None = None, hide_index: bool = True) -> None:
     """A dataframe with a CSV download button under it."""
-    st.dataframe(df, hide_index=hide_index, column_config=dict(column_config or {}), key=f"df_{key}")
+    config = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in (column_config or {}).items()}
+    st.dataframe(df, hide_index=hide_index, column_config=config, key=f"df_{key}")
     st.download_button(
         "Download CSV",
         df.to_csv(index=not hide_index).encode("utf-8"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.app.conftest import chart_specs, fingerprint, new_app, no_exception
@@ -67,6 +69,9 @@ def test_page_renders_with_charts_and_captions(page):
         assert layout["xaxis"]["title"]["text"] and layout["yaxis"]["title"]["text"], page  # units on every axis
     if chart_specs(at):
         assert any(c.value.startswith("Notice") for c in at.caption), page
+    for c in at.get("plotly_chart"):  # the shared config: PNG download from the modebar, no logo
+        config = json.loads(c.proto.config)
+        assert config["toImageButtonOptions"]["format"] == "png" and config["displaylogo"] is False, page
 
 
 @pytest.mark.parametrize("page", PAGES)
