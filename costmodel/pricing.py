@@ -285,21 +285,32 @@ def _allowance_overage(
     if n == 0:
         return np.zeros(0), np.zeros(0)
     units = c["prompt_tokens"] + c["output_tokens"] if unit == "tokens" else np.ones(n)
-    key = c["user"] * _KEY_STRIDE + _window_index(c, window)
     by_time = None if c.get("_time_sorted", False) else np.argsort(c["timestamp"], kind="stable")
     if by_time is not None:
-        key, units = key[by_time], units[by_time]
-    codes, uniques = pd.factorize(key, sort=False)
-    # running demand per (user, window) in time order: a grouped cumulative sum (no sort needed)
-    cum = pd.Series(units).groupby(codes, sort=False).cumsum().to_numpy()
-    used: pd.Series | None = state.get("used")
-    final = np.bincount(codes, weights=units)
-    if used is not None:
-        carried = used.reindex(uniques).fillna(0.0).to_numpy()
-        cum = cum + carried[codes]
-        final = final + carried
-    latest = pd.Series(final, index=uniques)
-    state["used"] = latest if used is None else latest.combine_first(used)
+        units = units[by_time]
+    if window == "month" and "_um_pos" in c:
+        # monthly windows are the user-months: their positions are group codes already
+        codes = c["_um_pos"] if by_time is None else c["_um_pos"][by_time]
+        cum = pd.Series(units).groupby(codes, sort=False).cumsum().to_numpy()
+        dense = state.get("dense")
+        dense = np.zeros(c["_n_um"]) if dense is None else dense
+        cum = cum + dense[codes]
+        state["dense"] = dense + np.bincount(codes, weights=units, minlength=len(dense))
+    else:
+        key = c["user"] * _KEY_STRIDE + _window_index(c, window)
+        if by_time is not None:
+            key = key[by_time]
+        codes, uniques = pd.factorize(key, sort=False)
+        # running demand per (user, window) in time order: a grouped cumulative sum (no sort needed)
+        cum = pd.Series(units).groupby(codes, sort=False).cumsum().to_numpy()
+        used: pd.Series | None = state.get("used")
+        final = np.bincount(codes, weights=units)
+        if used is not None:
+            carried = used.reindex(uniques).fillna(0.0).to_numpy()
+            cum = cum + carried[codes]
+            final = final + carried
+        latest = pd.Series(final, index=uniques)
+        state["used"] = latest if used is None else latest.combine_first(used)
     over_tokens = np.clip(cum - allowance, 0.0, units)
     over = np.divide(over_tokens, units, out=np.zeros(n), where=units > 0)
     if by_time is not None:
@@ -858,8 +869,11 @@ def price_chunk(
             "gpu_seconds": np.asarray(gpu_s, dtype=np.float64),
         }
     ts = c["timestamp"]
-    c = {**c, "_month": month_index(ts), "_time_sorted": bool(len(ts) < 2 or (ts[1:] >= ts[:-1]).all())}
-    pos = user_months.locate(c)
+    c = {**c, "_time_sorted": bool(len(ts) < 2 or (ts[1:] >= ts[:-1]).all())}
+    if "_month" not in c:
+        c["_month"] = month_index(ts)
+    pos = c["_um_pos"] if "_um_pos" in c else user_months.locate(c)
+    c["_um_pos"], c["_n_um"] = pos, len(user_months)
     c["um_tokens"] = user_months.tokens[pos]
     cost = c["cost_usd"]
     cost_all = float(cost.sum())
@@ -1023,7 +1037,12 @@ def bill(
         if ctx.max_context_tokens
         else 0
     )
-    um = UserMonths.from_partials([UserMonths.partial(c)])
+    c["_month"] = month_index(c["timestamp"])
+    codes, uniques = pd.factorize(UserMonths.key(c["user"], c["timestamp"], c["_month"]), sort=False)
+    um = UserMonths(
+        uniques, np.bincount(codes, weights=c["prompt_tokens"] + c["output_tokens"], minlength=len(uniques))
+    )
+    c["_um_pos"] = codes
     states: list[dict] = [{} for _ in schemes]
     accs = [_Acc(len(um)) for _ in schemes]
     for start in range(0, max(n, 1), chunk_size):
