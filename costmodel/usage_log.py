@@ -39,6 +39,7 @@ Large logs: :func:`iter_usage_chunks` streams any format in bounded-size chunks
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -270,26 +271,92 @@ class UserCoder:
         return table.astype(np.int64)[local]
 
 
+TIMESTAMP_RANGE = (-2_208_988_800.0, 7_258_118_400.0)  # 1900-01-01 .. 2200-01-01: plausible request times
+
+
+def _epoch_seconds(x: np.ndarray) -> np.ndarray:
+    """Epoch numbers to seconds: s, ms, us or ns picked by each value's magnitude."""
+    a = np.abs(x)
+    scale = np.where(a > 1e17, 1e9, np.where(a > 1e14, 1e6, np.where(a > 1e11, 1e3, 1.0)))
+    return x / scale
+
+
 def _to_seconds(col: pd.Series) -> np.ndarray:
-    """Timestamps to float seconds since the epoch (NaN where unreadable)."""
-    if pd.api.types.is_numeric_dtype(col):
-        x = col.to_numpy(dtype=np.float64)
-        mag = np.nanmax(np.abs(x)) if np.isfinite(x).any() else 0.0
-        scale = 1e9 if mag > 1e17 else 1e6 if mag > 1e14 else 1e3 if mag > 1e11 else 1.0
-        return x / scale
-    if pd.api.types.is_datetime64_any_dtype(col):
-        return _dt_seconds(col.dt.tz_localize("UTC") if getattr(col.dt, "tz", None) is None else col)
-    parsed = pd.to_datetime(col.astype("string"), utc=True, errors="coerce", format="mixed")
-    numeric = pd.to_numeric(col, errors="coerce")
-    if parsed.isna().all() and numeric.notna().any():
-        return _to_seconds(numeric)
-    return _dt_seconds(parsed)
+    """Timestamps to float seconds since the epoch; NaN where unreadable or outside 1900-2200.
+
+    Numbers are epoch s/ms/us/ns; text is ISO-like dates. A column mixing both (JSON) is
+    read element by element: numbers as numbers, the rest as dates.
+    """
+    if pd.api.types.is_bool_dtype(col):
+        out = np.full(len(col), np.nan)
+    elif pd.api.types.is_numeric_dtype(col):
+        out = _epoch_seconds(col.to_numpy(dtype=np.float64, na_value=np.nan))
+    elif pd.api.types.is_datetime64_any_dtype(col):
+        out = _dt_seconds(col)
+    else:
+        numeric = _safe_float(col)
+        out = np.full(len(col), np.nan)
+        is_num = np.isfinite(numeric)
+        if is_num.any():
+            out[is_num] = _epoch_seconds(numeric[is_num])
+        rest = ~is_num & col.notna().to_numpy() & ~np.isinf(numeric)
+        if rest.any():
+            text = col[rest].astype(str)
+            try:
+                parsed = pd.to_datetime(text, utc=True, errors="coerce", format="mixed")
+            except (ValueError, OverflowError, TypeError):
+                parsed = pd.Series([_one_datetime(v) for v in text], index=text.index)
+            out[rest] = _dt_seconds(parsed)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(out) | (out < TIMESTAMP_RANGE[0]) | (out > TIMESTAMP_RANGE[1])
+    out[bad] = np.nan
+    return out
+
+
+def _timestamp_seconds(v: Any) -> float:
+    if not isinstance(v, pd.Timestamp) or v is pd.NaT:
+        return np.nan
+    try:
+        return v.timestamp() if v.tzinfo else v.tz_localize("UTC").timestamp()
+    except (ValueError, OverflowError):
+        return np.nan
+
+
+def _one_datetime(value: str) -> pd.Timestamp:
+    try:
+        return pd.to_datetime(value, utc=True)
+    except (ValueError, OverflowError, TypeError):
+        return pd.NaT
 
 
 def _dt_seconds(ts: pd.Series) -> np.ndarray:
-    """UTC datetimes to float seconds since the epoch, whatever their resolution (NaT -> NaN)."""
-    delta = ts - pd.Timestamp(0, tz="UTC")
-    return (delta / pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+    """Datetimes (naive = UTC) to float seconds since the epoch, any resolution, no overflow (NaT -> NaN)."""
+    if ts.dtype == object:  # the element-wise fallback: Timestamps and NaT
+        return np.array([_timestamp_seconds(v) for v in ts.tolist()], dtype=np.float64)
+    out = np.full(len(ts), np.nan)
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    arr = ts.to_numpy()
+    ok = ~np.isnat(arr)
+    out[ok] = arr[ok].astype("datetime64[us]").astype(np.int64) / 1e6
+    return out
+
+
+def _safe_float(col: pd.Series) -> np.ndarray:
+    """Numbers of a column as float64: NaN for text and missing values, +-inf beyond float range."""
+    try:
+        return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    except (OverflowError, TypeError, ValueError):
+        out = np.full(len(col), np.nan)
+        for i, v in enumerate(col.tolist()):
+            if isinstance(v, bool) or v is None:
+                continue
+            if isinstance(v, int):
+                out[i] = float(v) if abs(v) < 2**1000 else (np.inf if v > 0 else -np.inf)
+                continue
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
+                out[i] = float(v)
+        return out
 
 
 def _numeric(df: pd.DataFrame, name: str | None) -> np.ndarray | None:
@@ -298,7 +365,7 @@ def _numeric(df: pd.DataFrame, name: str | None) -> np.ndarray | None:
     col = df[name]
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         return col.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return _safe_float(col)
 
 
 def parse_frame(
@@ -380,7 +447,7 @@ def parse_frame(
         )
     )
     if cmap.timestamp is not None:
-        checks.append(("rows with an unreadable timestamp", "timestamp", ~np.isfinite(ts)))
+        checks.append(("rows with an unreadable or implausible timestamp", "timestamp", ~np.isfinite(ts)))
     first_bad: tuple[int, str, str] | None = None
     for reason, role, mask in checks:
         new = mask & ~bad
@@ -506,6 +573,8 @@ def _json_chunks(fh, name: str, fmt: str, chunk_rows: int, report: ReadReport) -
             raise (_utf8_problem(fh, name) or CostModelError(f"{name}: not UTF-8 text")) from None
         except json.JSONDecodeError as exc:
             raise CostModelError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        except RecursionError:
+            raise CostModelError(f"{name}: not usable JSON (nested too deeply)") from None
         if isinstance(data, dict):
             data = next((v for v in data.values() if isinstance(v, list)), [data])
         if not isinstance(data, list):
@@ -530,7 +599,7 @@ def _json_chunks(fh, name: str, fmt: str, chunk_rows: int, report: ReadReport) -
         row += 1
         try:
             batch.append((row, json.loads(text)))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             batch.append((row, _BadJSON))
         if len(batch) >= chunk_rows:
             yield _records_frame(batch, report)

@@ -190,7 +190,7 @@ def test_bad_rows_are_skipped_counted_and_reported(tmp_path):
     assert first["rows with cached tokens above prompt tokens"] == 7
     assert first["rows with fractional prompt tokens"] == 8
     assert first["rows with no tokens at all"] == 9
-    assert first["rows with an unreadable timestamp"] == 10
+    assert first["rows with an unreadable or implausible timestamp"] == 10
     assert first["rows with absurd output tokens (> 1,000,000)"] == 11
     assert w.summary()["skipped_rows"] == 10
     with pytest.raises(
@@ -299,3 +299,36 @@ def test_litellm_spend_log_file(tmp_path):
     assert list(w.user) == [0, 1]
     months = w.timestamp.astype("int64").astype("datetime64[s]").astype("datetime64[M]").astype(str)
     assert list(months) == ["2026-10", "2026-11"]
+
+
+def test_hostile_json_is_handled():
+    # nested too deeply for the JSON parser: one clear error (array file) or a bad row (JSON Lines)
+    with pytest.raises(CostModelError, match="nested too deeply"):
+        load_usage_log_bytes(b"[" * 100_000, "deep.json")
+    with pytest.raises(CostModelError, match="no usable rows .*not valid JSON"):
+        load_usage_log_bytes(b'{"a":' * 100_000 + b"\n", "deep.jsonl")
+    # an integer beyond float range is an infinite token count: skipped and counted
+    big = (
+        b'{"prompt_tokens": '
+        + b"9" * 400
+        + b', "completion_tokens": 1}\n{"prompt_tokens": 5, "completion_tokens": 1}\n'
+    )
+    w = load_usage_log_bytes(big, "big.jsonl")
+    assert list(w.prompt_tokens) == [5] and w.skipped == {"rows with infinite prompt tokens": 1}
+
+
+def test_mixed_and_implausible_timestamps():
+    rows = [
+        {"prompt_tokens": 5, "completion_tokens": 1, "timestamp": -1},  # 1969-12-31: kept
+        {"prompt_tokens": 5, "completion_tokens": 1, "timestamp": ""},  # unreadable
+        {"prompt_tokens": 5, "completion_tokens": 1, "timestamp": "2026-01-01T02:00:00+02:00"},
+        {"prompt_tokens": 5, "completion_tokens": 1, "timestamp": 1_700_000_000_000},  # epoch ms
+        {"prompt_tokens": 5, "completion_tokens": 1, "timestamp": 1e30},  # implausible
+        {"prompt_tokens": 5, "completion_tokens": 1, "timestamp": "-0001-01-01"},  # implausible
+    ]
+    data = "\n".join(json.dumps(r) for r in rows).encode()
+    w = load_usage_log_bytes(data, "mixed.jsonl")
+    assert list(w.timestamp) == [-1, pd.Timestamp("2026-01-01", tz="UTC").timestamp(), 1_700_000_000]
+    assert w.skipped == {"rows with an unreadable or implausible timestamp": 3}
+    csv = load_usage_log_bytes(b"prompt_tokens,completion_tokens,timestamp\n5,1,-1\n5,1,\n", "mixed.csv")
+    assert list(csv.timestamp) == [-1]
