@@ -6,7 +6,7 @@ from costmodel import estimate
 from costmodel.compare import compare_scenarios
 from ui import curves
 from ui.charts import illusion_chart
-from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd, fmt_usd_per_mtok
+from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
 from ui.state import describe
 from ui.widgets import chart, formula, get_catalog, page_header, pinned, scenario, table
 
@@ -21,12 +21,12 @@ if not r.fits:
              "bits or a shorter context. The numbers below are not meaningful.", icon=":material/memory:")
 
 c = st.columns(4)
-c[0].metric("Cost per million input tokens", fmt_usd_per_mtok(r.usd_per_million_input_tokens),
+c[0].metric("Cost per million input tokens", fmt_usd(r.usd_per_million_input_tokens),
             help="GPU time spent in prefill per input token, at the GPU-hour price.")
-c[1].metric("Cost per million output tokens", fmt_usd_per_mtok(r.usd_per_million_output_tokens),
+c[1].metric("Cost per million output tokens", fmt_usd(r.usd_per_million_output_tokens),
             help="GPU time spent in decode per output token, at the GPU-hour price.")
 c[2].metric("Cost per request", fmt_usd(r.usd_per_request), help="Prefill plus decode GPU time of one request.")
-c[3].metric("Cached input tokens", fmt_usd_per_mtok(r.usd_per_million_cached_input_tokens),
+c[3].metric("Cost per million cached input tokens", fmt_usd(r.usd_per_million_cached_input_tokens),
             help="A prompt token served from the prefix cache: only attention over it is still paid.")
 c = st.columns(4)
 c[0].metric("Output throughput", fmt_rate(r.output_tokens_per_second),

@@ -38,11 +38,12 @@ PRESENT_KEY = "_present"
 # Larger type for presentation mode. A constant string: never built from user input.
 _PRESENT_CSS = """
 <style>
-[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.25rem; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
-[data-testid="stMetricLabel"] p { font-size: 1.1rem; }
-[data-testid="stMain"] h1 { font-size: 2.8rem; }
-[data-testid="stCaptionContainer"] p { font-size: 1.1rem; }
+[data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.3rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.15rem !important; }
+[data-testid="stMain"] h1 { font-size: 3rem; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"],
+[data-testid="stMain"] [data-testid="stCaptionContainer"] * { font-size: 1.15rem !important; }
 </style>
 """
 

@@ -14,10 +14,10 @@ def test_overview_headline_numbers_match_the_engine():
     at = new_app({"prompt_tokens": "4096"})
     r = estimate(Scenario(prompt_tokens=4096), CATALOG)
     m = metrics(at)
-    from ui.format import fmt_usd, fmt_usd_per_mtok
+    from ui.format import fmt_usd
 
     assert m["Cost per request"] == fmt_usd(r.usd_per_request)
-    assert m["Cost per million output tokens"] == fmt_usd_per_mtok(r.usd_per_million_output_tokens)
+    assert m["Cost per million output tokens"] == fmt_usd(r.usd_per_million_output_tokens)
     illusion = chart_specs(at)[0]
     price = decode(illusion["data"][0]["y"])
     assert (price[1:] >= price[:-1]).all()  # the price line grows with the prompt
