@@ -27,6 +27,10 @@ st.markdown(f"**Scenario.** {describe(s, catalog)}")
 metric = st.radio("Cost measured as", list(METRICS), format_func=METRICS.get, horizontal=True, key="lever_metric",
                   persist_state="session")
 steps = lever_steps(s, catalog)
+if not steps["fits"].any():
+    st.error("Neither the naive baseline nor your scenario fits in memory, even on more GPUs: add GPUs, use fewer "
+             "weight bits or a shorter context.", icon=":material/memory:")
+    st.stop()
 if not steps["fits"].all():
     st.warning("Some steps do not fit in memory even with more GPUs; they are left out of the waterfall.")
 labels, values, measures, text = tables.waterfall_series(steps, metric)

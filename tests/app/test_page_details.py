@@ -136,3 +136,19 @@ def test_market_compares_list_prices_and_draws_a_tier():
     no_exception(at)
     tier = chart_specs(at)[-1]
     assert any("tier above 200k" in a["text"] for a in tier["layout"]["annotations"])
+
+
+@pytest.mark.parametrize("query", [
+    {"model": "llama-3.1-405b", "gpu": "l4", "gpus": "1"},
+    {"model": "deepseek-v3", "gpu": "tpu-v5e", "gpus": "1", "prompt_tokens": "160000"},
+    {"model": "llama-4-scout", "prompt_tokens": "10000000", "output_tokens": "1000000", "gpus": "4096"},
+    {"flash_attention": "false", "paged_kv": "false", "prefix_caching": "false", "prompt_tokens": "131000",
+     "spec_draft_tokens": "16", "spec_acceptance_pct": "0"},
+])
+def test_extreme_scenarios_render_a_message_not_a_traceback(query):
+    from tests.app.test_pages import PAGES
+
+    at = new_app(query)
+    for page in PAGES:
+        at.switch_page(page).run()
+        no_exception(at)
