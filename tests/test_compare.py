@@ -91,3 +91,12 @@ def test_market_comparison_prices_only_catalog_models():
     assert row["cost_per_request_usd"] == pytest.approx(r.usd_per_request)
     assert row["margin_per_request"] == pytest.approx(1 - r.usd_per_request / row["price_per_request_usd"])
     assert row["margin_input"] == pytest.approx(1 - r.usd_per_million_input_tokens / 0.88)
+
+
+def test_compare_and_levers_do_not_import_streamlit():
+    import subprocess
+    import sys
+
+    code = ("import sys, costmodel.compare, costmodel.levers; "
+            "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
