@@ -106,3 +106,10 @@ def test_presets_are_valid_scenarios_in_the_catalog(name):
 def test_deepseek_preset_uses_the_published_cache_hit_rate():
     s = preset_scenario(next(n for n in PRESETS if n.startswith("DeepSeek-V3 on H800")))
     assert (s.model, s.gpu, s.cache_hit_rate) == ("deepseek-v3", "h800", 0.563)
+
+
+def test_scenario_file_messages_stay_short():
+    for data in (b'{"model": "' + b"a" * 1_000_000 + b'"}', b'{"gpu": "' + b"g" * 100_000 + b'"}',
+                 b'{"' + b"k" * 100_000 + b'": 1}'):
+        s, err = state.parse_scenario_json(data, CATALOG)
+        assert s is None and len(err) < 1000

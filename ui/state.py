@@ -271,20 +271,27 @@ def build_scenario(session: Mapping[str, Any], catalog: Catalog) -> tuple[Scenar
         return Scenario(), f"These settings are not a valid scenario ({msg}); showing the default scenario."
 
 
+def _short(text: object, limit: int = 60) -> str:
+    """User-supplied text cut to ``limit`` characters for a message (a file may hold a 1 MB id)."""
+    t = str(text)
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
 def parse_scenario_json(data: bytes | str, catalog: Catalog) -> tuple[Scenario | None, str | None]:
-    """Validate an uploaded scenario file: (scenario, None) or (None, a message for the user)."""
+    """Validate an uploaded scenario file: (scenario, None) or (None, a short message for the user)."""
     try:
         s = Scenario.model_validate_json(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "file"
-        return None, f"Not a valid scenario file: {where}: {err['msg']}."
+        return None, f"Not a valid scenario file: {_short(where)}: {_short(err['msg'], 200)}."
     except Exception:  # noqa: BLE001 - any undecodable upload gets the same friendly message
         return None, "Not a valid scenario file: expected a JSON object saved by this app."
     if s.model not in catalog.models:
-        return None, f"Unknown model {s.model!r} in the file; this catalog has: {', '.join(sorted(catalog.models))}."
+        return None, (f"Unknown model {_short(s.model)!r} in the file; this catalog has: "
+                      f"{', '.join(sorted(catalog.models))}.")
     if s.gpu not in catalog.gpus:
-        return None, f"Unknown GPU {s.gpu!r} in the file; this catalog has: {', '.join(sorted(catalog.gpus))}."
+        return None, f"Unknown GPU {_short(s.gpu)!r} in the file; this catalog has: {', '.join(sorted(catalog.gpus))}."
     return s, None
 
 
