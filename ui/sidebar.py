@@ -8,6 +8,7 @@ the widgets render, as Streamlit requires.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -26,14 +27,14 @@ UPLOAD_KEY = "_upload"
 MESSAGE_KEY = "_sidebar_message"
 BIND = "query-params"
 
-_EFF_LABELS = {
+_EFF_LABELS = MappingProxyType({
     "prefill_mfu": "Prefill MFU (%)",
     "decode_mfu": "Decode MFU (%)",
     "decode_mbu": "Decode memory-bandwidth use (%)",
     "memory_utilization": "Usable GPU memory (%)",
     "step_overhead_ms": "Step overhead (ms)",
     "comm_efficiency": "Interconnect efficiency (%)",
-}
+})
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -191,7 +192,8 @@ def render_sidebar() -> Scenario:
                        "spec_draft_cost_ratio", 0.0)
 
         with st.expander("Efficiency assumptions", icon=":material/tune:"):
-            st.caption(f"Defaults are calibrated for the {gpu.family} family; every one can be changed.")
+            st.caption(f"Defaults are calibrated for the {gpu.family} family; every one can be changed. "
+                       "Choosing another GPU restores its family's defaults.")
             for f in EFFICIENCY_FIELDS:
                 key = state.PCT_KEYS.get(f, f)
                 if f in state.PCT_KEYS:
