@@ -1,6 +1,5 @@
 """Learn: token economics step by step, from one bill to the physics behind it."""
 
-import pandas as pd
 import streamlit as st
 
 from costmodel import estimate
@@ -55,9 +54,9 @@ st.markdown(
 st.header("4. Why cost is not linear in tokens")
 st.markdown(
     "- **Attention grows with the square of the prompt**: each new token is compared with every earlier one.\n"
-    "- **The KV cache grows with the context** and takes memory the batch needs: a prompt of "
-    f"{fmt_tokens(s.prompt_tokens)} tokens holds memory that fewer, longer requests must share, so each one "
-    "gets a larger slice of every decode step.\n"
+    "- **The KV cache grows with the context** and takes memory the batch needs: the longer each prompt "
+    f"(yours: {fmt_tokens(s.prompt_tokens)} tokens), the fewer requests fit at once, and the fewer requests "
+    "share each read of the weights.\n"
     "- **Sharing changes everything**: cached prefixes skip their prefill, mixtures of experts use a fraction "
     "of their parameters per token, a bigger batch splits the weight reads further.\n\n"
     "A price per token is a straight line; the cost per token bends. Where they cross, requests lose money.")
@@ -66,7 +65,7 @@ st.page_link("pages/levers.py", label="Walk through the optimization levers", ic
 st.page_link("pages/pricing.py", label="Bill a real workload under nine schemes", icon=":material/receipt_long:")
 
 st.header("5. Glossary")
-st.dataframe(pd.DataFrame(GLOSSARY, columns=["Term", "Meaning"]), hide_index=True, key="glossary")
+st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in GLOSSARY))
 
 st.header("6. The formulas behind the charts")
 for title, latex, note in FORMULAS:

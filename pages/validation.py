@@ -32,7 +32,8 @@ chart(scatter_chart(report["measured"], report["predicted"], labels, title="Pred
       f"your model ({s.model}) or GPU ({s.gpu}).")
 order = report.sort_values("error")
 chart(bar_chart(list(order["id"]), {"Signed error (%)": order["error"] * 100}, title="Error of each prediction",
-                x_title="Published case", y_title="Predicted ÷ published − 1 (%)"), "errors",
+                x_title="Published cases, sorted by error (hover a bar for its case)",
+                y_title="Predicted ÷ published − 1 (%)", category_labels=False), "errors",
       "Notice: bars above zero are over-predictions (the model is optimistic), below zero under-predictions.")
 only_mine = st.toggle("Only cases with my model or GPU", key="val_mine", persist_state="session")
 shown = report[mine] if only_mine else report

@@ -102,3 +102,9 @@ def test_log_histogram_labels_decades_in_dollars():
     assert np.allclose(np.asarray(h.data[0].x), np.log10([0.02, 0.5, 3.0, 20.0]))  # zero bills dropped
     assert list(h.layout.xaxis.tickvals) == [-2, -1, 0, 1, 2]
     assert list(h.layout.xaxis.ticktext) == ["$0.01", "$0.1", "$1", "$10", "$100"]
+
+
+def test_bar_chart_can_hide_unreadable_category_labels():
+    fig = charts.bar_chart([f"case{i}" for i in range(80)], {"error": list(range(80))}, title="E",
+                           x_title="Cases", y_title="%", category_labels=False)
+    assert fig.layout.xaxis.showticklabels is False and len(fig.data[0].x) == 80

@@ -141,8 +141,10 @@ def waterfall_chart(labels: Sequence[str], values: Sequence[float], measures: Se
 
 def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str, x_title: str,
               y_title: str, y_money: bool = False, log_y: bool = False, horizontal: bool = False,
-              highlight: str | None = None, text_fmt: str | None = None) -> go.Figure:
-    """Grouped bars; ``highlight`` outlines one category (e.g. the cheapest GPU)."""
+              highlight: str | None = None, text_fmt: str | None = None,
+              category_labels: bool = True) -> go.Figure:
+    """Grouped bars; ``highlight`` outlines one category (e.g. the cheapest GPU). ``category_labels=False``
+    hides the category ticks (too many to read; hover still names each bar)."""
     cats = list(categories)
     data = []
     for i, (name, y) in enumerate(series.items()):
@@ -160,7 +162,10 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], 
                       barmode="group", height=height)
         fig.layout.yaxis.autorange = "reversed"
         return fig
-    return _figure(data, title, x_title, y_title, log_y=log_y, y_money=y_money, hovermode="closest", barmode="group")
+    fig = _figure(data, title, x_title, y_title, log_y=log_y, y_money=y_money, hovermode="closest", barmode="group")
+    if not category_labels:
+        fig.layout.xaxis.showticklabels = False
+    return fig
 
 
 def histogram_chart(samples: Mapping[str, np.ndarray], *, title: str, x_title: str, y_title: str = "Requests",
