@@ -9,10 +9,11 @@ from ui import curves
 from ui.charts import line_chart, roofline_chart
 from ui.format import fmt_pct
 from ui.state import describe
-from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+from ui.widgets import chart, formula, get_catalog, page_header, pinned, scenario, table
 
 catalog = get_catalog()
 s = scenario()
+a = pinned()
 r = estimate(s, catalog)
 page_header("Cost curves", "How the cost of a request moves when one thing changes and the rest of the "
             "scenario stays put. The diamond marks your scenario.")
@@ -25,7 +26,10 @@ if tab_ctx.open:
     with tab_ctx:
         x, v = curves.over_context(s, catalog, ("usd_per_request", "usd_per_million_input_tokens",
                                                 "usd_per_million_output_tokens", "max_concurrency"))
-        chart(line_chart(x, {"Cost per request": v["usd_per_request"]}, title="Cost per request vs prompt length",
+        series = {"Cost per request": v["usd_per_request"]}
+        if a is not None:  # the pinned scenario A on the same axis, for an A/B comparison
+            series["Pinned scenario A"] = curves.on_grid(a, catalog, x, "usd_per_request")
+        chart(line_chart(x, series, title="Cost per request vs prompt length", dashed=("Pinned scenario A",),
                          x_title="Prompt length (tokens, log)", y_title="USD per request (log)", log_x=True, log_y=True,
                          y_money=True, marker=(s.prompt_tokens, r.usd_per_request, "your scenario"),
                          hover_y="$%{y:.4g}"), "ctx_request",

@@ -107,3 +107,15 @@ def price_vs_cost(s: Scenario, catalog: Catalog, price, points: int = 60):
     plain = list_price_per_request(price, x, s.output_tokens, 0.0)
     cached = list_price_per_request(price, x, s.output_tokens, hit)
     return x, plain, cached, cost
+
+
+def on_grid(s: Scenario, catalog: Catalog, x: np.ndarray, key: str) -> np.ndarray:
+    """One Estimate field of ``s`` at the prompt lengths ``x`` (another scenario's grid); NaN beyond
+    ``s``'s context window or where it does not fit."""
+    top = prompt_limit(catalog.model(s.model)) - s.output_tokens
+    out = np.full(np.shape(x), np.nan)
+    inside = np.asarray(x) <= top
+    if inside.any():
+        arr = estimate_arrays(s, catalog, prompt_tokens=np.asarray(x)[inside])
+        out[inside] = _masked(arr, key)
+    return out
