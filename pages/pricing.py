@@ -66,8 +66,10 @@ df = report.to_frame()
 be = report.break_even["zero_margin"]
 c = st.columns(4)
 c[0].metric("Cost to serve the workload", fmt_usd(report.break_even["cost_usd"]))
+tm = report.break_even["target_margin"]
 c[1].metric("Break-even flat price", fmt_usd_per_mtok(be["blended_usd_per_m"]),
-            help="One price per token, input and output alike, at which revenue equals cost.")
+            help="One price per token, input and output alike, at which revenue equals cost. For a "
+                 f"{tm['target_margin_pct']:.0f}% margin: {fmt_usd_per_mtok(tm['blended_usd_per_m'])}.")
 best = df.loc[df["margin_usd"].idxmax()]
 c[2].metric(f"Best margin: {best['title']}", fmt_usd(best["margin_usd"]),
             delta=fmt_pct(best["margin_pct"] / 100) if best["margin_pct"] is not None else None)
