@@ -7,13 +7,14 @@ Tested on ``fig.data`` and ``fig.layout`` in tests/test_ui_charts.py.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import plotly.graph_objects as go
 
 COLORS = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
 PRICE_COLOR, COST_COLOR, MARGIN_COLOR = "#2563eb", "#dc2626", "#16a34a"
-_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
+_MARGIN = MappingProxyType({"l": 10, "r": 10, "t": 60, "b": 10})
 
 
 def _axis(title: str, log: bool, money: bool) -> dict:

@@ -6,12 +6,14 @@ arithmetic of the worked example is costmodel.pricing's flat scheme, not re-impl
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import numpy as np
 
 from costmodel.pricing import CostContext, FlatScheme
 
-SEED_EXAMPLE = {"model": "Gemini 3.1 Pro Preview", "prompt_tokens": 50_000, "output_tokens": 2_000,
-                "input_usd_per_m": 2.0, "output_usd_per_m": 12.0}
+SEED_EXAMPLE = MappingProxyType({"model": "Gemini 3.1 Pro Preview", "prompt_tokens": 50_000, "output_tokens": 2_000,
+                                 "input_usd_per_m": 2.0, "output_usd_per_m": 12.0})
 """Seed 004's worked example: a 50,000-token prompt and a 2,000-token answer at $2/M in and $12/M out."""
 
 
