@@ -5,7 +5,7 @@ import streamlit as st
 from costmodel import estimate
 from costmodel.compare import compare_scenarios
 from ui import curves
-from ui.charts import illusion_chart
+from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
 from ui.state import describe
 from ui.widgets import chart, formula, get_catalog, page_header, pinned, scenario, table
@@ -53,7 +53,14 @@ c[2].metric("Cost as a share of price", fmt_pct(r.usd_per_request / revenue) if 
 x, cost, price = curves.illusion(s, catalog, price_in, price_out)
 chart(illusion_chart(x, price, cost, s.prompt_tokens), "illusion",
       "Notice: the price line grows in proportion to tokens, the cost line bends upwards as attention and the "
-      "KV cache crowd out the batch; where the red line crosses the blue one every request loses money.")
+      "KV cache crowd out the batch; where the red line crosses the blue one every request loses money. The cost "
+      "line ends where one request no longer fits in memory.")
+chart(line_chart(x, {"Margin per request": curves.margin_pct(price, cost)}, title="Margin as the prompt grows",
+                 x_title="Prompt length (tokens, log)", y_title="Margin (% of the price)", log_x=True,
+                 marker=(s.prompt_tokens, 100 * margin / revenue if revenue else 0.0, "this scenario"),
+                 hover_y="%{y:.1f}%"), "margin_curve",
+      "Notice: the same per-token price earns a thinner margin on every longer request; below zero the request "
+      "is served at a loss.")
 formula("price vs cost per request",
         r"\text{price} = S_\text{in}\,p_\text{in} + S_\text{out}\,p_\text{out} \qquad "
         r"\text{cost} = \frac{N \cdot \$_\text{GPU-h}}{3600} \cdot \frac{1}{\text{requests/s}}",

@@ -119,3 +119,10 @@ def on_grid(s: Scenario, catalog: Catalog, x: np.ndarray, key: str) -> np.ndarra
         arr = estimate_arrays(s, catalog, prompt_tokens=np.asarray(x)[inside])
         out[inside] = _masked(arr, key)
     return out
+
+
+def margin_pct(price: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """(price - cost) / price in percent, NaN where the price is zero."""
+    price = np.asarray(price, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(price > 0, 100 * (price - np.asarray(cost, dtype=float)) / price, np.nan)
