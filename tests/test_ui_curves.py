@@ -1,0 +1,56 @@
+"""ui/curves.py: the grids the pages sweep and the chart data taken from costmodel."""
+
+import numpy as np
+import pytest
+
+from costmodel import Scenario, estimate, load_catalog
+from costmodel.prices import provider_price
+from ui import curves
+
+CATALOG = load_catalog()
+
+
+def test_context_grid_includes_the_scenario_and_stays_within_limits():
+    s = Scenario(prompt_tokens=5000, output_tokens=1000)
+    x = curves.context_grid(s, CATALOG)
+    assert 5000 in x and x.min() >= 128 and x.max() <= 131_072 - 1000 and (np.diff(x) > 0).all()
+    scout = Scenario(model="llama-4-scout", gpu="h200")  # context beyond Scenario's 10M prompt bound
+    assert curves.context_grid(scout, CATALOG).max() <= 10_000_000
+
+
+def test_over_context_matches_estimate_at_the_scenario_point():
+    s = Scenario(prompt_tokens=4096)
+    x, v = curves.over_context(s, CATALOG, ("usd_per_request",))
+    i = int(np.flatnonzero(x == 4096)[0])
+    assert v["usd_per_request"][i] == pytest.approx(estimate(s, CATALOG).usd_per_request)
+
+
+def test_points_that_do_not_fit_are_nan():
+    s = Scenario(model="llama-3.1-70b", gpu="h100-sxm", gpus=2)
+    x, v = curves.over_context(s, CATALOG, ("usd_per_request",))
+    assert np.isnan(v["usd_per_request"][-1])  # 130k-token requests do not fit next to 141 GB of weights
+
+
+def test_margin_and_marginal_cost():
+    assert list(curves.margin_pct(np.array([2.0, 1.0, 0.0]), np.array([1.0, 1.5, 1.0]))[:2]) == [50.0, -50.0]
+    assert np.isnan(curves.margin_pct(np.array([0.0]), np.array([1.0]))[0])
+    x, d_in, d_out = curves.marginal_cost(Scenario(), CATALOG)
+    assert len(x) == len(d_in) == len(d_out)
+    assert np.nanmedian(d_in) > 0 and np.nanmedian(d_out) > 0
+
+
+def test_on_grid_and_price_vs_cost():
+    a = Scenario(model="mixtral-8x7b", gpu="h100-sxm", gpus=2)  # 32k context
+    y = curves.on_grid(a, CATALOG, np.array([1000, 100_000]), "usd_per_request")
+    assert np.isfinite(y[0]) and np.isnan(y[1])
+    x, plain, cached, cost = curves.price_vs_cost(Scenario(cache_hit_rate=0.5), CATALOG,
+                                                  provider_price("google/gemini-2.5-pro"))
+    assert x.max() >= 400_000  # past the 200k tier
+    assert (cached <= plain + 1e-12).all() and np.isnan(cost[-1])
+
+
+def test_concurrency_sweep_stops_where_the_batch_no_longer_fits():
+    s = Scenario(prompt_tokens=32_000)
+    x, v = curves.over_concurrency(s, CATALOG, ("usd_per_million_output_tokens",))
+    r = estimate(s, CATALOG)
+    assert np.isnan(v["usd_per_million_output_tokens"][x > r.max_concurrency]).all()
