@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import CHROMIUM, REPO_ROOT, BrowserErrors, StreamlitServer, streamlit_server
+from e2e_helpers import CHROMIUM, REPO_ROOT, BrowserErrors, StreamlitServer, goto_app, streamlit_server
 
 HERE = Path(__file__).resolve().parent
 
@@ -84,6 +84,22 @@ def app_server(server_log_dir: Path) -> Iterator[StreamlitServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def warm_app(app_server: StreamlitServer, browser) -> StreamlitServer:
+    """``app_server`` after one browser session has run the entrypoint.
+
+    That first run registers st.navigation's pages with the server. Before it, a deep link such as
+    /cost-curves opened as the very first session after a server start shows "Page not found" and the
+    main page (Streamlit 1.67, cf. streamlit/streamlit#9624); test_cold_deep_link covers that case.
+    """
+    page = browser.new_page()
+    try:
+        goto_app(page, app_server.url)
+    finally:
+        page.close()
+    return app_server
+
+
 @pytest.fixture
 def browser_errors(page) -> BrowserErrors:
     """Collects console errors and uncaught exceptions of ``page`` from now on."""
@@ -100,7 +116,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 @pytest.fixture(autouse=True)
 def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
     """When a test that used a server fails, print the server log of that test (shown in the report)."""
-    servers = [request.getfixturevalue(n) for n in ("app_server",) if n in request.fixturenames]
+    servers = [
+        request.getfixturevalue(n) for n in ("app_server", "cold_app_server") if n in request.fixturenames
+    ]
     offsets = [s.log_size() for s in servers]
     yield
     rep = getattr(request.node, "rep_call", None)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -142,6 +144,9 @@ IGNORED_CONSOLE = (
     "net::ERR_INTERNET_DISCONNECTED",
     "net::ERR_NAME_NOT_RESOLVED",
 )
+# Opening a deep link such as /hardware makes Streamlit's frontend probe whether the app is served under
+# that path prefix (GET /hardware/_stcore/health and /_stcore/host-config); the 404s it logs are expected.
+_BASE_PATH_PROBE = re.compile(r"^/.+/_stcore/(health|host-config)$")  # matched against the URL path
 
 
 @dataclass
@@ -156,8 +161,12 @@ class BrowserErrors:
         return self
 
     def _on_console(self, msg: ConsoleMessage) -> None:
-        if msg.type == "error" and not any(s in msg.text for s in IGNORED_CONSOLE):
-            self.messages.append(f"console.error: {msg.text} ({msg.location.get('url', '')})")
+        if msg.type != "error" or any(s in msg.text for s in IGNORED_CONSOLE):
+            return
+        where = msg.location.get("url", "")
+        if "404" in msg.text and _BASE_PATH_PROBE.match(urllib.parse.urlsplit(where).path):
+            return
+        self.messages.append(f"console.error: {msg.text} ({where})")
 
     def _on_pageerror(self, err: Error) -> None:
         self.messages.append(f"pageerror: {err}")
