@@ -9,7 +9,7 @@ from ui import curves
 from ui.charts import line_chart, roofline_chart
 from ui.format import fmt_pct
 from ui.state import describe
-from ui.widgets import chart, formula, get_catalog, page_header, pinned, scenario, table
+from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
 
 catalog = get_catalog()
 s = scenario()
@@ -18,6 +18,7 @@ r = estimate(s, catalog)
 page_header("Cost curves", "How the cost of a request moves when one thing changes and the rest of the "
             "scenario stays put. The diamond marks your scenario.")
 st.markdown(f"**Scenario.** {describe(s, catalog)}")
+fit_warning(r.fits)
 
 tabs = st.tabs(["Context length", "Batch size", "Cache hit rate", "Marginal cost", "Roofline"], key="curves_tab",
                on_change="rerun")  # only the open tab is computed and drawn
@@ -31,7 +32,7 @@ if tab_ctx.open:
             series["Pinned scenario A"] = curves.on_grid(a, catalog, x, "usd_per_request")
         chart(line_chart(x, series, title="Cost per request vs prompt length", dashed=("Pinned scenario A",),
                          x_title="Prompt length (tokens, log)", y_title="USD per request (log)", log_x=True, log_y=True,
-                         y_money=True, marker=(s.prompt_tokens, r.usd_per_request, "your scenario"),
+                         y_money=True, marker=(s.prompt_tokens, r.usd_per_request, "your scenario") if r.fits else None,
                          hover_y="$%{y:.4g}"), "ctx_request",
               "Notice: doubling the prompt more than doubles the cost once attention and the KV cache dominate.")
         chart(line_chart(x, {"Input tokens": v["usd_per_million_input_tokens"],
@@ -52,7 +53,7 @@ if tab_batch.open:
         chart(line_chart(xb, {"Cost per million output tokens": vb["usd_per_million_output_tokens"]},
                          title="Cost per output token vs requests decoded together", x_title="Concurrent requests (log)",
                          y_title="USD per million output tokens (log)", log_x=True, log_y=True, y_money=True,
-                         marker=(r.concurrency, r.usd_per_million_output_tokens, "your scenario"),
+                         marker=(r.concurrency, r.usd_per_million_output_tokens, "your scenario") if r.fits else None,
                          hover_y="$%{y:.4g}"), "batch_cost",
               "Notice: batching shares each read of the weights across requests, so cost falls steeply until "
               "decode turns compute-bound or memory runs out (the line stops where the batch no longer fits).")
@@ -67,7 +68,8 @@ if tab_cache.open:
         xc, vc = curves.over_cache_hit(s, catalog, ("usd_per_request", "usd_per_million_input_tokens"))
         chart(line_chart(xc * 100, {"Cost per request": vc["usd_per_request"]}, title="Cost per request vs cache hits",
                          x_title="Prefix-cache hit rate (%)", y_title="USD per request", y_money=True,
-                         marker=(s.cache_hit_rate * 100, r.usd_per_request, "your scenario"), hover_y="$%{y:.4g}"),
+                         marker=(s.cache_hit_rate * 100, r.usd_per_request, "your scenario") if r.fits else None,
+                         hover_y="$%{y:.4g}"),
               "cache_cost", "Notice: every cached prompt token skips its prefill compute, so the request gets cheaper "
               f"in proportion; at your {fmt_pct(s.cache_hit_rate)} the prompt costs what the dot shows.")
 if tab_marginal.open:

@@ -8,7 +8,7 @@ from ui import curves
 from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
 from ui.state import describe
-from ui.widgets import chart, formula, get_catalog, page_header, pinned, scenario, table
+from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
 
 catalog = get_catalog()
 s = scenario()
@@ -16,9 +16,7 @@ r = estimate(s, catalog)
 
 page_header("Overview", "What it costs to serve this scenario, and what it earns at a price you choose.")
 st.markdown(f"**Scenario.** {describe(s, catalog)}")
-if not r.fits:
-    st.error("The model and one request do not fit in this deployment's memory: add GPUs, use fewer weight "
-             "bits or a shorter context. The numbers below are not meaningful.", icon=":material/memory:")
+fit_warning(r.fits)
 
 c = st.columns(4)
 c[0].metric("Cost per million input tokens", fmt_usd(r.usd_per_million_input_tokens),

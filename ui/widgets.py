@@ -126,3 +126,10 @@ def cached_calibration() -> pd.DataFrame:
     from costmodel.calibration import calibration_report
 
     return calibration_report(get_catalog())
+
+
+def fit_warning(fits: bool) -> None:
+    """The one message every page shows when the model and one request do not fit in memory."""
+    if not fits:
+        st.error("The model and one request do not fit in this deployment's memory: add GPUs, use fewer weight "
+                 "bits or a shorter context. The numbers below are not meaningful.", icon=":material/memory:")
