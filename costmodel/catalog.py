@@ -51,6 +51,8 @@ def _read_yaml(path: Path) -> dict:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise CatalogError(str(path), "(file)", f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise CatalogError(str(path), "(file)", "nested too deeply to be a catalog entry") from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise CatalogError(str(path), "(file)", f"expected a mapping of field: value, got {got}")

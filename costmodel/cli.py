@@ -234,7 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return args.handler(args)
     except CostModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # One line whatever the user typed: line breaks in echoed values are shown escaped.
+        message = str(exc).replace("\r", "\\r").replace("\n", "\\n")
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `... | head` closed the pipe: not an error
         return 0

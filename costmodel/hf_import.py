@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -68,7 +69,12 @@ class _Config:
 
     def int_of(self, key: str, *, allow_zero: bool = False) -> int:
         value = self.data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value != int(value)
+        ):
             raise CatalogError(self.origin, key, f"must be an integer (got {value!r})")
         if value < 0 or (value == 0 and not allow_zero):
             raise CatalogError(
@@ -107,6 +113,8 @@ def _load(config: Mapping[str, Any] | str | Path) -> tuple[dict, str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CatalogError(origin, "(file)", f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise CatalogError(origin, "(file)", "nested too deeply to be a model config") from None
     if not isinstance(data, dict):
         raise CatalogError(origin, "(file)", "expected a JSON object of key: value")
     return data, origin
