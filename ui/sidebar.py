@@ -105,6 +105,11 @@ def _on_unpin() -> None:
 
 
 # ----------------------------------------------------------------------------- drawing
+def _hi(field: str) -> int:
+    """A widget's upper bound: the Scenario field's ``le`` (bounds live in one place)."""
+    return int(state.field_bounds(field)[1])
+
+
 def _pct_input(key: str, label: str, default: float, field: str, lo: float = 0.1) -> None:
     st.number_input(
         label, min_value=lo, max_value=100.0, value=float(default), step=1.0, format="%.1f", key=key,
@@ -145,8 +150,7 @@ def render_sidebar() -> Scenario:
             + f", {fmt_tokens(model.max_context_tokens)} context. {gpu.name}: {gpu.memory_gb:g} GB, "
             f"{gpu.memory_bandwidth_tb_s:g} TB/s."
         )
-        lo, hi = state.field_bounds("gpus")
-        st.number_input("GPUs", min_value=int(lo), max_value=int(hi), value=d["gpus"], step=1, key="gpus",
+        st.number_input("GPUs", min_value=1, max_value=_hi("gpus"), value=d["gpus"], step=1, key="gpus",
                         bind=BIND, help=state.field_help("gpus"))
         c1, c2 = st.columns(2)
         c1.number_input("Prompt tokens", min_value=1, max_value=state.prompt_limit(model), value=d["prompt_tokens"],
@@ -155,7 +159,7 @@ def render_sidebar() -> Scenario:
                         step=128, key="output_tokens", bind=BIND, help=state.field_help("output_tokens"))
         if model.is_moe:
             c1, c2 = st.columns(2)
-            c1.number_input("Experts (total)", min_value=1, max_value=4096, value=d["experts_total"], step=1,
+            c1.number_input("Experts (total)", min_value=1, max_value=_hi("experts_total"), value=d["experts_total"], step=1,
                             key="experts_total", bind=BIND, help=state.field_help("experts_total"))
             top = int(ss.get("experts_total") or d["experts_total"])
             c2.number_input("Experts (active)", min_value=1, max_value=top,
@@ -172,7 +176,7 @@ def render_sidebar() -> Scenario:
         )
         st.number_input("Concurrent requests (0 = as many as fit)", min_value=0, max_value=10_000_000, value=0,
                         step=16, key="concurrency", bind=BIND, help=state.field_help("concurrency"))
-        st.number_input("GPU price (USD per GPU-hour)", min_value=0.01, max_value=1000.0,
+        st.number_input("GPU price (USD per GPU-hour)", min_value=0.01, max_value=float(_hi("gpu_hourly_usd")),
                         value=float(d["gpu_hourly_usd"]), step=0.1, format="%.2f", key="gpu_hourly_usd", bind=BIND,
                         help=state.field_help("gpu_hourly_usd"))
         st.caption(f"Catalog price {fmt_usd(gpu.hourly_usd)}/GPU-hour as of {gpu.price_date:%Y-%m-%d}: "
@@ -185,7 +189,7 @@ def render_sidebar() -> Scenario:
                       help=state.field_help("paged_kv"))
             st.toggle("Prefix caching", value=d["prefix_caching"], key="prefix_caching", bind=BIND,
                       help=state.field_help("prefix_caching"))
-            st.slider("Speculative tokens per step (0 = off)", min_value=0, max_value=16, value=0, step=1,
+            st.slider("Speculative tokens per step (0 = off)", min_value=0, max_value=_hi("spec_draft_tokens"), value=0, step=1,
                       key="spec_draft_tokens", bind=BIND, help=state.field_help("spec_draft_tokens"))
             _pct_input("spec_acceptance_pct", "Draft acceptance (%)", d["spec_acceptance_pct"], "spec_acceptance", 0.0)
             _pct_input("spec_draft_cost_pct", "Draft cost vs target (%)", d["spec_draft_cost_pct"],
@@ -199,15 +203,15 @@ def render_sidebar() -> Scenario:
                 if f in state.PCT_KEYS:
                     _pct_input(key, _EFF_LABELS[f], d[key], f)
                 else:
-                    st.number_input(_EFF_LABELS[f], min_value=0.0, max_value=1000.0, value=float(d[key]), step=0.1,
+                    st.number_input(_EFF_LABELS[f], min_value=0.0, max_value=float(_hi(f)), value=float(d[key]), step=0.1,
                                     format="%.2f", key=key, bind=BIND, help=state.field_help(f))
             st.selectbox("Tensor parallel (GPUs per replica)", state.TP_CHOICES, index=0, key="tensor_parallel",
                          bind=BIND, format_func=str, help=state.field_help("tensor_parallel"))
             st.selectbox("Compute precision", state.DTYPE_CHOICES, index=0, key="compute_dtype", bind=BIND,
                          help=state.field_help("compute_dtype"))
-            st.number_input("Max sequences per replica", min_value=1, max_value=1_000_000, value=d["max_batch_size"],
+            st.number_input("Max sequences per replica", min_value=1, max_value=_hi("max_batch_size"), value=d["max_batch_size"],
                             step=64, key="max_batch_size", bind=BIND, help=state.field_help("max_batch_size"))
-            st.number_input("Max tokens per step", min_value=16, max_value=10_000_000, value=d["max_num_tokens"],
+            st.number_input("Max tokens per step", min_value=16, max_value=_hi("max_num_tokens"), value=d["max_num_tokens"],
                             step=1024, key="max_num_tokens", bind=BIND, help=state.field_help("max_num_tokens"))
 
         scenario, error = state.build_scenario(ss.to_dict(), catalog)
