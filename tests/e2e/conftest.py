@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import CHROMIUM, REPO_ROOT, BrowserErrors, StreamlitServer, goto_app, streamlit_server
+from e2e_helpers import (
+    CHROMIUM,
+    REPO_ROOT,
+    SCREENSHOTS,
+    BrowserErrors,
+    StreamlitServer,
+    goto_app,
+    streamlit_server,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -65,6 +73,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900}, "accept_downloads": True}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_screenshots() -> None:
+    """Screenshots in artifacts/screenshots/ are from this run only."""
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
 
 
 @pytest.fixture(scope="session")

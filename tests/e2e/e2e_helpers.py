@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,6 +129,35 @@ def wait_for_app_run(page: Page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
         "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached", timeout=timeout_ms
     )
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
+
+
+_WATCH_RUNS_JS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    window.__stRunsSeen = 0;
+    if (window.__stRunObserver) window.__stRunObserver.disconnect();
+    window.__stRunObserver = new MutationObserver((records) => {
+        for (const r of records) {
+            if (r.oldValue === "running" || app.getAttribute("data-test-script-state") === "running") {
+                window.__stRunsSeen++;
+            }
+        }
+    });
+    window.__stRunObserver.observe(app, {attributes: true, attributeOldValue: true,
+                                         attributeFilter: ["data-test-script-state"]});
+}"""
+
+
+def run_and_wait(page: Page, action: Callable[[], object], timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Do ``action`` (a click, a key press) and wait until the script run it triggers has *finished*.
+
+    A MutationObserver installed before the action records the ``data-test-script-state`` change to
+    ``running``, so a run that starts late or ends quickly is not missed, and no fixed sleep is needed.
+    """
+    wait_for_app_run(page, timeout_ms)
+    page.evaluate(_WATCH_RUNS_JS)
+    action()
+    page.wait_for_function("() => window.__stRunsSeen > 0", timeout=timeout_ms)
+    wait_for_app_run(page, timeout_ms)
 
 
 def goto_app(page: Page, url: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:

@@ -20,8 +20,8 @@ from e2e_helpers import (
     StreamlitServer,
     assert_no_app_errors,
     goto_app,
+    run_and_wait,
     streamlit_server,
-    wait_for_app_run,
 )
 from playwright.sync_api import Page, expect
 
@@ -61,9 +61,8 @@ def test_harness_slider_query_params_download(
     metric = page.get_by_test_id("stMetricValue")
     expect(metric).to_have_text("$80")
 
-    slider.press("ArrowRight")
-    expect(metric).to_have_text("$90")
-    wait_for_app_run(page)
+    run_and_wait(page, lambda: slider.press("ArrowRight"))
+    expect(metric).to_have_text("$90", timeout=2_000)  # the rerun has finished: no long wait needed
     expect(page).to_have_url(re.compile(r"[?&]n=45\b"))
 
     with page.expect_download() as dl:

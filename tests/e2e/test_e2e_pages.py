@@ -30,6 +30,7 @@ from e2e_helpers import (
     StreamlitServer,
     assert_no_app_errors,
     goto_app,
+    run_and_wait,
     save_screenshot,
     streamlit_server,
     wait_for_app_run,
@@ -44,11 +45,8 @@ def _pin_scenario(page: Page) -> None:
     """Overview shows its table (and CSV button) once a scenario A is pinned."""
     sidebar = page.get_by_test_id("stSidebar")
     _open_expander(sidebar, "Save, load, compare")
-    sidebar.get_by_role("button", name="Pin as A").click()
-    expect(page.get_by_test_id("stMain").get_by_role("button", name="Download CSV").first).to_be_visible(
-        timeout=60_000
-    )
-    wait_for_app_run(page)
+    run_and_wait(page, sidebar.get_by_role("button", name="Pin as A").click)
+    expect(page.get_by_test_id("stMain").get_by_role("button", name="Download CSV").first).to_be_visible()
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,9 @@ def test_every_page_is_covered_and_renders_at_defaults(
     goto_app(page, app_server.url)
     links = page.get_by_test_id("stSidebarNav").get_by_role("link")
     nav = {urlsplit(a.get_attribute("href") or "").path.strip("/"): _nav_label(a) for a in links.all()}
-    assert nav == {p.path: p.title for p in PAGES}, "app navigation and tests/e2e/test_e2e_pages.py PAGES differ"
+    assert nav == {p.path: p.title for p in PAGES}, (
+        "app navigation and tests/e2e/test_e2e_pages.py PAGES differ"
+    )
 
     for i, spec in enumerate(PAGES):
         if i:  # the first page is already open
@@ -217,18 +217,15 @@ def test_page(page: Page, url, spec: PageSpec, browser_errors: BrowserErrors) ->
     has_headline = headline.count() > 0
     assert has_headline or spec.csv, "the page has neither an st.metric nor a CSV to watch"
     before = headline.all_inner_texts()
-    slider.press("ArrowRight")
+    run_and_wait(page, lambda: slider.press("ArrowRight"))
     expect(slider).to_have_value("4")
     expect(page).to_have_url(re.compile(r"[?&]spec_draft_tokens=4(&|$)"))
     if not spec.slider_moves_headline:
-        wait_for_app_run(page)
         expect(headline).to_have_text(before)
     elif has_headline:
-        expect(headline).not_to_have_text(before, timeout=60_000)
+        expect(headline).not_to_have_text(before)
     else:  # no st.metric on this page: the data behind its charts must change instead
-        wait_for_app_run(page)
         assert _download_csv(page)[0] != before_csv, "neither a metric nor the page's table changed"
-    wait_for_app_run(page)
     assert_no_app_errors(page, browser_errors)
 
 
