@@ -24,23 +24,25 @@ def _page(file: str, url: str, title: str, icon: str, help: str, default: bool =
     return st.Page(PAGES_DIR / file, title=title, icon=icon, help=help, default=default, url_path=url)
 
 
+# Page files are named like their URL paths, so a first visit in Streamlit's legacy pages/ mode and
+# st.navigation resolve a deep link to the same page (ui.compat.ensure_app_frame).
 pages = {
     "Explore": [
         _page("overview.py", "home", "Overview", ":material/dashboard:", "The scenario in numbers", default=True),
-        _page("cost_curves.py", "cost-curves", "Cost curves", ":material/show_chart:",
+        _page("cost-curves.py", "cost-curves", "Cost curves", ":material/show_chart:",
               "Cost vs context, batch, cache hits; the roofline"),
-        _page("pricing.py", "pricing-schemes", "Pricing schemes", ":material/receipt_long:",
+        _page("pricing-schemes.py", "pricing-schemes", "Pricing schemes", ":material/receipt_long:",
               "Bill a workload under every scheme"),
-        _page("levers.py", "optimization-levers", "Optimization levers", ":material/waterfall_chart:",
+        _page("optimization-levers.py", "optimization-levers", "Optimization levers", ":material/waterfall_chart:",
               "From a naive baseline, lever by lever"),
-        _page("hardware.py", "hardware-comparison", "Hardware", ":material/memory:", "One workload on every GPU"),
-        _page("market.py", "market-prices", "Market", ":material/storefront:", "List prices beside modeled cost"),
-        _page("agents.py", "agents-long-context", "Agents and long context", ":material/smart_toy:",
+        _page("hardware-comparison.py", "hardware-comparison", "Hardware", ":material/memory:", "One workload on every GPU"),
+        _page("market-prices.py", "market-prices", "Market", ":material/storefront:", "List prices beside modeled cost"),
+        _page("agents-long-context.py", "agents-long-context", "Agents and long context", ":material/smart_toy:",
               "A persistent session, turn by turn"),
     ],
     "Understand": [
-        _page("learn.py", "learn-basics", "Learn", ":material/school:", "Token economics step by step"),
-        _page("validation.py", "model-validation", "Validation", ":material/fact_check:",
+        _page("learn-basics.py", "learn-basics", "Learn", ":material/school:", "Token economics step by step"),
+        _page("model-validation.py", "model-validation", "Validation", ":material/fact_check:",
               "Predicted vs published measurements"),
     ],
 }

@@ -35,14 +35,14 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 PAGES = (
     "pages/overview.py",
-    "pages/cost_curves.py",
-    "pages/pricing.py",
-    "pages/levers.py",
-    "pages/hardware.py",
-    "pages/market.py",
-    "pages/agents.py",
-    "pages/learn.py",
-    "pages/validation.py",
+    "pages/cost-curves.py",
+    "pages/pricing-schemes.py",
+    "pages/optimization-levers.py",
+    "pages/hardware-comparison.py",
+    "pages/market-prices.py",
+    "pages/agents-long-context.py",
+    "pages/learn-basics.py",
+    "pages/model-validation.py",
 )
 PROMPTS = (1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384)
 CACHE = (0, 100, 250, 400, 563, 700)

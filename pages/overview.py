@@ -6,9 +6,12 @@ from costmodel import estimate
 from costmodel.compare import compare_scenarios
 from ui import curves
 from ui.charts import illusion_chart, line_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
 from ui.state import describe
 from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 catalog = get_catalog()
 s = scenario()

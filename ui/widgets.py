@@ -48,12 +48,14 @@ _PRESENT_CSS = """
 """
 
 
-@st.cache_resource(show_spinner=False)
 def get_catalog() -> Catalog:
-    """The validated catalog (GPUs, models, efficiency defaults), loaded once per process.
+    """The validated catalog (GPUs, models, efficiency defaults), loaded once per process."""
+    return _shared_catalog()
 
-    The Catalog is frozen (MappingProxyType of frozen pydantic models), so sharing it is safe.
-    """
+
+@st.cache_resource(show_spinner=False)
+def _shared_catalog() -> Catalog:
+    """The Catalog is frozen (MappingProxyType of frozen pydantic models), so sharing it is safe."""
     return load_catalog()
 
 

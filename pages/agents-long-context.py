@@ -7,9 +7,12 @@ from costmodel import CostModelError
 from costmodel.pricing import LongContextTierScheme, agent_session_cost
 from ui import curves
 from ui.charts import line_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_multiplier, fmt_tokens, fmt_usd
 from ui.state import describe
 from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 catalog = get_catalog()
 s = scenario()

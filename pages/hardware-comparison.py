@@ -5,8 +5,11 @@ import streamlit as st
 from costmodel.compare import compare_gpus
 from ui import tables
 from ui.charts import bar_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 MODES = {"cheapest": "Cheapest GPU count for each", "fit": "Fewest GPUs that fit", "same": "Same count as the sidebar"}
 

@@ -5,9 +5,12 @@ import streamlit as st
 from costmodel.levers import lever_steps, total_multiplier
 from ui import tables
 from ui.charts import waterfall_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_multiplier, fmt_usd
 from ui.state import describe
 from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 METRICS = {
     "usd_per_request": "USD per request",

@@ -5,8 +5,11 @@ import streamlit as st
 
 from costmodel.calibration import summarize
 from ui.charts import bar_chart, scatter_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_count, fmt_pct
 from ui.widgets import cached_calibration, chart, get_catalog, page_header, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 catalog = get_catalog()
 s = scenario()

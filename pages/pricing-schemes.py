@@ -5,9 +5,12 @@ import streamlit as st
 from costmodel import CostModelError
 from ui import pricing
 from ui.charts import bar_chart, histogram_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok, md_escape
 from ui.state import describe
 from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 SOURCES = {"synthetic": "Preset workload", "trace": "Real trace", "log": "Your usage log"}
 

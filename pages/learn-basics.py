@@ -3,9 +3,12 @@
 import streamlit as st
 
 from costmodel import estimate
+from ui.compat import ensure_app_frame
 from ui.format import fmt_rate, fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.learn import FORMULAS, GLOSSARY, SEED_EXAMPLE, list_price_bill
 from ui.widgets import apply_presentation_style, get_catalog, scenario
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 apply_presentation_style()
 catalog = get_catalog()
@@ -61,8 +64,8 @@ st.markdown(
     "of their parameters per token, a bigger batch splits the weight reads further.\n\n"
     "A price per token is a straight line; the cost per token bends. Where they cross, requests lose money.")
 st.page_link("pages/overview.py", label="See the token illusion on the Overview", icon=":material/dashboard:")
-st.page_link("pages/levers.py", label="Walk through the optimization levers", icon=":material/waterfall_chart:")
-st.page_link("pages/pricing.py", label="Bill a real workload under nine schemes", icon=":material/receipt_long:")
+st.page_link("pages/optimization-levers.py", label="Walk through the optimization levers", icon=":material/waterfall_chart:")
+st.page_link("pages/pricing-schemes.py", label="Bill a real workload under nine schemes", icon=":material/receipt_long:")
 
 st.header("5. Glossary")
 st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in GLOSSARY))

@@ -7,9 +7,12 @@ import streamlit as st
 from costmodel import estimate
 from ui import curves
 from ui.charts import line_chart, roofline_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_pct
 from ui.state import describe
 from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 catalog = get_catalog()
 s = scenario()

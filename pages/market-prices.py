@@ -8,9 +8,12 @@ from costmodel.compare import market_comparison
 from costmodel.prices import list_provider_prices
 from ui import curves, tables
 from ui.charts import bar_chart, line_chart
+from ui.compat import ensure_app_frame
 from ui.format import fmt_count, fmt_pct, fmt_tokens
 from ui.state import describe
 from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+ensure_app_frame()  # first: a cold deep link may start outside app.py's frame
 
 catalog = get_catalog()
 s = scenario()
