@@ -31,6 +31,7 @@ RESULT_KEYS: tuple[str, ...] = (
     "concurrency",
     "fits",
     "tensor_parallel",
+    "attention_data_parallel",
     "replicas",
     "ttft_seconds",
     "tpot_seconds",
@@ -74,6 +75,7 @@ class Estimate:
     concurrency: float
     fits: bool
     tensor_parallel: int
+    attention_data_parallel: bool
     replicas: int
     ttft_seconds: float
     tpot_seconds: float
@@ -172,7 +174,7 @@ def estimate(scenario: Scenario, catalog: Catalog | None = None) -> Estimate:
         v = np.asarray(arrays[key]).reshape(-1)[0]
         if key in {"max_concurrency", "tensor_parallel", "replicas"}:
             values[key] = int(v)
-        elif key == "fits":
+        elif key in {"fits", "attention_data_parallel"}:
             values[key] = bool(v)
         elif key in {"prefill_bound", "decode_bound", "compute_dtype"}:
             values[key] = str(v)
@@ -302,6 +304,10 @@ def _evaluate_block(
     else:  # the same plans for every point: what depends on the plan alone stays (plans, 1)
         plans = np.asarray(viable, dtype=float)[:, None]
     stacked = {k: (v[None, :] if v.ndim else v) for k, v in x.items()}
+    if model.attention == "mla":  # latent attention: data-parallel (1) or tensor-parallel (0) attention
+        dp = np.repeat([[1.0], [0.0]], len(plans), axis=0)
+        plans = np.concatenate([plans, plans])
+        stacked["attention_dp"] = dp
     stacked["tensor_parallel"] = plans
     every = evaluate(model, gpu, eff, scenario, stacked)
     valid = plans <= gpus

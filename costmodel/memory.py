@@ -32,17 +32,19 @@ def weight_bytes_per_param(weight_bits: np.ndarray | float) -> np.ndarray:
     return bits / 8 * (1 + overhead)
 
 
-def kv_replication(num_kv_heads: int, tensor_parallel: np.ndarray, latent_attention: bool) -> np.ndarray:
-    """How many copies of each KV head a tensor-parallel group keeps.
+def kv_replication(
+    num_kv_heads: int, tensor_parallel: np.ndarray, latent_attention: bool, data_parallel_attention: np.ndarray
+) -> np.ndarray:
+    """How many copies of each sequence's KV cache a group of GPUs keeps.
 
     Tensor parallelism splits KV heads across GPUs; with more GPUs than KV heads,
-    heads are replicated (t / h_kv copies). Latent attention (MLA) is assumed to
-    run data-parallel across the group (as DeepSeek's and SGLang's DP-attention
-    do), so its cache is not replicated.
+    heads are replicated (t / h_kv copies). A latent cache (MLA) has no heads to
+    split: under tensor parallelism every GPU keeps the whole latent (t copies);
+    data-parallel attention (DeepSeek's and SGLang's DP-attention) keeps one.
     """
     t = np.asarray(tensor_parallel, dtype=float)
     if latent_attention:
-        return np.ones_like(t)
+        return np.where(data_parallel_attention, 1.0, t)
     return np.maximum(1.0, t / num_kv_heads)
 
 

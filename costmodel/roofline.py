@@ -132,14 +132,15 @@ def evaluate(
     # ---- memory of one replica of tp GPUs (the plan; the planner in costmodel.inference picks tp)
     tp = np.minimum(x["tensor_parallel"], N)
     usable = tp * hbm * mem_util
-    extra_copies = np.where(attention_data_parallel(model, tp), tp - 1, 0.0)
+    attention_dp = attention_data_parallel(model, tp, x.get("attention_dp"))
+    extra_copies = np.where(attention_dp, tp - 1, 0.0)
     resident = weights_bytes + extra_copies * always_read * w_bytes_per_param
     free = usable - resident - score_bytes  # the scores of one prefill in flight, split over the group's heads
-    per_request = kv_reserved * kv_replication(model.num_kv_heads, tp, model.attention == "mla")
+    repl_tp = kv_replication(model.num_kv_heads, tp, model.attention == "mla", attention_dp)
+    per_request = kv_reserved * repl_tp
     b_mem = np.floor(np.maximum(free, 0) / per_request)
     b_cap = np.minimum(b_mem, np.minimum(x["max_batch_size"], np.floor(x["max_num_tokens"] / verify_tokens)))
     replicas = np.floor(N / tp)
-    attention_dp = attention_data_parallel(model, tp)
     copies = np.where(attention_dp, tp, 1.0)
     fits = b_cap >= 1
     max_concurrency = replicas * np.maximum(b_cap, 0)
@@ -184,7 +185,6 @@ def evaluate(
 
     attn_pair_decode = _attention_flops_per_pair(model, decode=True)
     attn_pair_prefill = _attention_flops_per_pair(model, decode=False)
-    repl_tp = kv_replication(model.num_kv_heads, tp, model.attention == "mla")
 
     # ---- decode step for one replica at batch B
     def decode_step(q: np.ndarray | float) -> tuple[np.ndarray, ...]:
@@ -297,6 +297,7 @@ def evaluate(
         "concurrency": total_conc,
         "fits": fits,
         "tensor_parallel": tp,
+        "attention_data_parallel": attention_dp,
         "replicas": replicas,
         "ttft_seconds": ttft,
         "tpot_seconds": tpot,
@@ -329,8 +330,15 @@ def evaluate(
     }
 
 
-def attention_data_parallel(model: ModelArchitecture, tensor_parallel: np.ndarray) -> np.ndarray:
-    """Whether attention runs data-parallel inside a group (True for latent attention on more than one GPU).
+def attention_data_parallel(
+    model: ModelArchitecture, tensor_parallel: np.ndarray, requested: np.ndarray | None = None
+) -> np.ndarray:
+    """Whether attention runs data-parallel inside a group of more than one GPU.
+
+    ``requested`` (1/0 per point) is the planner's choice; without it latent attention (MLA) runs
+    data-parallel and grouped-query attention tensor-parallel. Only MLA models are offered the
+    data-parallel plan: its latent cache cannot be split by heads, so under tensor parallelism every GPU
+    holds a copy, while data-parallel attention keeps one copy but replicates the non-expert weights.
 
     DeepSeek's inference system and SGLang's DP-attention keep a full copy of the
     attention (and other non-expert) weights on every GPU, give each GPU its own
@@ -338,7 +346,10 @@ def attention_data_parallel(model: ModelArchitecture, tensor_parallel: np.ndarra
     all-reduce, no replicated latent cache (DeepSeek open-infra-index, day 6
     overview; LMSYS blog 2025-05-05 "large-scale EP").
     """
-    return (np.asarray(tensor_parallel) > 1) & (model.attention == "mla")
+    multi = np.asarray(tensor_parallel) > 1
+    if requested is None:
+        return multi & (model.attention == "mla")
+    return multi & (np.asarray(requested) > 0) & (model.attention == "mla")
 
 
 def _attention_flops_per_pair(model: ModelArchitecture, decode: bool) -> float:
