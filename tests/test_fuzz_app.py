@@ -78,13 +78,12 @@ def _registered_pages(app_source: str) -> list[str]:
 PAGES = _registered_pages((REPO / "app.py").read_text(encoding="utf-8"))
 
 
-def _value(rng: random.Random, key: str, avoid: frozenset[str] = frozenset()) -> str | list[str]:
+def _value(rng: random.Random, key: str) -> str | list[str]:
     r = rng.random()
     if r < 0.45:
-        v = rng.choice(ADVERSARIAL)
-        return "nan" if key in avoid and v in INFINITIES else v
+        return rng.choice(ADVERSARIAL)
     if key in ID_KEYS:
-        ids = [i for i in ID_KEYS[key] if i not in avoid] or ID_KEYS[key]
+        ids = ID_KEYS[key]
         return rng.choice([rng.choice(ids), rng.choice(ids).upper(), rng.choice(ids) + " ", "no-such-" + key])
     if key in BOOL_KEYS:
         return rng.choice(["true", "false", "True", "1", "0", "yes", "maybe"])
@@ -95,15 +94,12 @@ def _value(rng: random.Random, key: str, avoid: frozenset[str] = frozenset()) ->
     return repr(rng.uniform(-1e6, 1e6) if rng.random() < 0.5 else rng.uniform(0, 100))
 
 
-def make_query(rng: random.Random, avoid: frozenset[str] = frozenset()) -> dict[str, str | list[str]]:
-    """A random query string; ``avoid``: keys that must not get an infinity and ids that must not be
-    chosen (known bugs, see the xfail tests at the end)."""
+def make_query(rng: random.Random) -> dict[str, str | list[str]]:
     keys = rng.sample(URL_KEYS, rng.randint(1, min(10, len(URL_KEYS))))
     keys += rng.sample(JUNK_KEYS, rng.randint(0, 3))
-    q = {k: _value(rng, k, avoid) for k in keys}
+    q = {k: _value(rng, k) for k in keys}
     if rng.random() < 0.3:  # some wholly valid, to prove the URL reaches the widgets at all
-        models = [m for m in MODELS if m not in avoid]
-        q["model"], q["gpu"], q["gpus"] = rng.choice(models), rng.choice(GPUS), str(rng.randint(1, 4096))
+        q["model"], q["gpu"], q["gpus"] = rng.choice(MODELS), rng.choice(GPUS), str(rng.randint(1, 4096))
     return q
 
 
@@ -126,40 +122,15 @@ def _describe(seed: int, n: int, page: str, q: dict) -> str:
     return f"seed={seed} case={n} page={page} query={shown!r}"
 
 
-def _crashes(query: dict[str, str]) -> bool:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query)
-    at.run()
-    return bool(at.exception)
-
-
-INF_BUG = (
-    "ui/sidebar.py + Streamlit 1.67: an integer st.number_input bound to the URL crashes the whole app on "
-    "?<key>=inf (also -inf, Infinity, 1e309, or 309+ digits): NumberInputSerde.deserialize calls "
-    "int(float('inf')) -> OverflowError: cannot convert float infinity to integer, raised from render_sidebar"
-)
-LONG_CONTEXT_BUG = (
-    "ui/curves.py over_context sweeps prompt_tokens up to the model's context window, but Llama 4 Scout's "
-    "10,485,760 is above Scenario's prompt_tokens limit of 10,000,000: estimate_arrays raises CostModelError "
-    "'prompt_tokens=10485504: Input should be less than or equal to 10000000' and Overview, Cost curves and "
-    "Agents show an exception as soon as the model is chosen"
-)
-
-
 def test_random_and_adversarial_query_strings_never_break_the_app():
     rng = random.Random(SEED)
-    # While the infinity bug (test_an_infinite_number_in_the_url_does_not_crash_the_app) is open, keep
-    # infinities away from the integer inputs so the rest of the fuzzing still runs; once it is fixed,
-    # they are fuzzed too. This first run also warms the imports (not a case).
-    avoid = frozenset(INT_INPUT_KEYS) if _crashes({"gpus": "inf"}) else frozenset()
-    if BEYOND_PROMPT_MAX and _crashes({"model": BEYOND_PROMPT_MAX[0]}):
-        avoid |= frozenset(BEYOND_PROMPT_MAX)
+    AppTest.from_file(APP, default_timeout=30).run()  # warm the imports once (not a case)
     start, cpu_start = time.monotonic(), time.process_time()
     failures: list[str] = []
     applied = 0
     cases = 0
     for i in range(SESSIONS):
-        q = make_query(rng, avoid)
+        q = make_query(rng)
         at = AppTest.from_file(APP, default_timeout=30)
         at.query_params.update(q)
         at.run()
@@ -176,7 +147,7 @@ def test_random_and_adversarial_query_strings_never_break_the_app():
             failures.append(str(exc))
         for _ in range(RUNS_PER_SESSION - 1):
             page = PAGES[(i + cases) % len(PAGES)] if rng.random() < 0.7 else rng.choice(PAGES)
-            q = make_query(rng, avoid)
+            q = make_query(rng)
             at.query_params.clear()
             at.query_params.update(q)
             cases += 1
@@ -222,19 +193,26 @@ def test_cache_hit_extremes_from_the_url_are_exact():
         assert math.isclose(at.session_state["_scenario"].cache_hit_rate, want), raw
 
 
-@pytest.mark.parametrize("key,value", [("gpus", "inf"), ("prompt_tokens", "9" * 400), ("concurrency", "-1e309")])
-@pytest.mark.xfail(strict=True, reason=INF_BUG)
+@pytest.mark.parametrize("value", INFINITIES, ids=lambda v: v[:8])
+@pytest.mark.parametrize("key", ["gpus", "prompt_tokens", "concurrency", "experts_total", "max_num_tokens"])
 def test_an_infinite_number_in_the_url_does_not_crash_the_app(key, value):
+    """Regression (found here, fixed in 318b27b via ui/compat.py): Streamlit 1.67's integer number_input
+    raised OverflowError on ?<key>=inf and the whole app showed a traceback."""
     at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["model"] = "mixtral-8x7b"  # a MoE model, so the expert inputs are drawn
     at.query_params[key] = value
     at.run()
     check(at, OVERVIEW, f"?{key}={value[:20]}")
 
 
 @pytest.mark.skipif(not BEYOND_PROMPT_MAX, reason="no catalog model has a context beyond the prompt limit")
-@pytest.mark.xfail(strict=True, reason=LONG_CONTEXT_BUG)
-def test_a_model_with_a_context_beyond_the_prompt_limit_renders():
+@pytest.mark.parametrize("page", PAGES)
+def test_a_model_with_a_context_beyond_the_prompt_limit_renders(page):
+    """Regression (found here, fixed in 318b27b): choosing Llama 4 Scout (10.5M context, above the 10M prompt
+    limit) crashed Overview, Cost curves and Agents (curves swept prompts past the Scenario bound)."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["model"] = BEYOND_PROMPT_MAX[0]
     at.run()
-    check(at, OVERVIEW, f"?model={BEYOND_PROMPT_MAX[0]}")
+    if page != OVERVIEW:
+        at.switch_page(page).run()
+    check(at, page, f"?model={BEYOND_PROMPT_MAX[0]} on {page}")

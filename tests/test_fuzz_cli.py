@@ -166,13 +166,8 @@ def test_structural_mistakes_exit_2_with_one_line(argv):
         ["estimate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "stray\nsecond line"],
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="costmodel/cli.py: a value with a line break is echoed raw, so the error takes two lines on stderr "
-    "(scenario_from_fields formats `given` without !r; _Parser.error passes argparse's "
-    "'unrecognized arguments: ...' text through unchanged)",
-)
 def test_a_value_with_a_line_break_still_gives_one_error_line(argv):
+    """Regression (found here, fixed in b10751b): the value used to be echoed raw, over two lines."""
     assert_one_line_error(*run_cli(argv), argv)
 
 

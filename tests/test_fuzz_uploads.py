@@ -245,21 +245,13 @@ def test_a_log_over_the_upload_limit_is_still_handled():
         ("deep.jsonl", b'{"a":' * 100_000 + b"\n"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="costmodel/usage_log.py _json_chunks catches json.JSONDecodeError only: deeply nested JSON raises "
-    "RecursionError ('maximum recursion depth exceeded while decoding a JSON array'), not CostModelError",
-)
 def test_deeply_nested_json_is_a_clear_error(name, data):
+    """Regression (found here, fixed in affaa53): deeply nested JSON used to raise RecursionError."""
     check_workload_contract(data, name, strict=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="costmodel/usage_log.py: a JSON integer beyond float range (e.g. 400 digits) raises OverflowError "
-    "'int too large to convert to float' instead of being skipped as a non-finite token count",
-)
 def test_a_json_integer_beyond_float_range_is_skipped_or_a_clear_error():
+    """Regression (found here, fixed in affaa53): used to raise OverflowError."""
     check_workload_contract(b'{"prompt_tokens": ' + b"9" * 400 + b', "completion_tokens": 1}\n'
                             + b'{"prompt_tokens": 5, "completion_tokens": 1}\n', "big-int.jsonl", strict=True)
 
@@ -268,13 +260,8 @@ TS_JSONL = (b'{"prompt_tokens": 5, "completion_tokens": 1, "timestamp": -1}\n'
             b'{"prompt_tokens": 5, "completion_tokens": 1, "timestamp": ""}\n')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="costmodel/usage_log.py _dt_seconds (line 291, via _to_seconds from parse_frame): a JSONL log whose "
-    "timestamp column mixes a number (-1) and a string ('') raises pandas OutOfBoundsDatetime 'Out of bounds "
-    "nanosecond timestamp: -1-01-01' and rejects the whole file; the same rows as CSV skip one row and load",
-)
 def test_mixed_timestamps_in_jsonl_skip_rows_like_csv_does():
+    """Regression (found here, fixed in affaa53): used to raise OutOfBoundsDatetime."""
     w = check_workload_contract(TS_JSONL, "mixed-ts.jsonl", strict=True)
     assert w is not None and len(w) >= 1
 
@@ -287,7 +274,7 @@ def test_mixed_timestamps_in_jsonl_skip_rows_like_csv_does():
         ("mixed-ts.jsonl", TS_JSONL),
     ],
 )
-def test_the_page_survives_the_parser_bugs_above(name, data):
+def test_the_page_survives_these_files(name, data):
     """Whatever the parser raises, the uploader's function turns it into a message (the page never crashes)."""
     check_read_upload(data, name)
 
@@ -342,11 +329,7 @@ def test_a_saved_scenario_round_trips():
     assert parse_scenario_json(s.model_dump_json().encode(), CAT) == (s, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/state.py parse_scenario_json echoes an unknown model/gpu id in full: a file with a 1 MB id "
-    "puts a 1 MB error message into the sidebar (truncate the id, as costmodel.catalog._describe does)",
-)
 def test_messages_about_a_scenario_file_stay_short():
+    """Regression (found here, fixed in 725c794): a 1 MB id used to be echoed in full."""
     _, err = parse_scenario_json(b'{"model": "' + b"a" * 1_000_000 + b'"}', CAT)
     assert err is not None and len(err) < 2000, len(err)
