@@ -199,6 +199,9 @@ def _fields_from_config(cfg: _Config) -> dict[str, Any]:
     is_llama4 = model_type.startswith("llama4") or outer_type.startswith("llama4")
 
     num_layers = cfg.required("num_layers")
+    layer_limit = ModelArchitecture.model_fields["num_layers"].metadata[-1].le
+    if num_layers > layer_limit:  # fail before anything walks the layers one by one
+        raise CatalogError(cfg.origin, "num_layers", f"must be at most {layer_limit} (got {num_layers})")
     hidden = cfg.required("hidden_size")
     heads = cfg.required("num_attention_heads")
     kv_heads = cfg.optional("num_kv_heads", heads, allow_zero=False)
