@@ -103,9 +103,10 @@ def app_server(server_log_dir: Path) -> Iterator[StreamlitServer]:
 def warm_app(app_server: StreamlitServer, browser) -> StreamlitServer:
     """``app_server`` after one browser session has run the entrypoint.
 
-    That first run registers st.navigation's pages with the server. Before it, a deep link such as
-    /cost-curves opened as the very first session after a server start shows "Page not found" and the
-    main page (Streamlit 1.67, cf. streamlit/streamlit#9624); test_cold_deep_link covers that case.
+    Streamlit 1.67 registers st.navigation's pages only when the entrypoint first runs (cf.
+    streamlit/streamlit#9624). The app copes with a deep link as the very first visit, and
+    test_cold_deep_link checks exactly that on a server of its own; the per-page tests start warm so a
+    regression there shows up in one test, not in whichever page test happens to run first.
     """
     page = browser.new_page()
     try:

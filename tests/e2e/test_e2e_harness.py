@@ -62,7 +62,7 @@ def test_harness_slider_query_params_download(
     expect(metric).to_have_text("$80")
 
     run_and_wait(page, lambda: slider.press("ArrowRight"))
-    expect(metric).to_have_text("$90", timeout=2_000)  # the rerun has finished: no long wait needed
+    expect(metric).to_have_text("$90")
     expect(page).to_have_url(re.compile(r"[?&]n=45\b"))
 
     with page.expect_download() as dl:
