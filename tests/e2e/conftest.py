@@ -42,15 +42,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(autouse=True)
-def _require_chromium() -> None:
-    if _chromium_missing():
-        msg = (
-            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run e2e tests"
-        )
-        if _in_ci():
-            pytest.fail(msg + " (CI=true: e2e tests must run in CI)")
-        pytest.skip(msg)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip (or, in CI, fail) before any fixture runs: the browser fixtures would error out first."""
+    if item.get_closest_marker("e2e") is None or not _chromium_missing():
+        return
+    msg = f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run e2e tests"
+    if _in_ci():
+        pytest.fail(msg + " (CI=true: e2e tests must run in CI)", pytrace=False)
+    pytest.skip(msg)
 
 
 @pytest.fixture(scope="session")
@@ -90,8 +90,6 @@ def server_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def app_server(server_log_dir: Path) -> Iterator[StreamlitServer]:
     """The real app (app.py at the repo root), started once per test session."""
-    if _chromium_missing():
-        pytest.skip("no chromium")
     app = REPO_ROOT / "app.py"
     if not app.exists():
         pytest.skip("app.py is not in this checkout yet")
