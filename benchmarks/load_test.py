@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -42,6 +43,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import psutil
 
@@ -142,7 +144,7 @@ class SessionResult:
     loaded: bool = False
     load_s: float | None = None
     latencies_ms: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # each starts with its category: "load:", "change ...:", ...
     leaks: list[str] = field(default_factory=list)
 
 
@@ -164,35 +166,53 @@ async def _page_problems(page) -> list[str]:
     for testid, what in (("stException", "exception"), ("stAlertContentError", "st.error")):
         loc = page.get_by_test_id(testid)
         if await loc.count():
-            out.append(f"{what}: {(await loc.first.inner_text())[:300]}")
+            out.append(f"page: {what}: {(await loc.first.inner_text())[:300]}")
     return out
 
 
-async def _check_isolation(page, res: SessionResult, cache_pct: int, when: str) -> None:
+def _prompt_owner(value: int, sessions: int) -> int | None:
+    """Which session's own prompt length ``value`` is (None: nobody's)."""
+    i, rest = divmod(value - 1000, 37)
+    return i if rest == 0 and 0 <= i < sessions else None
+
+
+def _judge(res: SessionResult, seen: int | None, where: str, when: str, sessions: int) -> None:
+    """Own prompt: fine. Another session's prompt: a LEAK. Anything else (the default, nothing): the
+    session lost its own state, an error but not evidence of sharing."""
+    if seen == res.prompt_tokens:
+        return
+    owner = None if seen is None else _prompt_owner(seen, sessions)
+    if owner is not None and owner != res.index:
+        res.leaks.append(f"session {res.index} {when}: {where} shows session {owner}'s prompt {seen}")
+    else:
+        res.errors.append(f"state: session {res.index} {when}: {where} shows {seen}, expected {res.prompt_tokens}")
+
+
+async def _check_isolation(page, res: SessionResult, cache_pct: int, when: str, sessions: int,
+                           timeout_ms: float = 60_000) -> None:
     """Everything this session can see of its scenario must be its own."""
-    own = fmt_prompt(res.prompt_tokens)
     sentence = page.get_by_test_id("stMain").get_by_test_id("stMarkdownContainer").filter(has_text="Scenario.")
-    text = await sentence.first.inner_text(timeout=10_000)
-    if f"answering {own}-token prompts" not in text:
-        res.leaks.append(f"session {res.index} {when}: scenario sentence shows another prompt: {text[:200]!r}")
+    text = await sentence.first.inner_text(timeout=timeout_ms)
+    m = re.search(r"answering ([0-9,]+)-token prompts", text)
+    _judge(res, int(m.group(1).replace(",", "")) if m else None, "scenario sentence", when, sessions)
     sidebar = page.get_by_test_id("stSidebar")
-    shown = await sidebar.get_by_label("Prompt tokens", exact=True).input_value(timeout=10_000)
-    if shown.replace(",", "") != str(res.prompt_tokens):
-        res.leaks.append(f"session {res.index} {when}: sidebar prompt tokens {shown!r}, expected {res.prompt_tokens}")
-    if f"prompt_tokens={res.prompt_tokens}" not in page.url:
-        res.leaks.append(f"session {res.index} {when}: URL {page.url!r} lacks prompt_tokens={res.prompt_tokens}")
-    value = await sidebar.get_by_role("slider", name=SLIDER).get_attribute("aria-valuetext", timeout=10_000)
+    shown = (await sidebar.get_by_label("Prompt tokens", exact=True).input_value(timeout=timeout_ms)).replace(",", "")
+    _judge(res, int(shown) if shown.isdigit() else None, "sidebar prompt tokens", when, sessions)
+    q = parse_qs(urlsplit(page.url).query).get("prompt_tokens", [""])[-1]
+    _judge(res, int(q) if q.isdigit() else None, "URL prompt_tokens", when, sessions)
+    value = await sidebar.get_by_role("slider", name=SLIDER).get_attribute("aria-valuetext", timeout=timeout_ms)
     if value is not None and value.strip() not in (str(cache_pct), f"{cache_pct:g}"):
-        res.leaks.append(f"session {res.index} {when}: cache-hit slider shows {value!r}, this session set {cache_pct}")
+        res.errors.append(f"state: session {res.index} {when}: cache-hit slider shows {value!r}, set {cache_pct}")
 
 
 async def run_session(browser, base_url: str, res: SessionResult, go: asyncio.Event, stop_at: list[float],
-                      think_ms: float, load_timeout_s: float, change_timeout_s: float, rng: random.Random) -> None:
+                      think_ms: float, load_timeout_s: float, change_timeout_s: float, rng: random.Random,
+                      sessions: int) -> None:
     ctx = await browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = await ctx.new_page()
-        page.on("pageerror", lambda err: res.errors.append(f"pageerror: {err}"))
-        page.on("console", lambda msg: res.errors.append(f"console.error: {msg.text[:200]}")
+        page.on("pageerror", lambda err: res.errors.append(f"browser: pageerror: {err}"))
+        page.on("console", lambda msg: res.errors.append(f"browser: console.error: {msg.text[:200]}")
                 if msg.type == "error" and "net::ERR_" not in msg.text else None)
         t0 = time.perf_counter()
         try:
@@ -202,7 +222,7 @@ async def run_session(browser, base_url: str, res: SessionResult, go: asyncio.Ev
             await _wait_idle(page, load_timeout_s * 1000)
             res.load_s = time.perf_counter() - t0
             res.loaded = True
-            await _check_isolation(page, res, 0, "after load")
+            await _check_isolation(page, res, 0, "after load", sessions)
         except Exception as exc:  # noqa: BLE001 - report every failure, keep the other sessions going
             res.errors.append(f"load: {type(exc).__name__}: {str(exc)[:300]}")
             return
@@ -214,19 +234,19 @@ async def run_session(browser, base_url: str, res: SessionResult, go: asyncio.Ev
         cache_pct = 0
         while time.monotonic() < stop_at[0]:
             try:
-                old = await metric.inner_text(timeout=10_000)
-                handle = await metric.element_handle(timeout=10_000)
+                old = await metric.inner_text(timeout=change_timeout_s * 1000)
+                handle = await metric.element_handle(timeout=change_timeout_s * 1000)
                 key, target = ("End", 100) if cache_pct == 0 else ("Home", 0)
                 start = time.perf_counter()
-                await slider.press(key)
+                await slider.press(key, timeout=change_timeout_s * 1000)
                 await page.wait_for_function("([el, old]) => el.isConnected && el.innerText !== old", arg=[handle, old],
                                              timeout=change_timeout_s * 1000)
                 res.latencies_ms.append((time.perf_counter() - start) * 1000)
                 cache_pct = target
                 await _wait_idle(page, change_timeout_s * 1000)
-                await _check_isolation(page, res, cache_pct, f"after change {len(res.latencies_ms)}")
+                await _check_isolation(page, res, cache_pct, f"after change {len(res.latencies_ms)}", sessions)
             except Exception as exc:  # noqa: BLE001
-                res.errors.append(f"change {len(res.latencies_ms) + 1}: {type(exc).__name__}: {str(exc)[:300]}")
+                res.errors.append(f"change: #{len(res.latencies_ms) + 1}: {type(exc).__name__}: {str(exc)[:300]}")
                 with contextlib.suppress(Exception):
                     await _wait_idle(page, change_timeout_s * 1000)
                     text = await slider.get_attribute("aria-valuetext")
@@ -260,7 +280,7 @@ async def _drive(server: Server, sessions: int, duration_s: float, think_ms: flo
             warm = SessionResult(-1, prompt_for(0))
             ready = asyncio.Event()
             ready.set()
-            await run_session(browser, server.url, warm, ready, [0.0], 0, load_timeout_s, change_timeout_s, rng)
+            await run_session(browser, server.url, warm, ready, [0.0], 0, load_timeout_s, change_timeout_s, rng, 1)
             await asyncio.sleep(1.0)
             rss_before = server.rss_bytes()
 
@@ -271,7 +291,7 @@ async def _drive(server: Server, sessions: int, duration_s: float, think_ms: flo
             for r in results:
                 tasks.append(asyncio.create_task(run_session(
                     browser, server.url, r, go, stop_at, think_ms, load_timeout_s, change_timeout_s,
-                    random.Random(rng.random()))))
+                    random.Random(rng.random()), sessions)))
                 await asyncio.sleep(ramp_s / max(sessions, 1))
             t_load = time.monotonic()
             while not all(r.loaded or r.errors for r in results) and time.monotonic() - t_load < load_timeout_s + 5:
@@ -318,12 +338,23 @@ async def _drive(server: Server, sessions: int, duration_s: float, think_ms: flo
         },
         "rss_per_session_mb": round((rss_loaded - rss_before) / mb / max(sessions, 1), 2),
         "rss_per_session_mb_end": round((rss_end - rss_before) / mb / max(sessions, 1), 2),
-        "first_errors": (errors + leaks)[:10],
+        "errors_by_kind": _by_kind(errors),
+        "first_errors": errors[:8],
+        "first_leaks": leaks[:8],
         "per_session": [
-            {"index": r.index, "prompt_tokens": r.prompt_tokens, "changes": len(r.latencies_ms),
-             "errors": len(r.errors), "leaks": len(r.leaks)} for r in results
+            {"index": r.index, "prompt_tokens": r.prompt_tokens, "load_s": _round(r.load_s, 2),
+             "changes": len(r.latencies_ms), "errors": len(r.errors), "leaks": len(r.leaks),
+             "error_messages": r.errors[:5], "leak_messages": r.leaks[:5]} for r in results
         ],
     }
+
+
+def _by_kind(errors: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for e in errors:
+        kind = e.removeprefix("warm-up: ").split(":", 1)[0]
+        out[kind] = out.get(kind, 0) + 1
+    return out
 
 
 def _round(x: float | None, digits: int = 0) -> float | None:
