@@ -96,6 +96,16 @@ class Server:
                 total += q.memory_info().rss
         return total
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server (and its children) used so far."""
+        p = psutil.Process(self.proc.pid)
+        total = 0.0
+        for q in [p, *p.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                t = q.cpu_times()
+                total += t.user + t.system
+        return total
+
     def log_tail(self, chars: int = 4000) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
 
@@ -298,10 +308,10 @@ async def _drive(server: Server, sessions: int, duration_s: float, think_ms: flo
                 await asyncio.sleep(0.2)
             rss_loaded = server.rss_bytes()
             stop_at[0] = time.monotonic() + duration_s
-            t_go = time.monotonic()
+            t_go, cpu_go = time.monotonic(), server.cpu_seconds()
             go.set()
             await asyncio.gather(*tasks)
-            measured_s = time.monotonic() - t_go
+            measured_s, server_cpu_s = time.monotonic() - t_go, server.cpu_seconds() - cpu_go
             rss_end = server.rss_bytes()
         finally:
             await browser.close()
@@ -320,6 +330,8 @@ async def _drive(server: Server, sessions: int, duration_s: float, think_ms: flo
         "load_average_1m": round(os.getloadavg()[0], 2),
         "changes": len(lat),
         "changes_per_s": round(len(lat) / measured_s, 2) if measured_s else None,
+        "server_cpu_s": round(server_cpu_s, 1),
+        "server_cpu_ms_per_change": round(1000 * server_cpu_s / len(lat)) if lat else None,
         "errors": len(errors) + len(leaks),
         "leaks": len(leaks),
         "latency_ms": {
@@ -389,12 +401,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--think-ms", type=float, default=1000, help="pause between one session's changes (x0.5-1.5)")
     p.add_argument("--ramp", type=float, default=None, help="seconds over which sessions open (default 0.3 s each)")
     p.add_argument("--load-timeout", type=float, default=180, help="seconds a session may take to load")
+    p.add_argument("--change-timeout", type=float, default=60,
+                   help="seconds a slider change may take to reach the headline before it counts as an error")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", type=Path, default=None, help="also write the report here")
     p.add_argument("--max-p95-ms", type=float, default=None, help="exit 1 when p95 latency is above this")
     args = p.parse_args(argv)
     report = run(args.sessions, args.duration, think_ms=args.think_ms, ramp_s=args.ramp,
-                 load_timeout_s=args.load_timeout, seed=args.seed)
+                 load_timeout_s=args.load_timeout, change_timeout_s=args.change_timeout, seed=args.seed)
     text = json.dumps(report, indent=2)
     print(json.dumps({k: v for k, v in report.items() if k not in ("per_session", "server_log_tail")}, indent=2))
     if args.json:
