@@ -46,12 +46,6 @@ JUNK = st.one_of(
 )
 
 
-# config.json junk without numbers beyond 10^6: a huge layer count hits a known bug
-# (test_a_huge_layer_count_in_config_json_fails_fast). NaN and inf stay in.
-JUNK_FINITE = JUNK.filter(
-    lambda v: not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and abs(v) > 1e6)
-)
-
 
 @pytest.fixture(autouse=True)
 def _fresh_catalog(monkeypatch):
@@ -271,12 +265,12 @@ def mutated_configs(draw):
         if op == "drop" and keys:
             target.pop(draw(st.sampled_from(keys)))
         elif op == "junk" and keys:
-            target[draw(st.sampled_from(keys))] = draw(JUNK_FINITE)
+            target[draw(st.sampled_from(keys))] = draw(JUNK)
         else:
             extra = ["num_local_experts", "num_experts_per_tok", "sliding_window", "head_dim", "layer_types",
                      "moe_layers", "tie_word_embeddings", "quantization_config", "text_config", "n_shared_experts",
                      "first_k_dense_replace", "decoder_sparse_step", "use_sliding_window", "max_window_layers"]
-            target[draw(st.sampled_from(extra))] = draw(JUNK_FINITE)
+            target[draw(st.sampled_from(extra))] = draw(JUNK)
     return name, cfg
 
 
@@ -343,16 +337,10 @@ except CatalogError as exc:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="costmodel/hf_import.py _moe_layers (and _sliding_window) loop over range(num_layers) before "
-    "ModelArchitecture's num_layers <= 1000 bound is checked: a config.json with num_hidden_layers 10**15 "
-    "(plus interleave_moe_layer_step, first_k_dense_replace or decoder_sparse_step) hangs for days "
-    "(1e8 layers already take ~10 s) instead of a CatalogError on num_layers",
-)
 def test_a_huge_layer_count_in_config_json_fails_fast():
+    """Regression (found here, fixed in d5846c8): 10**15 layers used to loop for days before the bound check."""
     try:
-        proc = subprocess.run([sys.executable, "-c", _HUGE_LAYERS], capture_output=True, text=True, timeout=15)
+        proc = subprocess.run([sys.executable, "-c", _HUGE_LAYERS], capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:
-        pytest.fail("model_from_hf_config did not finish within 15 s")
+        pytest.fail("model_from_hf_config did not finish within 10 s")
     assert "CatalogError num_layers" in proc.stdout, proc.stdout + proc.stderr
