@@ -9,6 +9,7 @@ revenue beside the cost to serve. The table of schemes is in ``costmodel.pricing
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,9 +33,13 @@ _WINDOW_SECONDS = {"day": 86_400.0, "week": 7 * 86_400.0, "5h": 5 * 3_600.0}
 _KEY_STRIDE = 10_000_000  # user code * stride + window (or month) index
 
 
-@functools.lru_cache(maxsize=1)
 def scheme_defaults() -> dict[str, dict[str, Any]]:
-    """Defaults of every scheme, from ``data/prices/schemes.yaml``."""
+    """Defaults of every scheme, from ``data/prices/schemes.yaml`` (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_scheme_defaults_file())
+
+
+@functools.lru_cache(maxsize=1)
+def _scheme_defaults_file() -> dict[str, dict[str, Any]]:
     with open(SCHEME_DEFAULTS_PATH, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     if not isinstance(data, dict):
@@ -44,7 +49,7 @@ def scheme_defaults() -> dict[str, dict[str, Any]]:
 
 def _d(scheme: str, name: str) -> Any:
     try:
-        value = scheme_defaults()[scheme][name]
+        value = _scheme_defaults_file()[scheme][name]
     except KeyError:
         raise CostModelError(f"{SCHEME_DEFAULTS_PATH}: no default for {scheme}.{name}") from None
     return dict(value) if isinstance(value, dict) else value

@@ -26,8 +26,10 @@ Public API::
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -154,7 +156,7 @@ def from_arrays(
 class LogNormal(BaseModel):
     """A log-normal distribution given by its median and the std of its log, clipped to [min, max]."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     median: float = Field(gt=0)
     sigma: float = Field(ge=0, le=5)
     min: float = Field(default=1, ge=0)
@@ -166,7 +168,7 @@ class LogNormal(BaseModel):
 
 
 class Beta(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     a: float = Field(gt=0)
     b: float = Field(gt=0)
 
@@ -177,7 +179,7 @@ class Beta(BaseModel):
 class AgentShape(BaseModel):
     """Multi-turn sessions whose context grows each turn (persistent-agent)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     sessions_per_user_month: LogNormal
     turns_per_session: LogNormal
     system_tokens: float = Field(ge=0)
@@ -192,7 +194,7 @@ class AgentShape(BaseModel):
 class Preset(BaseModel):
     """A synthetic workload: distributions per request and per user (data/workloads/presets.yaml)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     title: str
     description: str
@@ -211,7 +213,7 @@ class Preset(BaseModel):
 
 
 @functools.lru_cache(maxsize=1)
-def presets() -> dict[str, Preset]:
+def presets() -> Mapping[str, Preset]:
     with open(PRESETS_PATH, encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     out = {}
@@ -222,7 +224,7 @@ def presets() -> dict[str, Preset]:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             raise CostModelError(f"{PRESETS_PATH}: preset {pid!r} field {where!r}: {err['msg']}") from None
-    return out
+    return MappingProxyType(out)  # shared by every caller (and every app session): read-only
 
 
 def synthesize(

@@ -229,7 +229,9 @@ def _render_tools(scenario: Scenario) -> None:
         (st.success if kind == "success" else st.error)(text)
     if not presenting():
         with st.expander("Save, load, compare", icon=":material/save:"):
-            st.download_button("Save scenario (JSON)", scenario.model_dump_json(indent=2).encode(),
+            saved = scenario.model_dump_json(indent=2).encode()
+            # deferred (made on click): a fast rerun then leaves no stale file URL behind (404s under load)
+            st.download_button("Save scenario (JSON)", lambda: saved,
                                file_name="scenario.json", mime="application/json", key="_save", on_click="ignore",
                                icon=":material/download:")
             st.file_uploader("Load a scenario file", type=["json"], key=UPLOAD_KEY, on_change=_on_upload,

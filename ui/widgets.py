@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -90,13 +91,17 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "table"
 
 
+def _csv_bytes(df: pd.DataFrame, index: bool) -> bytes:
+    return df.to_csv(index=index).encode("utf-8")
+
+
 def table(df: pd.DataFrame, name: str, key: str, column_config: Mapping | None = None, hide_index: bool = True) -> None:
     """A dataframe with a CSV download button under it."""
     config = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in (column_config or {}).items()}
     st.dataframe(df, hide_index=hide_index, column_config=config, key=f"df_{key}")
-    st.download_button(
+    st.download_button(  # deferred: the CSV is made on click, so a rerun registers no file that can go stale
         "Download CSV",
-        df.to_csv(index=not hide_index).encode("utf-8"),
+        functools.partial(_csv_bytes, df, not hide_index),
         file_name=f"{_slug(name)}.csv",
         mime="text/csv",
         key=f"dl_{key}",
