@@ -13,7 +13,7 @@ import pandas as pd
 
 from costmodel.catalog import Catalog, load_catalog
 from costmodel.errors import CostModelError
-from costmodel.inference import RESULT_KEYS, Estimate, estimate, estimate_arrays
+from costmodel.inference import Estimate, estimate, estimate_arrays
 from costmodel.scenario import Scenario
 
 COMPARE_METRICS: tuple[tuple[str, str], ...] = (
@@ -102,18 +102,7 @@ def cheapest_gpu_count(
 
 
 def _estimate_at(arr: dict[str, np.ndarray], i: int) -> Estimate:
-    values = {}
-    for key in RESULT_KEYS:
-        v = np.asarray(arr[key]).reshape(-1)[i]
-        if key in {"max_concurrency", "tensor_parallel", "replicas"}:
-            values[key] = int(v)
-        elif key == "fits":
-            values[key] = bool(v)
-        elif key in {"prefill_bound", "decode_bound", "compute_dtype"}:
-            values[key] = str(v)
-        else:
-            values[key] = float(v)
-    return Estimate(**values)
+    return Estimate.from_arrays(arr, i)
 
 
 def compare_gpus(

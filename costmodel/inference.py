@@ -109,6 +109,22 @@ class Estimate:
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in RESULT_KEYS}
 
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], index: int) -> Estimate:
+        """The point at flat ``index`` of ``estimate_arrays`` results, as plain Python values."""
+        values: dict[str, Any] = {}
+        for key in RESULT_KEYS:
+            v = np.asarray(arrays[key]).reshape(-1)[index]
+            if key in {"max_concurrency", "tensor_parallel", "replicas"}:
+                values[key] = int(v)
+            elif key in {"fits", "attention_data_parallel"}:
+                values[key] = bool(v)
+            elif key in {"prefill_bound", "decode_bound", "compute_dtype"}:
+                values[key] = str(v)
+            else:
+                values[key] = float(v)
+        return cls(**values)
+
 
 # --------------------------------------------------------------------------- inputs
 def _resolve(scenario: Scenario, catalog: Catalog | None) -> tuple[Catalog, ModelArchitecture, GPU, Efficiency]:
@@ -168,19 +184,7 @@ def _field_bounds_check(scenario: Scenario, axes: Mapping[str, np.ndarray]) -> N
 # --------------------------------------------------------------------------- engine
 def estimate(scenario: Scenario, catalog: Catalog | None = None) -> Estimate:
     """Cost to serve one scenario (scalars)."""
-    arrays = estimate_arrays(scenario, catalog=catalog)
-    values: dict[str, Any] = {}
-    for key in RESULT_KEYS:
-        v = np.asarray(arrays[key]).reshape(-1)[0]
-        if key in {"max_concurrency", "tensor_parallel", "replicas"}:
-            values[key] = int(v)
-        elif key in {"fits", "attention_data_parallel"}:
-            values[key] = bool(v)
-        elif key in {"prefill_bound", "decode_bound", "compute_dtype"}:
-            values[key] = str(v)
-        else:
-            values[key] = float(v)
-    return Estimate(**values)
+    return Estimate.from_arrays(estimate_arrays(scenario, catalog=catalog), 0)
 
 
 def estimate_arrays(scenario: Scenario, catalog: Catalog | None = None, **axes: Any) -> dict[str, np.ndarray]:
