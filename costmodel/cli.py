@@ -110,17 +110,21 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         "step_overhead_ms": args.step_overhead_ms,
         "comm_efficiency": args.comm_efficiency,
     }
-    given = {k: v for k, v in fields.items() if v is not None}
     if args.spec_acceptance is not None and args.spec_draft_tokens == 0:
         raise CostModelError("--spec-acceptance needs --spec-draft-tokens G (G >= 1)")
-    catalog = load_catalog()
-    catalog.model(args.model)  # unknown ids: one line with the valid choices
-    catalog.gpu(args.gpu)
-    return scenario_from_fields(given)
+    return scenario_from_fields(fields)
 
 
 def scenario_from_fields(fields: dict[str, Any]) -> Scenario:
-    """Validate scenario fields; the first problem becomes one CostModelError line with the flag's name."""
+    """Validate scenario fields given on the command line (``None`` values left out).
+
+    An unknown model or GPU id, or the first invalid field, becomes one CostModelError line that
+    names the flag and the valid choices.
+    """
+    fields = {k: v for k, v in fields.items() if v is not None}
+    catalog = load_catalog()
+    catalog.model(fields["model"])
+    catalog.gpu(fields["gpu"])
     try:
         return Scenario.model_validate(fields)
     except ValidationError as exc:

@@ -16,7 +16,6 @@ import math
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from costmodel.errors import CostModelError
 
@@ -85,13 +84,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _scenario(args: argparse.Namespace):
-    from costmodel.catalog import load_catalog
-    from costmodel.scenario import Scenario
+    from costmodel.cli import scenario_from_fields  # cli imports this module: import at call time
 
-    catalog = load_catalog()
-    catalog.model(args.model)
-    catalog.gpu(args.gpu)
-    fields = {
+    return scenario_from_fields({
         "model": args.model,
         "gpu": args.gpu,
         "gpus": args.gpus,
@@ -99,13 +94,7 @@ def _scenario(args: argparse.Namespace):
         "weight_bits": args.weight_bits,
         "kv_bits": args.kv_bits,
         "gpu_hourly_usd": args.gpu_hourly_usd,
-    }
-    try:
-        return Scenario.model_validate({k: v for k, v in fields.items() if v is not None})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        name = str(err["loc"][0]) if err["loc"] else "scenario"
-        raise CostModelError(f"--{name.replace('_', '-')} {fields.get(name)}: {err['msg']}") from None
+    })
 
 
 def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
