@@ -32,15 +32,10 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -48,16 +43,9 @@ from urllib.parse import parse_qs, urlsplit
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(REPO / "tests" / "e2e"))  # the e2e harness: Chromium flags and the server fixture
+from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, streamlit_server  # noqa: E402
+
 HEADLINE = "Cost per request"
 SLIDER = "Prefix-cache hit rate (%)"
 MAX_SESSIONS = 200
@@ -74,76 +62,25 @@ def fmt_prompt(n: int) -> str:
 
 
 # ----------------------------------------------------------------------------- server
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def rss_bytes(server: StreamlitServer) -> int:
+    """Resident memory of the server and any children it started."""
+    p = psutil.Process(server.proc.pid)
+    total = 0
+    for q in [p, *p.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += q.memory_info().rss
+    return total
 
 
-@dataclass
-class Server:
-    url: str
-    proc: subprocess.Popen
-    log_path: Path
-
-    def rss_bytes(self) -> int:
-        """Resident memory of the server and any children it started."""
-        p = psutil.Process(self.proc.pid)
-        procs = [p, *p.children(recursive=True)]
-        total = 0
-        for q in procs:
-            with contextlib.suppress(psutil.Error):
-                total += q.memory_info().rss
-        return total
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the server (and its children) used so far."""
-        p = psutil.Process(self.proc.pid)
-        total = 0.0
-        for q in [p, *p.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):
-                t = q.cpu_times()
-                total += t.user + t.system
-        return total
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
-
-
-@contextlib.contextmanager
-def streamlit_server(app: Path, log_dir: Path, timeout_s: float = 120) -> Iterator[Server]:
-    port = free_port()
-    log_path = log_dir / f"streamlit-load-{port}.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true",
-           "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
-           "--server.fileWatcherType=none"]
-    env = {k: v for k, v in os.environ.items() if k != "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=app.parent, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env)
-    server = Server(f"http://127.0.0.1:{port}", proc, log_path)
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{server.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit not healthy after {timeout_s:.0f} s:\n{server.log_tail()}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+def cpu_seconds(server: StreamlitServer) -> float:
+    """User + system CPU time the server (and its children) used so far."""
+    p = psutil.Process(server.proc.pid)
+    total = 0.0
+    for q in [p, *p.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            t = q.cpu_times()
+            total += t.user + t.system
+    return total
 
 
 # ----------------------------------------------------------------------------- one browser session
@@ -278,13 +215,13 @@ def _percentile(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
 
 
-async def _drive(server: Server, sessions: int, duration_s: float, think_ms: float, ramp_s: float,
+async def _drive(server: StreamlitServer, sessions: int, duration_s: float, think_ms: float, ramp_s: float,
                  load_timeout_s: float, change_timeout_s: float, seed: int) -> dict:
     from playwright.async_api import async_playwright
 
     rng = random.Random(seed)
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             # warm-up: one session loads the app so imports and caches are not counted per session
             warm = SessionResult(-1, prompt_for(0))
@@ -292,7 +229,7 @@ async def _drive(server: Server, sessions: int, duration_s: float, think_ms: flo
             ready.set()
             await run_session(browser, server.url, warm, ready, [0.0], 0, load_timeout_s, change_timeout_s, rng, 1)
             await asyncio.sleep(1.0)
-            rss_before = server.rss_bytes()
+            rss_before = rss_bytes(server)
 
             results = [SessionResult(i, prompt_for(i)) for i in range(sessions)]
             go = asyncio.Event()
@@ -306,13 +243,13 @@ async def _drive(server: Server, sessions: int, duration_s: float, think_ms: flo
             t_load = time.monotonic()
             while not all(r.loaded or r.errors for r in results) and time.monotonic() - t_load < load_timeout_s + 5:
                 await asyncio.sleep(0.2)
-            rss_loaded = server.rss_bytes()
+            rss_loaded = rss_bytes(server)
             stop_at[0] = time.monotonic() + duration_s
-            t_go, cpu_go = time.monotonic(), server.cpu_seconds()
+            t_go, cpu_go = time.monotonic(), cpu_seconds(server)
             go.set()
             await asyncio.gather(*tasks)
-            measured_s, server_cpu_s = time.monotonic() - t_go, server.cpu_seconds() - cpu_go
-            rss_end = server.rss_bytes()
+            measured_s, server_cpu_s = time.monotonic() - t_go, cpu_seconds(server) - cpu_go
+            rss_end = rss_bytes(server)
         finally:
             await browser.close()
 
@@ -384,13 +321,13 @@ def run(sessions: int = 50, duration_s: float = 60, *, think_ms: float = 1000, r
         raise FileNotFoundError(f"{CHROMIUM} not found (apt-get install -y chromium); never `playwright install`")
     app = app or REPO / "app.py"
     ramp = ramp_s if ramp_s is not None else min(0.3 * sessions, 30.0)
-    with tempfile.TemporaryDirectory(prefix="load-test-") as tmp, streamlit_server(app, Path(tmp)) as server:
+    with tempfile.TemporaryDirectory(prefix="load-test-") as tmp, streamlit_server(app, Path(tmp), cwd=app.parent, timeout_s=120) as server:
         t0 = time.monotonic()
         report = asyncio.run(_drive(server, sessions, duration_s, think_ms, ramp, load_timeout_s, change_timeout_s,
                                     seed))
         report["wall_s"] = round(time.monotonic() - t0, 1)
         if report["errors"]:
-            report["server_log_tail"] = server.log_tail(2000)
+            report["server_log_tail"] = server.log()[-2000:]
     return report
 
 

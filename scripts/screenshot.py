@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 
-from e2e_helpers import CHROMIUM, goto_app, streamlit_server  # noqa: E402
+from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, goto_app, streamlit_server  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 
@@ -35,15 +35,7 @@ def main() -> int:
     ):
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=list(CHROMIUM_ARGS),
         )
         page = browser.new_page(viewport={"width": args.width, "height": args.height})
         goto_app(page, server.url)  # first session: registers the pages (see tests/e2e/conftest.py)

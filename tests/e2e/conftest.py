@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from e2e_helpers import (
     CHROMIUM,
+    CHROMIUM_ARGS,
     REPO_ROOT,
     SCREENSHOTS,
     BrowserErrors,
@@ -58,15 +59,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",  # the tests run as root
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",  # no calls to Google on a closed network
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
+        "args": list(CHROMIUM_ARGS),
     }
 
 
