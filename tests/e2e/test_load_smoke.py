@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from e2e_helpers import CHROMIUM
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.e2e,
