@@ -10,7 +10,8 @@ import streamlit as st
 
 from ui.sidebar import render_sidebar
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+# Not "pages/": that folder name switches Streamlit into its legacy multipage mode beside st.navigation.
+VIEWS_DIR = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(
     page_title="Token Economics Explorer",
@@ -21,11 +22,9 @@ st.set_page_config(
 
 
 def _page(file: str, url: str, title: str, icon: str, help: str, default: bool = False) -> st.Page:
-    return st.Page(PAGES_DIR / file, title=title, icon=icon, help=help, default=default, url_path=url)
+    return st.Page(VIEWS_DIR / file, title=title, icon=icon, help=help, default=default, url_path=url)
 
 
-# Page files are named like their URL paths, so a first visit in Streamlit's legacy pages/ mode and
-# st.navigation resolve a deep link to the same page (ui.compat.ensure_app_frame).
 pages = {
     "Explore": [
         _page("overview.py", "home", "Overview", ":material/dashboard:", "The scenario in numbers", default=True),

@@ -1,6 +1,6 @@
 """Rerun time of every page after a sidebar change, measured with Streamlit's AppTest.
 
-    .venv/bin/python benchmarks/bench_app.py [--reruns 30] [--page pages/overview.py ...]
+    .venv/bin/python benchmarks/bench_app.py [--reruns 30] [--page views/overview.py ...]
 
 For each page: one warm-up session, then ``--reruns`` reruns, each after moving a
 sidebar control (prompt length, cache hit rate and GPU count in turn, so no rerun
@@ -34,15 +34,15 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E40
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 PAGES = (
-    "pages/overview.py",
-    "pages/cost-curves.py",
-    "pages/pricing-schemes.py",
-    "pages/optimization-levers.py",
-    "pages/hardware-comparison.py",
-    "pages/market-prices.py",
-    "pages/agents-long-context.py",
-    "pages/learn-basics.py",
-    "pages/model-validation.py",
+    "views/overview.py",
+    "views/cost-curves.py",
+    "views/pricing-schemes.py",
+    "views/optimization-levers.py",
+    "views/hardware-comparison.py",
+    "views/market-prices.py",
+    "views/agents-long-context.py",
+    "views/learn-basics.py",
+    "views/model-validation.py",
 )
 PROMPTS = (1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384)
 CACHE = (0, 100, 250, 400, 563, 700)

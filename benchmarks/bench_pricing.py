@@ -29,9 +29,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.pricing import EngineCoster, bill, default_schemes  # noqa: E402
-from costmodel.scenario import Scenario  # noqa: E402
-from costmodel.workload import synthesize  # noqa: E402
+from costmodel.engine.scenario import Scenario  # noqa: E402
+from costmodel.pricing.billing import EngineCoster, bill, default_schemes  # noqa: E402
+from costmodel.workloads.workload import synthesize  # noqa: E402
 
 SCENARIO = Scenario(model="llama-3.1-70b", gpu="h100-sxm", gpus=8)
 
@@ -77,8 +77,8 @@ def bench_million(rows: int) -> None:
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from costmodel.pricing_scale import bill_log
-from costmodel.scenario import Scenario
+from costmodel.pricing.scale import bill_log
+from costmodel.engine.scenario import Scenario
 t = time.perf_counter()
 r = bill_log({path!r}, None, scenario=Scenario(model="llama-3.1-70b", gpu="h100-sxm", gpus=8), chunk_rows={chunk})
 elapsed = time.perf_counter() - t

@@ -7,10 +7,10 @@
 The library never imports Streamlit; the app (``app.py``, ``pages/``, ``ui/``) is built on it.
 """
 
-from costmodel.catalog import Catalog, load_catalog
+from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.inference import Estimate, estimate, estimate_arrays, sweep
+from costmodel.engine.scenario import Scenario
 from costmodel.errors import CatalogError, CostModelError, UnknownIdError
-from costmodel.inference import Estimate, estimate, estimate_arrays, sweep
-from costmodel.scenario import Scenario
 
 __all__ = [
     "Catalog",

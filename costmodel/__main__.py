@@ -1,5 +1,5 @@
 """``python -m costmodel``: see costmodel.cli."""
 
-from costmodel.cli import main
+from costmodel.cli.main import main
 
 raise SystemExit(main())

@@ -11,7 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 what=${1:-app}
 case $what in
-  app) spec=. ;;
+  app) spec='.[app]' ;;
   test) spec='.[test]' ;;
   *) echo "usage: bash scripts/install.sh [app|test]" >&2; exit 2 ;;
 esac

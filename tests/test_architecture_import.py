@@ -5,5 +5,5 @@ import sys
 
 
 def test_costmodel_does_not_import_streamlit():
-    code = "import sys, costmodel, costmodel.cli; assert 'streamlit' not in sys.modules, 'streamlit imported'"
+    code = "import sys, costmodel, costmodel.cli.main; assert 'streamlit' not in sys.modules, 'streamlit imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,8 +1,8 @@
-"""Calibration gate: the engine against published measurements (tests/data/public-calibration.csv)."""
+"""Calibration gate: the engine against published measurements (data/calibration/public-calibration.csv)."""
 
 import pytest
 
-from costmodel.calibration import calibration_report, summarize
+from costmodel.engine.calibration import calibration_report, summarize
 
 KNOWN_OUTLIERS = {
     # TensorRT-LLM v0.5 "preliminary" H200 launch figure: 1,654 tok/s/GPU for Llama-2-70B TP2, batch 512,

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from costmodel.architecture import ModelArchitecture
-from costmodel.catalog import DATA_DIR, ENV_VAR, clear_cache, data_dirs, load_catalog, load_entry_file
-from costmodel.efficiency import Efficiency
+from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.catalog.efficiency import Efficiency
+from costmodel.catalog.hardware import GPU
+from costmodel.catalog.loader import DATA_DIR, ENV_VAR, clear_cache, data_dirs, load_catalog, load_entry_file
 from costmodel.errors import CatalogError, UnknownIdError
-from costmodel.hardware import GPU
 
 GPU_FILES = sorted((DATA_DIR / "gpus").glob("*.yaml"))
 MODEL_FILES = sorted((DATA_DIR / "models").glob("*.yaml"))

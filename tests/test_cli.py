@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from costmodel.cli import main
+from costmodel.cli.main import main
 
 REQUIRED_KEYS = {
     "weights_bytes", "kv_bytes_per_token", "max_concurrency", "concurrency", "fits", "ttft_seconds", "tpot_seconds",

@@ -1,11 +1,11 @@
-"""costmodel.compare: scenario A vs B, and one workload across every GPU."""
+"""costmodel.analysis.compare: scenario A vs B, and one workload across every GPU."""
 
 import math
 
 import pytest
 
 from costmodel import Scenario, estimate, load_catalog
-from costmodel.compare import (
+from costmodel.analysis.compare import (
     cheapest_gpu_count,
     compare_gpus,
     compare_scenarios,
@@ -70,8 +70,8 @@ def test_gpu_count_choices():
 
 
 def test_list_price_per_request_applies_cache_and_long_context_tier():
-    from costmodel.compare import list_price_per_request
-    from costmodel.prices import provider_price
+    from costmodel.analysis.compare import list_price_per_request
+    from costmodel.pricing.prices import provider_price
 
     p = provider_price("google/gemini-2.5-pro")  # 1.25 / 10 per M, cached 0.125, above 200k: 2.50 / 15
     plain = list_price_per_request(p, [100_000, 300_000], 1000, 0.0)
@@ -81,7 +81,7 @@ def test_list_price_per_request_applies_cache_and_long_context_tier():
 
 
 def test_market_comparison_prices_only_catalog_models():
-    from costmodel.prices import list_provider_prices
+    from costmodel.pricing.prices import list_provider_prices
 
     s = Scenario(weight_bits=8)
     df = market_comparison(s, list_provider_prices(), CATALOG)
@@ -97,6 +97,6 @@ def test_compare_and_levers_do_not_import_streamlit():
     import subprocess
     import sys
 
-    code = ("import sys, costmodel.compare, costmodel.levers; "
+    code = ("import sys, costmodel.analysis.compare, costmodel.analysis.levers; "
             "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from costmodel import CostModelError, Scenario, estimate, estimate_arrays, load_catalog, sweep
-from costmodel.memory import weight_bytes_per_param
+from costmodel.engine.memory import weight_bytes_per_param
 
 CAT = load_catalog()
 

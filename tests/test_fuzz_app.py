@@ -38,7 +38,7 @@ RUNS_PER_SESSION = 3  # one fresh session + two page switches: 510 cases by defa
 SEED = int(os.environ.get("FUZZ_APP_SEED", "20261122"))
 BUDGET_S = 85.0
 
-OVERVIEW = "pages/overview.py"
+OVERVIEW = "views/overview.py"
 HEADLINE = ("Cost per million input tokens", "Cost per million output tokens", "Cost per request")
 
 BOOL_KEYS = {"flash_attention", "paged_kv", "prefix_caching"}
@@ -65,13 +65,13 @@ ADVERSARIAL = (
 
 
 def _registered_pages(app_source: str) -> list[str]:
-    """pages/<file>.py names the entrypoint registers (from app.py's source: ``_page("file.py", ...)``)."""
+    """views/<file>.py names the entrypoint registers (from app.py's source: ``_page("file.py", ...)``)."""
     out = []
     for node in ast.walk(ast.parse(app_source)):
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             v = node.args[0].value
-            if isinstance(v, str) and v.endswith(".py") and (REPO / "pages" / v).is_file():
-                out.append(f"pages/{v}")
+            if isinstance(v, str) and v.endswith(".py") and (REPO / "views" / v).is_file():
+                out.append(f"views/{v}")
     return sorted(set(out)) or [OVERVIEW]
 
 

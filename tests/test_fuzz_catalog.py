@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costmodel import CostModelError, Scenario, estimate
-from costmodel.architecture import ModelArchitecture
-from costmodel.catalog import DATA_DIR, clear_cache, load_catalog, load_entry_file
+from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.catalog.hardware import GPU
+from costmodel.catalog.hf_import import model_from_hf_config
+from costmodel.catalog.loader import DATA_DIR, clear_cache, load_catalog, load_entry_file
 from costmodel.errors import CatalogError
-from costmodel.hardware import GPU
-from costmodel.hf_import import model_from_hf_config
 
 GPU_FILES = sorted((DATA_DIR / "gpus").glob("*.yaml"))
 MODEL_FILES = sorted((DATA_DIR / "models").glob("*.yaml"))
@@ -325,7 +325,7 @@ def test_nan_or_inf_in_config_json_is_a_catalog_error(value):
 _HUGE_LAYERS = """
 import sys
 from costmodel.errors import CatalogError
-from costmodel.hf_import import model_from_hf_config
+from costmodel.catalog.hf_import import model_from_hf_config
 cfg = {"model_type": "llama4", "text_config": {"model_type": "llama4_text", "num_hidden_layers": 10**15,
        "hidden_size": 256, "num_attention_heads": 8, "num_key_value_heads": 2, "intermediate_size": 128,
        "vocab_size": 1000, "max_position_embeddings": 8192, "num_local_experts": 4, "num_experts_per_tok": 1,

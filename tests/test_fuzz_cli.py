@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costmodel import load_catalog
-from costmodel.cli import main
+from costmodel.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 CAT = load_catalog()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.catalog import clear_cache, load_catalog
+from costmodel.catalog.hf_import import main, model_from_hf_config, save_model, to_yaml
+from costmodel.catalog.loader import clear_cache, load_catalog
 from costmodel.errors import CatalogError
-from costmodel.hf_import import main, model_from_hf_config, save_model, to_yaml
 
 # mistralai/Mixtral-8x7B-v0.1 config.json, as reproduced verbatim in a public test suite
 # (scaleapi/llm-engine model-engine tests, "fake_llm_artifact_gateway.model_config").

@@ -1,10 +1,10 @@
-"""costmodel.levers: the naive baseline and the lever-by-lever walk to the scenario."""
+"""costmodel.analysis.levers: the naive baseline and the lever-by-lever walk to the scenario."""
 
 import numpy as np
 import pytest
 
 from costmodel import Scenario, estimate, load_catalog
-from costmodel.levers import (
+from costmodel.analysis.levers import (
     LEVER_TITLES,
     SEED_CLAIMS,
     baseline_gpus,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from costmodel.catalog import load_catalog
+from costmodel.catalog.loader import load_catalog
 
 CATALOG = load_catalog()
 MODEL_IDS = sorted(CATALOG.models)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from costmodel.errors import CatalogError, CostModelError
-from costmodel.prices import (
+from costmodel.pricing.billing import CostContext, bill
+from costmodel.pricing.prices import (
     import_litellm,
     list_provider_prices,
     load_prices,
@@ -17,7 +18,6 @@ from costmodel.prices import (
     provider_scheme,
     scheme_for,
 )
-from costmodel.pricing import CostContext, bill
 
 
 def revenue(scheme, prompt, output, cached=0, writes=0):

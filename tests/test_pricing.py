@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from costmodel.errors import CostModelError
-from costmodel.pricing import (
+from costmodel.pricing.billing import (
     SCHEMES,
     CostContext,
     LinearCoster,
@@ -302,7 +302,7 @@ def test_agent_session_cost_caching_and_growth():
 
 
 def test_agent_session_cost_with_the_engine():
-    from costmodel.scenario import Scenario
+    from costmodel.engine.scenario import Scenario
 
     df = agent_session_cost(12, scenario=Scenario(model="llama-3.1-8b", gpu="h100-sxm", gpus=1))
     assert len(df) == 12

@@ -9,8 +9,8 @@ import sys
 import pandas as pd
 import pytest
 
-from costmodel.cli import main
-from costmodel.pricing import SCHEMES
+from costmodel.cli.main import main
+from costmodel.pricing.billing import SCHEMES
 
 BASE = ["price", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--gpus", "1"]
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.pricing import SCHEMES, CostContext, bill, make_scheme
+from costmodel.pricing.billing import SCHEMES, CostContext, bill, make_scheme
 
 CTX = CostContext(model="m", gpu_hourly_usd=2.0, active_params=30e9, total_params=100e9)
 

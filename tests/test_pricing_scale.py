@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from costmodel.errors import CostModelError
-from costmodel.pricing import SCHEMES, CostContext, LinearCoster, bill, make_scheme
-from costmodel.pricing_scale import bill_log
-from costmodel.workload import synthesize
+from costmodel.pricing.billing import SCHEMES, CostContext, LinearCoster, bill, make_scheme
+from costmodel.pricing.scale import bill_log
+from costmodel.workloads.workload import synthesize
 
 CTX = CostContext(model="m", gpu_hourly_usd=3.0, active_params=70e9, total_params=70e9)
 COSTER = LinearCoster(

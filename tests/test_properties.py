@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from costmodel import Scenario, estimate, estimate_arrays, load_catalog
-from costmodel.inference import RESULT_KEYS
+from costmodel.engine.inference import RESULT_KEYS
 
 CAT = load_catalog()
 MODELS = sorted(CAT.models)

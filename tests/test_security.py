@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-APP_SOURCES = sorted([REPO / "app.py", *(REPO / "pages").glob("*.py"), *(REPO / "ui").glob("*.py")])
-LIB_SOURCES = sorted((REPO / "costmodel").glob("*.py"))
+APP_SOURCES = sorted([REPO / "app.py", *(REPO / "views").glob("*.py"), *(REPO / "ui").glob("*.py")])
+LIB_SOURCES = sorted((REPO / "costmodel").rglob("*.py"))
 ALL_SOURCES = sorted({*APP_SOURCES, *LIB_SOURCES})
 STATE_SOURCES = sorted([*(REPO / "ui").glob("*.py"), *LIB_SOURCES])
 
@@ -263,7 +263,7 @@ attempts.clear()
 import numpy as np
 import costmodel
 from costmodel import Scenario, estimate
-from costmodel.pricing import COLUMNS, bill
+from costmodel.pricing.billing import COLUMNS, bill
 
 r = estimate(Scenario())
 assert r.usd_per_request > 0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from costmodel import Scenario, estimate, load_catalog
-from costmodel.prices import provider_price
+from costmodel.pricing.prices import provider_price
 from ui import curves
 
 CATALOG = load_catalog()

@@ -4,8 +4,8 @@ prompt and a 2,000-token answer at $2 per million input and $12 per million outp
 
 import pytest
 
-from costmodel.prices import provider_scheme
-from costmodel.pricing import bill, make_scheme
+from costmodel.pricing.billing import bill, make_scheme
+from costmodel.pricing.prices import provider_scheme
 
 REQUEST = {"prompt_tokens": [50_000], "output_tokens": [2_000]}
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from costmodel.errors import CostModelError
-from costmodel.workload import from_arrays, list_workloads, load_workload, presets, synthesize
+from costmodel.workloads.workload import from_arrays, list_workloads, load_workload, presets, synthesize
 
 PRESETS = ["chat", "rag", "coding-assistant", "long-document", "persistent-agent", "batch-summarization"]
 

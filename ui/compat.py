@@ -38,21 +38,3 @@ def guard_number_input_overflow() -> None:
 
 guard_number_input_overflow()
 
-
-def ensure_app_frame() -> None:
-    """Run every page inside app.py's frame, also for the first visitor after a server start.
-
-    Streamlit 1.67 decides once per process, when the first session starts, whether the app uses the
-    legacy ``pages/`` folder (``PagesManager.uses_pages_directory``: a folder of that name beside the
-    entrypoint), and runs that session's first script in legacy mode before ``st.navigation`` has ever
-    been called. A shared deep link opened first after a start would then run the page script on its
-    own: no sidebar, and with other URL paths a "Page not found" dialog. Page files are named like
-    their URL paths, so both modes resolve the same page; a page that finds itself in legacy mode
-    leaves it and reruns through app.py, whose ``st.navigation`` then runs it in the frame.
-    """
-    import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()

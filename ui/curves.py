@@ -93,7 +93,7 @@ def price_vs_cost(s: Scenario, catalog: Catalog, price, points: int = 60):
     """(prompt grid, list price per request without cache, with the scenario's cache hits, modeled cost per
     request) for one provider price. The grid reaches past the price's long-context threshold; the cost is
     NaN beyond the scenario model's context window."""
-    from costmodel.compare import list_price_per_request
+    from costmodel.analysis.compare import list_price_per_request
 
     top = prompt_limit(catalog.model(s.model)) - s.output_tokens
     far = max(top, 2 * (price.long_context_threshold or 0))

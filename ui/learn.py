@@ -1,7 +1,7 @@
 """Teaching material for the Learn page: the worked example, a glossary and the formulas behind the charts.
 
 Written for this app from the seed articles (shared/seeds) and the physics notes; the
-arithmetic of the worked example is costmodel.pricing's flat scheme, not re-implemented here.
+arithmetic of the worked example is costmodel.pricing.billing's flat scheme, not re-implemented here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from costmodel.pricing import CostContext, FlatScheme
+from costmodel.pricing.billing import CostContext, FlatScheme
 
 SEED_EXAMPLE = MappingProxyType({"model": "Gemini 3.1 Pro Preview", "prompt_tokens": 50_000, "output_tokens": 2_000,
                                  "input_usd_per_m": 2.0, "output_usd_per_m": 12.0})

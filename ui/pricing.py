@@ -1,6 +1,6 @@
 """Workloads and bills for the Pricing schemes page: cached loading, scheme overrides, display tables.
 
-The maths is costmodel.pricing's; this module only loads, caches and renames.
+The maths is costmodel.pricing.billing's; this module only loads, caches and renames.
 Loading a preset or trace is cached for everyone (shared public data); a bill
 and an uploaded log are cached per session only (they may be a user's own data).
 """
@@ -16,8 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from costmodel import Scenario
-from costmodel.pricing import PricingReport, bill, make_scheme
-from costmodel.workload import Workload, list_workloads, load_workload, load_workload_bytes
+from costmodel.pricing.billing import PricingReport, bill, make_scheme
+from costmodel.workloads.workload import Workload, list_workloads, load_workload, load_workload_bytes
 
 UPLOAD_STATE = "_usage_log"
 SCHEME_ORDER: tuple[str, ...] = (

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from costmodel import Scenario
-from costmodel.efficiency import EFFICIENCY_FIELDS
+from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
 from ui import compat, state
 from ui.format import fmt_params, fmt_tokens, fmt_usd, md_escape
 from ui.presets import available_presets, preset_scenario

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from costmodel import Catalog, CostModelError, Scenario
-from costmodel.efficiency import EFFICIENCY_FIELDS
+from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
 
 # Fractions in the Scenario shown as percent widgets: field -> widget key.
 PCT_KEYS: Mapping[str, str] = MappingProxyType(

@@ -129,8 +129,8 @@ def page_header(title: str, intro: str) -> None:
 
 @st.cache_data(show_spinner="Comparing with published measurements…", max_entries=1)
 def cached_calibration() -> pd.DataFrame:
-    """costmodel.calibration's report over the published measurements (fixed data: computed once)."""
-    from costmodel.calibration import calibration_report
+    """costmodel.engine.calibration's report over the published measurements (fixed data: computed once)."""
+    from costmodel.engine.calibration import calibration_report
 
     return calibration_report(get_catalog())
 

@@ -33,7 +33,7 @@ def test_overview_margin_follows_my_price():
 
 @pytest.mark.parametrize("tab", ["Context length", "Batch size", "Cache hit rate", "Marginal cost", "Roofline"])
 def test_cost_curve_tabs_render_lazily(tab):
-    at = new_app(page="pages/cost-curves.py")
+    at = new_app(page="views/cost-curves.py")
     at.session_state["curves_tab"] = tab
     at.run()
     no_exception(at)
@@ -45,7 +45,7 @@ def test_cost_curve_tabs_render_lazily(tab):
 
 
 def test_levers_end_at_the_scenario_cost():
-    at = new_app({"weight_bits": "8", "cache_hit_pct": "40"}, page="pages/optimization-levers.py")
+    at = new_app({"weight_bits": "8", "cache_hit_pct": "40"}, page="views/optimization-levers.py")
     no_exception(at)
     from ui.format import fmt_usd
 
@@ -57,7 +57,7 @@ def test_levers_end_at_the_scenario_cost():
 
 
 def test_hardware_names_the_cheapest_gpu_of_its_table():
-    at = new_app(page="pages/hardware-comparison.py")
+    at = new_app(page="views/hardware-comparison.py")
     no_exception(at)
     table = next(df.value for df in at.dataframe if "Cheapest" in df.value.columns)
     assert metrics(at)["Cheapest GPU"] == table.loc[table["Cheapest"], "GPU id"].iloc[0]
@@ -65,7 +65,7 @@ def test_hardware_names_the_cheapest_gpu_of_its_table():
 
 
 def test_pricing_bills_presets_traces_and_uploaded_logs():
-    at = new_app(page="pages/pricing-schemes.py")
+    at = new_app(page="views/pricing-schemes.py")
     no_exception(at)
     table = next(df.value for df in at.dataframe if "Scheme" in df.value.columns)
     assert len(table) == 9 and (table["Cost to serve (USD)"] > 0).all()
@@ -84,7 +84,7 @@ def test_pricing_bills_presets_traces_and_uploaded_logs():
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02", b"a,b\n1,2\n", b"prompt_tokens\nbanana\n"])
 def test_pricing_bad_upload_shows_a_message(content):
-    at = new_app(page="pages/pricing-schemes.py")
+    at = new_app(page="views/pricing-schemes.py")
     at.radio(key="wl_source").set_value("log").run()
     at.file_uploader(key="wl_upload").upload("bad.csv", content, "text/csv").run()
     no_exception(at)
@@ -92,13 +92,13 @@ def test_pricing_bad_upload_shows_a_message(content):
 
 
 def test_pricing_reports_a_deployment_that_does_not_fit():
-    at = new_app({"model": "llama-3.1-405b", "gpu": "l4", "gpus": "1"}, page="pages/pricing-schemes.py")
+    at = new_app({"model": "llama-3.1-405b", "gpu": "l4", "gpus": "1"}, page="views/pricing-schemes.py")
     no_exception(at)
     assert any("Cannot cost" in e.value for e in at.error)
 
 
 def test_agents_caching_is_cheaper_and_turns_matter():
-    at = new_app(page="pages/agents-long-context.py")
+    at = new_app(page="views/agents-long-context.py")
     no_exception(at)
     m = metrics(at)
     cached, uncached = (float(m[k].lstrip("$").replace(",", "")) for k in
@@ -110,7 +110,7 @@ def test_agents_caching_is_cheaper_and_turns_matter():
 
 
 def test_learn_reproduces_the_seed_example():
-    at = new_app(page="pages/learn-basics.py")
+    at = new_app(page="views/learn-basics.py")
     no_exception(at)
     latex = at.get("latex")[0].proto.body
     assert r"\$0.10 + \$0.024 = \$0.124" in latex
@@ -119,7 +119,7 @@ def test_learn_reproduces_the_seed_example():
 
 
 def test_validation_shows_the_calibration_report():
-    at = new_app(page="pages/model-validation.py")
+    at = new_app(page="views/model-validation.py")
     no_exception(at)
     assert int(metrics(at)["Published cases compared"]) > 10
     at.toggle(key="val_mine").set_value(True).run()
@@ -129,7 +129,7 @@ def test_validation_shows_the_calibration_report():
 
 
 def test_market_compares_list_prices_and_draws_a_tier():
-    at = new_app(page="pages/market-prices.py")
+    at = new_app(page="views/market-prices.py")
     no_exception(at)
     assert int(metrics(at)["Open-model list prices compared"]) > 0
     at.selectbox(key="mk_price").select("google/gemini-2.5-pro").run()
@@ -155,7 +155,7 @@ def test_extreme_scenarios_render_a_message_not_a_traceback(query):
 
 
 def test_cost_curves_overlay_the_pinned_scenario():
-    at = new_app(page="pages/cost-curves.py")
+    at = new_app(page="views/cost-curves.py")
     at.sidebar.button(key="_pin").click().run()
     at.sidebar.radio(key="weight_bits").set_value(8).run()
     no_exception(at)

@@ -9,15 +9,15 @@ import pytest
 from tests.app.conftest import chart_specs, fingerprint, new_app, no_exception
 
 PAGES = (
-    "pages/overview.py",
-    "pages/cost-curves.py",
-    "pages/optimization-levers.py",
-    "pages/hardware-comparison.py",
-    "pages/pricing-schemes.py",
-    "pages/market-prices.py",
-    "pages/agents-long-context.py",
-    "pages/learn-basics.py",
-    "pages/model-validation.py",
+    "views/overview.py",
+    "views/cost-curves.py",
+    "views/optimization-levers.py",
+    "views/hardware-comparison.py",
+    "views/pricing-schemes.py",
+    "views/market-prices.py",
+    "views/agents-long-context.py",
+    "views/learn-basics.py",
+    "views/model-validation.py",
 )
 
 # One change per sidebar control (widget key -> new value); each must change what every page shows.
@@ -40,10 +40,10 @@ CONTROL_CHANGES = {
 }
 # (page, control) pairs that legitimately leave a page unchanged, with the reason.
 EXEMPT = {
-    ("pages/hardware-comparison.py", "gpu"): "every GPU is shown whichever is selected",
-    ("pages/hardware-comparison.py", "gpus"): "the count is chosen per GPU (cheapest) unless 'same count' is picked",
-    ("pages/hardware-comparison.py", "concurrency"): "each GPU runs at its own cheapest count and batch",
-    **{("pages/model-validation.py", k): "published cases have fixed setups; only model and GPU highlight rows"
+    ("views/hardware-comparison.py", "gpu"): "every GPU is shown whichever is selected",
+    ("views/hardware-comparison.py", "gpus"): "the count is chosen per GPU (cheapest) unless 'same count' is picked",
+    ("views/hardware-comparison.py", "concurrency"): "each GPU runs at its own cheapest count and batch",
+    **{("views/model-validation.py", k): "published cases have fixed setups; only model and GPU highlight rows"
        for k in CONTROL_CHANGES if k not in ("model", "gpu")},
 }
 

@@ -244,8 +244,8 @@ def test_cold_deep_link(page: Page, cold_app_server: StreamlitServer, browser_er
     """A shared link opened by the very first visitor after a server start lands on its page.
 
     Streamlit 1.67 registers st.navigation's pages only when the entrypoint first runs (cf.
-    streamlit/streamlit#9624); the app handles that first visit (ui.compat.ensure_app_frame, page files
-    named like their URL paths).
+    streamlit/streamlit#9624), and a folder named ``pages/`` beside the entrypoint would put that first
+    visit in legacy multipage mode; the page files live in ``views/``, so no work-around is needed.
     """
     spec = PAGES[1]
     goto_app(page, f"{cold_app_server.url}/{spec.path}?{SCENARIO_QUERY}")

@@ -1,0 +1,1 @@
+"""Questions asked of the engine: lever-by-lever savings and scenario comparisons."""

@@ -1,0 +1,247 @@
+"""Side-by-side comparisons: two scenarios, or one workload on every GPU in the catalog.
+
+Pure (numpy/pandas, no Streamlit); the app's Overview and Hardware pages show these tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.inference import Estimate, estimate, estimate_arrays
+from costmodel.engine.scenario import Scenario
+from costmodel.errors import CostModelError
+
+COMPARE_METRICS: tuple[tuple[str, str], ...] = (
+    ("usd_per_million_input_tokens", "USD per million input tokens"),
+    ("usd_per_million_cached_input_tokens", "USD per million cached input tokens"),
+    ("usd_per_million_output_tokens", "USD per million output tokens"),
+    ("usd_per_request", "USD per request"),
+    ("output_tokens_per_second", "Output tokens per second (deployment)"),
+    ("ttft_seconds", "Time to first token (s)"),
+    ("tpot_seconds", "Time per output token (s)"),
+    ("concurrency", "Requests decoded together"),
+    ("max_concurrency", "Most requests that fit"),
+    ("tensor_parallel", "GPUs per replica"),
+    ("replicas", "Replicas"),
+    ("gpu_hourly_usd", "USD per GPU-hour"),
+)
+"""Estimate attributes compared, with human labels (units in the label)."""
+
+SCENARIO_FIELDS_SHOWN: tuple[str, ...] = (
+    "model", "gpu", "gpus", "prompt_tokens", "output_tokens", "weight_bits", "kv_bits", "cache_hit_rate",
+    "concurrency",
+)
+
+_NAN = float("nan")
+DEFAULT_GPU_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+
+def compare_scenarios(a: Scenario, b: Scenario, catalog: Catalog | None = None) -> pd.DataFrame:
+    """One row per setting that differs and per metric: A, B and B / A.
+
+    Columns: ``item``, ``kind`` ("setting" or "metric"), ``A``, ``B``, ``B / A``
+    (NaN where a ratio does not apply).
+    """
+    cat = catalog or load_catalog()
+    ea, eb = estimate(a, cat), estimate(b, cat)
+    rows = []
+    da, db = a.model_dump(), b.model_dump()
+    for name in da:
+        if da[name] != db[name] or name in SCENARIO_FIELDS_SHOWN:
+            rows.append({"item": name, "kind": "setting", "A": str(da[name]), "B": str(db[name]), "B / A": np.nan})
+    for attr, label in COMPARE_METRICS:
+        va, vb = float(getattr(ea, attr)), float(getattr(eb, attr))
+        ratio = vb / va if va else np.nan
+        rows.append({"item": label, "kind": "metric", "A": _num(va), "B": _num(vb), "B / A": ratio})
+    return pd.DataFrame(rows, columns=["item", "kind", "A", "B", "B / A"])
+
+
+def _num(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def smallest_fitting_gpus(
+    scenario: Scenario, catalog: Catalog | None = None, counts: Sequence[int] = DEFAULT_GPU_COUNTS
+) -> tuple[int, Estimate] | None:
+    """The smallest GPU count from ``counts`` at which the model and one request fit (with its estimate)."""
+    cat = catalog or load_catalog()
+    for n in counts:
+        s = scenario.model_copy(update={"gpus": n, "tensor_parallel": None})
+        try:
+            r = estimate(s, cat)
+        except CostModelError:
+            continue
+        if r.fits:
+            return n, r
+    return None
+
+
+def cheapest_gpu_count(
+    scenario: Scenario, catalog: Catalog | None = None, counts: Sequence[int] = DEFAULT_GPU_COUNTS,
+    tolerance: float = 0.01,
+) -> tuple[int, Estimate] | None:
+    """The GPU count from ``counts`` with the lowest cost per request (the smallest count within
+    ``tolerance`` of the minimum, since adding replicas beyond it changes little). One vectorised pass."""
+    cat = catalog or load_catalog()
+    s = scenario.model_copy(update={"tensor_parallel": None})
+    try:
+        arr = estimate_arrays(s, cat, gpus=np.asarray(counts))
+    except CostModelError:
+        return None
+    fits = np.asarray(arr["fits"], dtype=bool)
+    if not fits.any():
+        return None
+    cost = np.where(fits, np.asarray(arr["usd_per_request"], dtype=float), np.inf)
+    i = int(np.flatnonzero(cost <= cost.min() * (1 + tolerance))[0])
+    return int(counts[i]), _estimate_at(arr, i)
+
+
+def _estimate_at(arr: dict[str, np.ndarray], i: int) -> Estimate:
+    return Estimate.from_arrays(arr, i)
+
+
+def compare_gpus(
+    scenario: Scenario,
+    catalog: Catalog | None = None,
+    gpus: Iterable[str] | None = None,
+    gpu_count: int | Literal["fit", "cheapest"] = "cheapest",
+) -> pd.DataFrame:
+    """The scenario's workload on every GPU: cost, speed and memory fit, cheapest first.
+
+    Each GPU is billed at its own catalog price (a price override in the scenario
+    applies to the scenario's GPU only). ``gpu_count="cheapest"`` uses, per GPU,
+    the power-of-two count with the lowest cost per request; ``"fit"`` the
+    smallest that holds the model and at least one request; an integer uses that count everywhere (rows that do not fit are kept, with
+    ``fits`` False and NaN costs).
+
+    Columns: gpu, name, gpus, fits, tensor_parallel, usd_per_million_input_tokens,
+    usd_per_million_output_tokens, usd_per_request, output_tokens_per_second,
+    output_tokens_per_second_per_gpu, ttft_seconds, tpot_seconds, max_concurrency,
+    memory_gb, weights_share_of_memory, gpu_hourly_usd, price_date, cheapest.
+    """
+    cat = catalog or load_catalog()
+    ids = list(gpus) if gpus is not None else sorted(cat.gpus)
+    rows = []
+    for gid in ids:
+        g = cat.gpu(gid)
+        base = scenario.model_copy(
+            update={"gpu": gid, "gpu_hourly_usd": scenario.gpu_hourly_usd if gid == scenario.gpu else None}
+        )
+        if gpu_count in ("fit", "cheapest"):
+            found = smallest_fitting_gpus(base, cat) if gpu_count == "fit" else cheapest_gpu_count(base, cat)
+            n, r = found if found else (DEFAULT_GPU_COUNTS[-1], None)
+        else:
+            n = int(gpu_count)
+            try:
+                r = estimate(base.model_copy(update={"gpus": n, "tensor_parallel": None}), cat)
+            except CostModelError:
+                r = None
+        fits = bool(r is not None and r.fits)
+        def val(attr: str, r: Estimate | None = r, fits: bool = fits) -> float:
+            return float(getattr(r, attr)) if (r is not None and fits) else _NAN
+
+        weights = float(r.weights_bytes) if r is not None else _NAN
+        rows.append({
+            "gpu": gid,
+            "name": g.name,
+            "gpus": n,
+            "fits": fits,
+            "tensor_parallel": int(r.tensor_parallel) if r is not None else 0,
+            "usd_per_million_input_tokens": val("usd_per_million_input_tokens"),
+            "usd_per_million_output_tokens": val("usd_per_million_output_tokens"),
+            "usd_per_request": val("usd_per_request"),
+            "output_tokens_per_second": val("output_tokens_per_second"),
+            "output_tokens_per_second_per_gpu": val("output_tokens_per_second") / n,
+            "ttft_seconds": val("ttft_seconds"),
+            "tpot_seconds": val("tpot_seconds"),
+            "max_concurrency": val("max_concurrency"),
+            "memory_gb": g.memory_gb,
+            "weights_share_of_memory": weights / (n * g.memory_bytes),
+            "gpu_hourly_usd": float(r.gpu_hourly_usd) if r is not None else g.hourly_usd,
+            "price_date": g.price_date.isoformat(),
+        })
+    df = pd.DataFrame(rows)
+    df["cheapest"] = False
+    fitting = df[df["fits"]]
+    if len(fitting):
+        df.loc[fitting["usd_per_request"].idxmin(), "cheapest"] = True
+    return df.sort_values(["fits", "usd_per_request"], ascending=[False, True], na_position="last").reset_index(
+        drop=True
+    )
+
+
+# ----------------------------------------------------------------------------- market
+def list_price_per_request(price, prompt_tokens, output_tokens: float, cache_hit_rate: float = 0.0,
+                           batch: bool = False) -> np.ndarray:
+    """What a provider's list price (a ``costmodel.prices.ProviderPrice``) charges per request, for each
+    prompt length: cache reads at the cached-input price, the long-context tier above its threshold.
+
+    Cached tokens are ``cache_hit_rate`` of each prompt and count as cache reads (the prefix was
+    written by an earlier request); the rest is billed as plain input.
+    """
+    from costmodel.pricing.billing import CostContext, as_chunk
+    from costmodel.pricing.prices import scheme_for
+
+    p = np.atleast_1d(np.asarray(prompt_tokens, dtype=float))
+    chunk = as_chunk({"prompt_tokens": p, "output_tokens": np.full(p.shape, float(output_tokens)),
+                      "cached_tokens": np.floor(p * cache_hit_rate)})
+    revenue, _ = scheme_for(price, batch=batch).revenue(chunk, CostContext(), {})
+    return np.asarray(revenue, dtype=float)
+
+
+def market_comparison(scenario: Scenario, prices: Iterable, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Provider list prices beside the modeled cost of the comparable open model.
+
+    For every price whose ``catalog_model`` is in the catalog, the scenario is re-run with
+    that model on the scenario's GPU type (at its cheapest GPU count, experts and tensor
+    parallelism at the model's own), keeping request shape, precision, cache hit rate and
+    efficiency. Implied margins compare price and modeled cost: per request at the
+    scenario's shape (cache reads at the cached-input price), and per million input or
+    output tokens. A margin below zero means the list price is under this deployment's cost.
+
+    Columns: price_id, provider, model, catalog_model, input_usd_per_m, output_usd_per_m,
+    cached_input_usd_per_m, long_context_threshold, price_date, source, fits, gpus,
+    cost_input_usd_per_m, cost_output_usd_per_m, price_per_request_usd, cost_per_request_usd,
+    margin_per_request, margin_input, margin_output.
+    """
+    cat = catalog or load_catalog()
+    hit = scenario.cache_hit_rate if scenario.prefix_caching else 0.0
+    rows = []
+    by_model: dict[str, tuple[Scenario, tuple[int, Estimate] | None]] = {}
+    for p in prices:
+        if not p.catalog_model or p.catalog_model not in cat.models:
+            continue
+        if p.catalog_model not in by_model:
+            s = scenario.model_copy(update={"model": p.catalog_model, "experts_total": None,
+                                            "experts_active": None, "tensor_parallel": None})
+            by_model[p.catalog_model] = (s, cheapest_gpu_count(s, cat))
+        s, found = by_model[p.catalog_model]
+        price_req = float(list_price_per_request(p, s.prompt_tokens, s.output_tokens, hit)[0])
+        row = {
+            "price_id": p.id, "provider": p.provider, "model": p.model, "catalog_model": p.catalog_model,
+            "input_usd_per_m": p.input, "output_usd_per_m": p.output, "cached_input_usd_per_m": p.cached_input,
+            "long_context_threshold": p.long_context_threshold, "price_date": p.date.isoformat(),
+            "source": p.source, "fits": found is not None, "gpus": found[0] if found else 0,
+        }
+        if found:
+            r = found[1]
+            row.update(cost_input_usd_per_m=r.usd_per_million_input_tokens,
+                       cost_output_usd_per_m=r.usd_per_million_output_tokens,
+                       price_per_request_usd=price_req, cost_per_request_usd=r.usd_per_request)
+        else:
+            row.update(cost_input_usd_per_m=_NAN, cost_output_usd_per_m=_NAN, price_per_request_usd=price_req,
+                       cost_per_request_usd=_NAN)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["margin_per_request"] = 1 - df["cost_per_request_usd"] / df["price_per_request_usd"]
+        df["margin_input"] = 1 - df["cost_input_usd_per_m"] / df["input_usd_per_m"]
+        df["margin_output"] = 1 - df["cost_output_usd_per_m"] / df["output_usd_per_m"]
+    return df

@@ -1,0 +1,173 @@
+"""Optimization levers: from a naive baseline to the chosen scenario, one technique at a time.
+
+The naive baseline serves the same model, request shape and deployment the way
+early systems did: every expert active (a dense-equivalent model), 16-bit
+weights and KV cache, unfused attention (no FlashAttention), KV memory reserved
+for each request's maximum (no paging), no prefix cache and no speculative
+decoding. The levers are then switched to the scenario's settings in a fixed
+order, and each step's cost is estimated with the same engine. Because the
+effects multiply (a smaller KV cache lets a larger batch fit, which in turn
+makes each weight read cheaper), the multiplier of a lever depends on the
+levers before it: the table reports each one *in this order*.
+
+Seed 000's technique table lists the typical gains quoted for each technique;
+``SEED_CLAIMS`` carries them so the app can show claim and model side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.inference import estimate
+from costmodel.engine.scenario import Scenario
+
+SEED_CLAIMS: Mapping[str, str] = MappingProxyType(
+    {
+        "moe": "2-4x throughput vs dense",
+        "weight_bits": "2-4x memory reduction",
+        "kv_bits": "smaller KV cache, larger batch",
+        "flash_attention": "2-3x speed for long sequences",
+        "paged_kv": "up to 24x larger batch size",
+        "prefix_cache": "skips recomputing shared prefixes",
+        "speculative": "2-3x latency reduction",
+        "deployment": "",
+    }
+)
+"""Typical gains as quoted in the seed article's technique table (claims, not measurements)."""
+
+LEVER_TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "moe": "Mixture of experts (sparse activation)",
+        "weight_bits": "Quantized weights",
+        "kv_bits": "Quantized KV cache",
+        "flash_attention": "FlashAttention",
+        "paged_kv": "Paged KV cache (vLLM)",
+        "prefix_cache": "Prefix caching",
+        "speculative": "Speculative decoding",
+        "deployment": "Right-sized deployment",
+    }
+)
+
+METRICS: tuple[str, ...] = (
+    "usd_per_request",
+    "usd_per_million_input_tokens",
+    "usd_per_million_output_tokens",
+    "output_tokens_per_second",
+    "ttft_seconds",
+    "tpot_seconds",
+    "max_concurrency",
+)
+
+
+def naive_baseline(scenario: Scenario, catalog: Catalog | None = None) -> Scenario:
+    """The scenario served without any of the levers (same model, GPUs, request shape and prices)."""
+    cat = catalog or load_catalog()
+    model = cat.model(scenario.model)
+    update: dict[str, object] = {
+        "weight_bits": 16,
+        "kv_bits": 16,
+        "compute_dtype": None,
+        "flash_attention": False,
+        "paged_kv": False,
+        "prefix_caching": False,
+        "cache_hit_rate": 0.0,
+        "spec_draft_tokens": 0,
+    }
+    if model.is_moe:
+        total = scenario.experts_total or model.num_experts
+        update["experts_active"] = total  # every expert on every token: the dense equivalent
+    return scenario.model_copy(update=update)
+
+
+def _steps(scenario: Scenario, model_is_moe: bool) -> list[tuple[str, dict[str, object], str]]:
+    """(lever id, fields it sets to the scenario's values, human description) in application order."""
+    s = scenario
+    steps: list[tuple[str, dict[str, object], str]] = []
+    if model_is_moe:
+        steps.append(("moe", {"experts_active": s.experts_active}, "only the routed experts run per token"))
+    steps += [
+        ("weight_bits", {"weight_bits": s.weight_bits, "compute_dtype": s.compute_dtype},
+         f"{s.weight_bits}-bit weights"),
+        ("kv_bits", {"kv_bits": s.kv_bits}, f"{s.kv_bits}-bit KV cache"),
+        ("flash_attention", {"flash_attention": s.flash_attention}, "on" if s.flash_attention else "off"),
+        ("paged_kv", {"paged_kv": s.paged_kv}, "on" if s.paged_kv else "off"),
+        ("prefix_cache", {"prefix_caching": s.prefix_caching, "cache_hit_rate": s.cache_hit_rate},
+         f"{s.cache_hit_rate:.1%} of the prompt cached" if s.prefix_caching else "off"),
+        ("speculative", {"spec_draft_tokens": s.spec_draft_tokens},
+         f"{s.spec_draft_tokens} drafted tokens per step" if s.spec_draft_tokens else "off"),
+    ]
+    return steps
+
+
+MAX_GPUS = 4096
+
+
+def baseline_gpus(scenario: Scenario, catalog: Catalog | None = None) -> int:
+    """GPUs the naive baseline needs: the scenario's count, doubled until the baseline fits
+    (unfused attention and unpaged 16-bit KV need far more memory), at most ``MAX_GPUS``."""
+    cat = catalog or load_catalog()
+    base = naive_baseline(scenario, cat)
+    n = scenario.gpus
+    while True:
+        if estimate(base.model_copy(update={"gpus": n, "tensor_parallel": None}), cat).fits or n >= MAX_GPUS:
+            return n
+        n = min(2 * n, MAX_GPUS)
+
+
+def lever_steps(scenario: Scenario, catalog: Catalog | None = None) -> pd.DataFrame:
+    """The cost after each lever, from the naive baseline to ``scenario``.
+
+    One row for the baseline, one per lever (in application order), in which the
+    last row equals the scenario itself. When the baseline does not fit on the
+    scenario's GPUs, it (and every lever after it) runs on ``baseline_gpus``
+    GPUs, and a last lever, "Right-sized deployment", returns to the
+    scenario's GPU count: what the memory savings buy. Columns: ``step`` (0..n), ``lever``
+    (id, "baseline"), ``title``, ``setting``, ``applies`` (False where the
+    scenario leaves the lever off, so it changes nothing), ``fits``, every
+    metric in ``METRICS`` (NaN where the deployment does not fit), ``multiplier``
+    (usd_per_request after / before this lever; NaN for the baseline or when a
+    side does not fit) and ``seed_claim``.
+    """
+    cat = catalog or load_catalog()
+    model = cat.model(scenario.model)
+    n0 = baseline_gpus(scenario, cat)
+    current = naive_baseline(scenario, cat)
+    steps = _steps(scenario, model.is_moe)
+    if n0 != scenario.gpus:
+        current = current.model_copy(update={"gpus": n0, "tensor_parallel": None})
+        steps.append(("deployment", {"gpus": scenario.gpus, "tensor_parallel": scenario.tensor_parallel},
+                      f"{n0} → {scenario.gpus} GPUs"))
+    rows = [_row(0, "baseline", "Naive baseline", f"dense-equivalent, 16-bit, no FlashAttention, no paging, "
+                 f"no cache, no speculation, {n0} GPUs", True, current, cat)]
+    for i, (lever, fields, setting) in enumerate(steps, start=1):
+        before = current
+        current = current.model_copy(update=fields)
+        applies = current != before
+        rows.append(_row(i, lever, LEVER_TITLES[lever], setting, applies, current, cat))
+    df = pd.DataFrame(rows)
+    cost = df["usd_per_request"].to_numpy(dtype=float)
+    prev = np.concatenate([[np.nan], cost[:-1]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df["multiplier"] = cost / prev
+    df["seed_claim"] = [SEED_CLAIMS.get(lever, "") for lever in df["lever"]]
+    return df
+
+
+def _row(step: int, lever: str, title: str, setting: str, applies: bool, s: Scenario, cat: Catalog) -> dict:
+    r = estimate(s, cat)
+    row: dict[str, object] = {"step": step, "lever": lever, "title": title, "setting": setting,
+                              "applies": bool(applies), "fits": bool(r.fits)}
+    for m in METRICS:
+        row[m] = float(getattr(r, m)) if r.fits else np.nan
+    return row
+
+
+def total_multiplier(steps: pd.DataFrame, metric: str = "usd_per_request") -> float:
+    """Scenario cost / baseline cost on ``metric`` (NaN when either does not fit)."""
+    first, last = float(steps[metric].iloc[0]), float(steps[metric].iloc[-1])
+    return last / first if first and np.isfinite(first) and np.isfinite(last) else float("nan")

@@ -1,0 +1,307 @@
+"""The ``price`` subcommand: bill a workload under pricing schemes against its cost to serve.
+
+    python -m costmodel price --workload chat --model llama-3.1-70b --gpu h100-sxm --gpus 8
+    python -m costmodel price --workload usage.parquet --model llama-3.1-70b --gpu h100-sxm \\
+        --scheme flat cached-input --provider-price anthropic/claude-sonnet-4.5 --json
+    python -m costmodel price --workload logs/ --engine dask ...     # a Parquet dataset on Dask
+
+Bad input raises CostModelError (one line; costmodel.cli.main exits with code 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from typing import Any
+
+import yaml
+
+from costmodel.errors import CostModelError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``price`` subcommand."""
+    p = subparsers.add_parser(
+        "price",
+        help="bill a workload under pricing schemes against its cost to serve",
+        description="Bill one workload (preset, trace or usage log) under every pricing scheme and compare "
+        "revenue with the modeled cost to serve.",
+    )
+    p.add_argument(
+        "--workload", required=True, help="preset or trace id, or a usage log (CSV, JSONL, Parquet)"
+    )
+    p.add_argument("--model", required=True, help="model id (see `list models`)")
+    p.add_argument("--gpu", required=True, help="GPU id (see `list gpus`)")
+    p.add_argument("--gpus", type=int, default=8, help="GPUs in the deployment (default 8)")
+    p.add_argument("--tensor-parallel", type=int, default=None)
+    p.add_argument("--weight-bits", type=int, default=None)
+    p.add_argument("--kv-bits", type=int, default=None)
+    p.add_argument("--gpu-hourly-usd", type=float, default=None, help="USD per GPU-hour (default: catalog)")
+    p.add_argument(
+        "--scheme",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="ID",
+        help="schemes to bill (default: all nine; see --list-schemes)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="SCHEME.NAME=VALUE",
+        help="override a scheme parameter, e.g. subscription.over_limit=hard-cap (repeatable)",
+    )
+    p.add_argument(
+        "--provider-price",
+        action="append",
+        default=[],
+        metavar="ID[:batch]",
+        help="also bill at a provider's list price, e.g. anthropic/claude-sonnet-4.5 or openai/gpt-4.1:batch",
+    )
+    p.add_argument("--litellm-json", default=None, help="a LiteLLM model_prices_and_context_window.json")
+    p.add_argument("--as-of", default=None, help="date of the --litellm-json prices (YYYY-MM-DD)")
+    p.add_argument(
+        "--engine", choices=["local", "dask"], default="local", help="dask: a Parquet dataset on Dask"
+    )
+    p.add_argument("--workers", type=int, default=2, help="Dask workers (threads) for --engine dask")
+    p.add_argument(
+        "--users", type=int, default=None, help="preset users; for logs without users, synthetic users"
+    )
+    p.add_argument("--months", type=int, default=None, help="months of a synthetic preset")
+    p.add_argument("--seed", type=int, default=None, help="seed of a synthetic preset")
+    p.add_argument(
+        "--cache-capacity-tokens", type=int, default=None, help="LRU prefix cache for the Mooncake trace"
+    )
+    p.add_argument("--strict", action="store_true", help="stop at the first bad row instead of skipping it")
+    p.add_argument("--chunk-rows", type=int, default=500_000, help="rows per chunk when streaming a log")
+    p.add_argument(
+        "--target-margin", type=float, default=20.0, help="margin (%%) for the target break-even price"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=run)
+
+
+def _scenario(args: argparse.Namespace):
+    from costmodel.cli.main import scenario_from_fields  # cli imports this module: import at call time
+
+    return scenario_from_fields({
+        "model": args.model,
+        "gpu": args.gpu,
+        "gpus": args.gpus,
+        "tensor_parallel": args.tensor_parallel,
+        "weight_bits": args.weight_bits,
+        "kv_bits": args.kv_bits,
+        "gpu_hourly_usd": args.gpu_hourly_usd,
+    })
+
+
+def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        scheme, dot, name = key.partition(".")
+        if not sep or not dot or not scheme or not name:
+            raise CostModelError(
+                f"--param {item!r}: expected SCHEME.NAME=VALUE, e.g. flat.input_usd_per_m=1.5"
+            )
+        try:
+            parsed = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            parsed = value
+        out.setdefault(scheme.strip(), {})[name.strip()] = parsed
+    return out
+
+
+def _schemes(args: argparse.Namespace) -> list:
+    from costmodel.pricing.billing import SCHEMES, make_scheme
+    from costmodel.pricing.prices import import_litellm, provider_price, scheme_for
+
+    overrides = _overrides(args.param)
+    unknown = set(overrides) - set(SCHEMES)
+    if unknown:
+        raise CostModelError(
+            f"--param for unknown scheme {sorted(unknown)[0]!r}; valid choices: {', '.join(SCHEMES)}"
+        )
+    ids = args.scheme if args.scheme is not None else ([] if args.provider_price else list(SCHEMES))
+    ids = list(dict.fromkeys(ids))
+    for sid in overrides:
+        if sid not in ids:
+            ids.append(sid)
+    schemes = [make_scheme(sid, **overrides.get(sid, {})) for sid in ids]
+    extra = {}
+    if args.litellm_json:
+        if not args.as_of:
+            raise CostModelError("--litellm-json needs --as-of YYYY-MM-DD (the date of the price file)")
+        try:
+            rows, _ = import_litellm(args.litellm_json, as_of=args.as_of)
+        except ValueError as exc:
+            raise CostModelError(f"--as-of {args.as_of}: {exc}") from None
+        extra = {r.id: r for r in rows}
+    for spec in args.provider_price:
+        pid, _, mode = spec.partition(":")
+        if mode not in ("", "batch"):
+            raise CostModelError(f"--provider-price {spec!r}: the only suffix is ':batch'")
+        schemes.append(scheme_for(provider_price(pid, extra), batch=mode == "batch"))
+    if not schemes:
+        raise CostModelError("no scheme to bill: give --scheme or --provider-price")
+    return schemes
+
+
+def _is_log(spec: str) -> bool:
+    from costmodel.workloads.traces import TRACES
+    from costmodel.workloads.workload import presets
+
+    return spec not in presets() and spec not in TRACES
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from costmodel.pricing.billing import bill
+    from costmodel.pricing.scale import bill_log
+    from costmodel.workloads.workload import load_workload
+
+    if args.chunk_rows < 1:
+        raise CostModelError("--chunk-rows must be >= 1")
+    scenario = _scenario(args)
+    schemes = _schemes(args)
+    errors = "raise" if args.strict else "skip"
+    spec = args.workload
+    if _is_log(spec) and Path(spec).expanduser().exists() and args.users is None:
+        if args.engine == "dask":
+            report = _run_dask(args, schemes, scenario, errors)
+        else:
+            report = bill_log(
+                Path(spec).expanduser(),
+                schemes,
+                scenario=scenario,
+                chunk_rows=args.chunk_rows,
+                errors=errors,
+                target_margin_pct=args.target_margin,
+            )
+    else:
+        if args.engine == "dask":
+            raise CostModelError(
+                "--engine dask prices a Parquet file or dataset directory, not a preset or trace"
+            )
+        w = load_workload(
+            spec,
+            users=args.users,
+            months=args.months,
+            seed=args.seed,
+            cache_capacity_tokens=args.cache_capacity_tokens,
+            errors=errors,
+        )
+        report = bill(
+            w, schemes, scenario=scenario, target_margin_pct=args.target_margin, chunk_size=args.chunk_rows
+        )
+        report.workload["notes"] = list(w.notes)
+    data = report.to_dict()
+    data["workload"] = {"id": spec, **data["workload"]}
+    if args.json:
+        print(json.dumps(_clean(data), default=str, allow_nan=False))
+    else:
+        print(_table(data))
+    return 0
+
+
+def _run_dask(args, schemes, scenario, errors):
+    from costmodel.pricing.scale import bill_log
+
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        raise CostModelError(f"--engine dask needs the distributed package ({exc})") from None
+    import logging
+
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    workers = max(1, args.workers)
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster),
+    ):
+        return bill_log(
+            args.workload,
+            schemes,
+            scenario=scenario,
+            engine="dask",
+            errors=errors,
+            target_margin_pct=args.target_margin,
+        )
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe: non-finite floats become null."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def _money(v: float | None) -> str:
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    if abs(v) >= 1:
+        return f"{v:,.2f}"
+    return f"{v:.4f}"
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{v:.1f}%"
+
+
+def _table(data: dict[str, Any]) -> str:
+    w, d = data["workload"], data["deployment"]
+    lines = [
+        f"workload {w['id']}: {w['requests']:,} requests, {w['input_tokens']:,} input tokens "
+        f"({w['prefix_cache_hit_rate']:.1%} cached), {w['output_tokens']:,} output tokens"
+        + (f"; {w['skipped_rows']:,} rows skipped" if w["skipped_rows"] else ""),
+        f"served by {d['model']} on {d['gpus']} x {d['gpu']} at ${d['gpu_hourly_usd']:.2f}/GPU-h, "
+        f"operating point {d['concurrency']} concurrent requests",
+    ]
+    for reason, n in (w.get("skipped_reasons") or {}).items():
+        lines.append(f"  skipped: {n:,} {reason}")
+    if w.get("requests_beyond_context"):
+        lines.append(f"  note: {w['requests_beyond_context']:,} requests exceed the model's context window")
+    for note in w.get("notes") or []:
+        lines.append(f"  note: {note}")
+    header = ("scheme", "revenue $", "cost $", "margin $", "margin", "loss reqs", "bill CV", "refused")
+    rows = [
+        (
+            s["scheme"],
+            _money(s["revenue_usd"]),
+            _money(s["cost_usd"]),
+            _money(s["margin_usd"]),
+            _pct(s["margin_pct"]),
+            _pct(None if s["loss_request_share"] is None else 100 * s["loss_request_share"]),
+            "-" if s["bill_cv"] is None else f"{s['bill_cv']:.2f}",
+            f"{s['refused_requests']:,}",
+        )
+        for s in data["schemes"]
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines.append("")
+    lines.append(
+        "  ".join(h.ljust(widths[i]) if i == 0 else h.rjust(widths[i]) for i, h in enumerate(header))
+    )
+    for r in rows:
+        lines.append("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)))
+    be = data["break_even"]
+    z, t = be["zero_margin"], be["target_margin"]
+    if z["input_usd_per_m"] is not None:
+        lines.append("")
+        lines.append(
+            f"break-even flat price (output = {z['output_to_input_ratio']:g} x input): "
+            f"${z['input_usd_per_m']:.4f} in / ${z['output_usd_per_m']:.4f} out per 1M tokens; "
+            f"{t['target_margin_pct']:g}% margin at ${t['input_usd_per_m']:.4f} / ${t['output_usd_per_m']:.4f}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,215 @@
+"""Calibration: predicted against published throughput measurements.
+
+The measurements are ``data/calibration/public-calibration.csv`` (every row with its
+source). Each row that the catalog covers (a known model and GPU, and a
+throughput metric) is turned into a Scenario the way the benchmark ran it; the
+assumptions this takes (KV precision, MLPerf mean lengths, DeepSeek's
+deployment) are written in the ``assumption`` column of the report, so the
+comparison is auditable. Ratios and fractions (speedups, memory waste) are not
+throughputs and are listed as skipped.
+
+Run: ``python -m costmodel calibrate``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.inference import estimate
+from costmodel.engine.scenario import Scenario
+from costmodel.resources import data_path
+
+MEASUREMENTS_CSV = data_path("calibration", "public-calibration.csv")
+
+MODEL_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^Llama 3\.3 70B", "llama-3.3-70b"),
+    (r"^Llama 3\.1 8B", "llama-3.1-8b"),
+    (r"^Llama 2 13B", "llama-2-13b"),
+    (r"^Llama 2 70B", "llama-2-70b"),
+    (r"^GPT-J 6B", "gpt-j-6b"),
+    (r"^Mixtral 8x7B", "mixtral-8x7b"),
+    (r"^DeepSeek-V3", "deepseek-v3"),
+)
+GPU_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^GB200", "gb200"),
+    (r"^B200", "b200"),
+    (r"^H200", "h200"),
+    (r"^H100", "h100-sxm"),
+    (r"^H800", "h800"),
+    (r"^A100 SXM 80GB", "a100-sxm-80gb"),
+    (r"^MI300X", "mi300x"),
+)
+
+MLPERF_MEAN_INPUT_TOKENS = {"llama-2-70b": 300, "mixtral-8x7b": 520}
+"""Assumed mean prompt lengths of the MLPerf v4.1 data sets (the file gives output means only).
+
+Llama 2 70B: OpenOrca questions, about 300 tokens. Mixtral: a third each of
+OpenOrca (~300), few-shot GSM8K (~900) and MBXP (~350), about 520. Both are
+estimates, not published means; they are reported in the assumption column.
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    scenario: Scenario
+    metric: Callable[[Any], float]
+    unit: str
+    measured: float
+    assumption: str
+    source: str
+
+
+def _match(patterns: tuple[tuple[str, str], ...], text: str) -> str | None:
+    for pattern, value in patterns:
+        if re.search(pattern, text.strip()):
+            return value
+    return None
+
+
+def _bits(precision: str) -> int | None:
+    p = precision.upper()
+    if p.startswith("FP4"):
+        return 4
+    if p.startswith("FP8"):
+        return 8
+    if p.startswith(("FP16", "BF16")):
+        return 16
+    return None
+
+
+def _int(text: str) -> int | None:
+    m = re.search(r"\d[\d,]*", text or "")
+    return int(m.group().replace(",", "")) if m else None
+
+
+def _output_tps(r: Any) -> float:
+    return r.output_tokens_per_second
+
+
+def build_cases(rows: pd.DataFrame, catalog: Catalog) -> tuple[list[Case], list[tuple[str, str]]]:
+    """Turn measurement rows into scenarios; return (cases, [(id, why skipped)])."""
+    cases: list[Case] = []
+    skipped: list[tuple[str, str]] = []
+    for row in rows.fillna("").to_dict(orient="records"):
+        rid = row["id"]
+        model = _match(MODEL_PATTERNS, row["model"])
+        gpu = _match(GPU_PATTERNS, row["gpu"])
+        if model is None or gpu is None or model not in catalog.models or gpu not in catalog.gpus:
+            skipped.append((rid, "model or GPU not in the catalog"))
+            continue
+        unit = str(row["unit"])
+        if "tokens/s" not in unit:
+            skipped.append((rid, f"not a throughput ({unit})"))
+            continue
+        case = _case_for(row, model, gpu)
+        if case is None:
+            skipped.append((rid, "request shape not given"))
+        else:
+            cases.append(case)
+    return cases, skipped
+
+
+def _case_for(row: dict, model: str, gpu: str) -> Case | None:
+    rid, measured, unit, source = row["id"], float(row["value"]), row["unit"], row["source"]
+    gpus = _int(str(row["num_gpus"])) or 1
+    bits = _bits(str(row["precision"]))
+    batch = str(row["concurrency_or_batch"])
+    common: dict[str, Any] = {"model": model, "gpu": gpu}
+
+    if rid.startswith("trt_perf_"):
+        s = Scenario(**common, gpus=gpus, tensor_parallel=gpus, weight_bits=bits, kv_bits=8,
+                     prompt_tokens=_int(row["input_len"]), output_tokens=_int(row["output_len"]), concurrency="max",
+                     max_batch_size=2048, max_num_tokens=8192)
+        return Case(rid, s, _output_tps, unit, measured, "KV cache in fp8 (ModelOpt checkpoint); engine limits "
+                    "max_batch_size 2048, max_num_tokens 8192 (trtllm-bench defaults)", source)
+    if rid.startswith("trt_h200launch_") or rid.startswith("trt_gptj_"):
+        b = _int(batch.replace("batch", ""))
+        out_len = _int(row["output_len"])
+        per_gpu = "per GPU" in unit
+        if out_len is None:  # batch-1 throughput: the decode rate of one sequence
+            s = Scenario(**common, gpus=gpus, tensor_parallel=gpus, weight_bits=bits, kv_bits=16,
+                         prompt_tokens=_int(row["input_len"]) or 128, output_tokens=128, concurrency=b)
+            return Case(rid, s, lambda r: r.decode_tokens_per_second, unit, measured,
+                        "batch-1 decode rate; 128 output tokens assumed", source)
+        s = Scenario(**common, gpus=gpus, tensor_parallel=gpus, weight_bits=bits, kv_bits=16,
+                     prompt_tokens=_int(row["input_len"]), output_tokens=out_len, concurrency=b)
+        metric = (lambda r, n=gpus: r.output_tokens_per_second / n) if per_gpu else _output_tps
+        return Case(rid, s, metric, unit, measured, "TensorRT-LLM v0.5 static batch as stated; KV in 16 bits", source)
+    if rid.startswith("mlperf41_"):
+        out_len = _int(re.sub(r"\(.*?\)", "", str(row["output_len"])).replace("avg", "")) or 290
+        in_len = MLPERF_MEAN_INPUT_TOKENS.get(model, 300)
+        # NVIDIA's B200 preview submission ran Llama 2 70B in FP4; the others in FP8.
+        w_bits = bits or (4 if gpu == "b200" else 8)
+        s = Scenario(**common, gpus=gpus, weight_bits=w_bits, kv_bits=8, prompt_tokens=in_len,
+                     output_tokens=out_len, concurrency="max")
+        why = (f"{w_bits}-bit weights, fp8 KV; mean prompt {in_len} tokens assumed; "
+               "server run modelled as offline")
+        return Case(rid, s, _output_tps, unit, measured, why, source)
+    if rid == "ds6_decode_tput_node":
+        s = Scenario(**common, gpus=144, tensor_parallel=144, weight_bits=8, kv_bits=16, prompt_tokens=4500,
+                     output_tokens=978, concurrency="max", max_batch_size=144 * 128)
+        return Case(rid, s, lambda r: r.decode_tokens_per_second / 18, unit, measured,
+                    "decode unit of 18 nodes (EP144), mean KV length 4,989, up to 128 sequences per GPU", source)
+    if rid == "ds_profile_decode_node":
+        s = Scenario(**common, gpus=128, tensor_parallel=128, weight_bits=8, kv_bits=16, prompt_tokens=4096,
+                     output_tokens=2, concurrency=128 * 128, max_batch_size=128 * 128)
+        return Case(rid, s, lambda r: r.decode_tokens_per_second / 16, unit, measured,
+                    "16 nodes, batch 128 per GPU, KV length 4,096", source)
+    if rid in {"ds6_prefill_tput_node", "ds_profile_prefill_node", "ds_blog_prefill_excl_cache"}:
+        hit = 0.563 if rid == "ds6_prefill_tput_node" else 0.0
+        s = Scenario(**common, gpus=32, tensor_parallel=32, weight_bits=8, kv_bits=16, prompt_tokens=4096,
+                     output_tokens=1, cache_hit_rate=hit, concurrency="max", max_num_tokens=16384 * 32)
+        scale = 1 / (1 - hit)  # the stated rate counts cached tokens too
+        return Case(rid, s, lambda r, f=scale: r.prefill_tokens_per_second * f / 4, unit, measured,
+                    f"prefill unit of 4 nodes (EP32), 4,096-token prompts, 16,384 tokens per GPU per step, "
+                    f"cache hit {hit:.1%}", source)
+    return None
+
+
+def load_measurements(path: Path = MEASUREMENTS_CSV) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str)
+
+
+def calibration_report(catalog: Catalog | None = None, path: Path = MEASUREMENTS_CSV) -> pd.DataFrame:
+    """One row per covered measurement: predicted, measured, signed relative error, ratio, assumption, source."""
+    cat = catalog or load_catalog()
+    cases, skipped = build_cases(load_measurements(path), cat)
+    records = []
+    for case in cases:
+        predicted = float(case.metric(estimate(case.scenario, catalog=cat)))
+        records.append({
+            "id": case.id,
+            "model": case.scenario.model,
+            "gpu": case.scenario.gpu,
+            "gpus": case.scenario.gpus,
+            "predicted": predicted,
+            "measured": case.measured,
+            "error": predicted / case.measured - 1,
+            "ratio": max(predicted, case.measured) / min(predicted, case.measured),
+            "unit": case.unit,
+            "assumption": case.assumption,
+            "source": case.source,
+        })
+    report = pd.DataFrame.from_records(records)
+    report.attrs["skipped"] = skipped
+    return report
+
+
+def summarize(report: pd.DataFrame) -> dict[str, Any]:
+    errors = np.abs(report["error"].to_numpy()) if len(report) else np.array([np.nan])
+    return {
+        "cases": int(len(report)),
+        "median_abs_error": float(np.median(errors)),
+        "worst_ratio": float(report["ratio"].max()) if len(report) else float("nan"),
+        "within_2x": bool((report["ratio"] <= 2).all()) if len(report) else False,
+        "skipped": len(report.attrs.get("skipped", [])),
+    }

@@ -1,0 +1,122 @@
+"""The scenario: everything one cost estimate depends on, validated in one pydantic model.
+
+Field names are the public API: the CLI flags (``--prompt-tokens``), the URL query
+parameters of the app (``?prompt_tokens=``) and the columns of ``sweep`` use them.
+Bounds and descriptions here drive the app's widgets and help texts.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
+
+WEIGHT_BITS = (4, 8, 16)
+KV_BITS = (4, 8, 16)
+COMPUTE_DTYPES = ("bf16", "fp8", "fp4")
+
+
+class Scenario(BaseModel):
+    """One deployment serving one request shape.
+
+    Efficiency fields left at ``None`` take the calibrated default of the GPU's
+    family (``data/efficiency.yaml``); set them to override.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = Field(default="llama-3.1-70b", description="model id from the catalog")
+    gpu: str = Field(default="h100-sxm", description="GPU id from the catalog")
+    gpus: int = Field(default=8, ge=1, le=4096, description="GPUs in the deployment")
+    tensor_parallel: int | None = Field(
+        default=None,
+        ge=1,
+        le=4096,
+        description="GPUs per model replica (tensor/expert parallel); None picks the power of two that "
+        "serves the most concurrent requests",
+    )
+    weight_bits: Literal[4, 8, 16] = Field(default=16, description="bits per weight")
+    kv_bits: Literal[4, 8, 16] = Field(default=16, description="bits per cached key/value")
+    compute_dtype: Literal["bf16", "fp8", "fp4"] | None = Field(
+        default=None, description="matrix-unit precision; None = the weight precision where the GPU supports it"
+    )
+    prompt_tokens: int = Field(default=2048, ge=1, le=10_000_000, description="input (prompt) tokens per request")
+    output_tokens: int = Field(default=256, ge=1, le=1_000_000, description="output tokens per request")
+    cache_hit_rate: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="share of prompt tokens served from the prefix cache"
+    )
+    concurrency: int | Literal["max"] = Field(
+        default="max", description="requests decoded together across the deployment, or 'max' (largest that fits)"
+    )
+    experts_total: int | None = Field(
+        default=None, ge=1, le=4096, description="routed experts per MoE layer (None = the model's)"
+    )
+    experts_active: int | None = Field(
+        default=None, ge=1, le=4096, description="routed experts per token, top-k (None = the model's)"
+    )
+    gpu_hourly_usd: float | None = Field(
+        default=None, gt=0, le=1000, description="USD per GPU-hour (None = the catalog's dated default)"
+    )
+    flash_attention: bool = Field(default=True, description="fused attention (FlashAttention-2/3)")
+    paged_kv: bool = Field(default=True, description="paged KV-cache memory (vLLM PagedAttention)")
+    prefix_caching: bool = Field(default=True, description="reuse cached prompt prefixes")
+    spec_draft_tokens: int = Field(default=0, ge=0, le=16, description="speculative tokens drafted per step (0 = off)")
+    spec_acceptance: float = Field(default=0.7, ge=0.0, le=0.99, description="probability a drafted token is accepted")
+    spec_draft_cost_ratio: float = Field(
+        default=0.05, ge=0.0, le=1.0, description="cost of one draft pass relative to one target pass"
+    )
+    max_batch_size: int = Field(
+        default=1024, ge=1, le=1_000_000, description="engine limit on sequences per replica (vLLM max_num_seqs)"
+    )
+    max_num_tokens: int = Field(
+        default=16384, ge=16, le=10_000_000, description="engine limit on tokens per step per replica"
+    )
+    # Efficiency assumptions (None = calibrated default for the GPU family)
+    prefill_mfu: float | None = Field(default=None, gt=0, le=1, description="share of peak FLOP/s reached in prefill")
+    decode_mfu: float | None = Field(default=None, gt=0, le=1, description="share of peak FLOP/s reached in decode")
+    decode_mbu: float | None = Field(
+        default=None, gt=0, le=1, description="share of peak memory bandwidth reached in decode"
+    )
+    memory_utilization: float | None = Field(
+        default=None, gt=0, le=1, description="share of GPU memory the engine may use (vLLM gpu_memory_utilization)"
+    )
+    step_overhead_ms: float | None = Field(
+        default=None, ge=0, le=1000, description="fixed time per engine step: scheduling, launches"
+    )
+    comm_efficiency: float | None = Field(
+        default=None, gt=0, le=1, description="share of interconnect bandwidth reached by collectives"
+    )
+
+    @model_validator(mode="after")
+    def _experts_consistent(self) -> Scenario:
+        if self.experts_active is not None and self.experts_total is not None and self.experts_active > self.experts_total:
+            raise ValueError(
+                f"experts_active ({self.experts_active}) cannot exceed experts_total ({self.experts_total})"
+            )
+        if isinstance(self.concurrency, int) and not 1 <= self.concurrency <= 10_000_000:
+            raise ValueError("concurrency must be 'max' or between 1 and 10,000,000")
+        return self
+
+
+NUMERIC_FIELDS: tuple[str, ...] = (
+    "gpus",
+    "tensor_parallel",
+    "weight_bits",
+    "kv_bits",
+    "prompt_tokens",
+    "output_tokens",
+    "cache_hit_rate",
+    "concurrency",
+    "experts_total",
+    "experts_active",
+    "gpu_hourly_usd",
+    "spec_draft_tokens",
+    "spec_acceptance",
+    "spec_draft_cost_ratio",
+    "max_batch_size",
+    "max_num_tokens",
+    *EFFICIENCY_FIELDS,
+)
+"""Scenario fields that ``sweep`` accepts as axes (``concurrency`` takes 'max' or 0 for max)."""

@@ -1,0 +1,96 @@
+"""Cost curves: cost per request and per token against context, batch and cache hit rate; marginal cost;
+the roofline of prefill and decode."""
+
+import pandas as pd
+import streamlit as st
+
+from costmodel import estimate
+from ui import curves
+from ui.charts import line_chart, roofline_chart
+from ui.format import fmt_pct
+from ui.state import describe
+from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
+
+catalog = get_catalog()
+s = scenario()
+a = pinned()
+r = estimate(s, catalog)
+page_header("Cost curves", "How the cost of a request moves when one thing changes and the rest of the "
+            "scenario stays put. The diamond marks your scenario.")
+st.markdown(f"**Scenario.** {describe(s, catalog)}")
+fit_warning(r.fits)
+
+tabs = st.tabs(["Context length", "Batch size", "Cache hit rate", "Marginal cost", "Roofline"], key="curves_tab",
+               on_change="rerun")  # only the open tab is computed and drawn
+tab_ctx, tab_batch, tab_cache, tab_marginal, tab_roof = tabs
+if tab_ctx.open:
+    with tab_ctx:
+        x, v = curves.over_context(s, catalog, ("usd_per_request", "usd_per_million_input_tokens",
+                                                "usd_per_million_output_tokens", "max_concurrency"))
+        series = {"Cost per request": v["usd_per_request"]}
+        if a is not None:  # the pinned scenario A on the same axis, for an A/B comparison
+            series["Pinned scenario A"] = curves.on_grid(a, catalog, x, "usd_per_request")
+        chart(line_chart(x, series, title="Cost per request vs prompt length", dashed=("Pinned scenario A",),
+                         x_title="Prompt length (tokens, log)", y_title="USD per request (log)", log_x=True, log_y=True,
+                         y_money=True, marker=(s.prompt_tokens, r.usd_per_request, "your scenario") if r.fits else None,
+                         hover_y="$%{y:.4g}"), "ctx_request",
+              "Notice: doubling the prompt more than doubles the cost once attention and the KV cache dominate.")
+        chart(line_chart(x, {"Input tokens": v["usd_per_million_input_tokens"],
+                             "Output tokens": v["usd_per_million_output_tokens"]},
+                         title="Cost per million tokens vs prompt length", x_title="Prompt length (tokens, log)",
+                         y_title="USD per million tokens (log)", log_x=True, log_y=True, y_money=True,
+                         hover_y="$%{y:.4g}"), "ctx_tokens",
+              "Notice: a list price per token is flat across this axis; the cost per output token climbs because "
+              "longer contexts leave room for fewer requests in each decode batch.")
+        with st.expander("Data behind these charts"):
+            table(pd.DataFrame({"prompt_tokens": x, **v}), "cost-vs-context", "ctx_data")
+        formula("attention FLOPs of a prefill",
+                r"F_\text{prefill} = 2 P_\text{active} S + 4 L h d_h \, S\,(C + S/2)",
+                "S new prompt tokens after C cached ones: the second term is quadratic in S.")
+if tab_batch.open:
+    with tab_batch:
+        xb, vb = curves.over_concurrency(s, catalog, ("usd_per_million_output_tokens", "tpot_seconds"))
+        chart(line_chart(xb, {"Cost per million output tokens": vb["usd_per_million_output_tokens"]},
+                         title="Cost per output token vs requests decoded together", x_title="Concurrent requests (log)",
+                         y_title="USD per million output tokens (log)", log_x=True, log_y=True, y_money=True,
+                         marker=(r.concurrency, r.usd_per_million_output_tokens, "your scenario") if r.fits else None,
+                         hover_y="$%{y:.4g}"), "batch_cost",
+              "Notice: batching shares each read of the weights across requests, so cost falls steeply until "
+              "decode turns compute-bound or memory runs out (the line stops where the batch no longer fits).")
+        chart(line_chart(xb, {"Time per output token": vb["tpot_seconds"] * 1e3}, title="Latency vs batch",
+                         x_title="Concurrent requests (log)", y_title="Milliseconds per output token", log_x=True,
+                         hover_y="%{y:.3g} ms"), "batch_latency",
+              "Notice: the price of a cheaper token is a slower one; each user waits longer per token as the batch grows.")
+        formula("decode step time", r"t_\text{step} = \max\left(\frac{F_\text{step}}{N\,\text{peak}\cdot\text{MFU}},"
+                r"\ \frac{\text{weights} + B\,c\,\text{KV}_\text{token}}{N\,\text{BW}\cdot\text{MBU}}\right)")
+if tab_cache.open:
+    with tab_cache:
+        xc, vc = curves.over_cache_hit(s, catalog, ("usd_per_request", "usd_per_million_input_tokens"))
+        chart(line_chart(xc * 100, {"Cost per request": vc["usd_per_request"]}, title="Cost per request vs cache hits",
+                         x_title="Prefix-cache hit rate (%)", y_title="USD per request", y_money=True,
+                         marker=(s.cache_hit_rate * 100, r.usd_per_request, "your scenario") if r.fits else None,
+                         hover_y="$%{y:.4g}"),
+              "cache_cost", "Notice: every cached prompt token skips its prefill compute, so the request gets cheaper "
+              f"in proportion; at your {fmt_pct(s.cache_hit_rate)} the prompt costs what the dot shows.")
+if tab_marginal.open:
+    with tab_marginal:
+        xm, d_in, d_out = curves.marginal_cost(s, catalog)
+        chart(line_chart(xm, {"Next prompt token": d_in * 1e6, "Next output token": d_out * 1e6},
+                         title="Marginal cost of the next token", x_title="Prompt length (tokens, log)",
+                         y_title="USD per million extra tokens (log)", log_x=True, log_y=True, y_money=True,
+                         hover_y="$%{y:.4g}"), "marginal",
+              "Notice: a token's price is the same at any position, but the next token of a long context costs more "
+              "than the first: it attends to everything before it and holds the batch smaller.")
+        formula("marginal cost", r"\frac{\partial\,\text{cost per request}}{\partial S} \approx "
+                r"\frac{\text{cost}(S + \Delta) - \text{cost}(S)}{\Delta}")
+if tab_roof.open:
+    with tab_roof:
+        points = {"prefill": (r.prefill_arithmetic_intensity, curves.achieved_flops(r, "prefill")),
+                  "decode": (r.decode_arithmetic_intensity, curves.achieved_flops(r, "decode"))}
+        chart(roofline_chart(r.peak_flops_per_second, r.memory_bandwidth_bytes_per_second, points), "roofline",
+              f"Notice: prefill sits at {r.prefill_arithmetic_intensity:,.0f} FLOP/byte ({r.prefill_bound}-bound), "
+              f"decode at {r.decode_arithmetic_intensity:,.0f} FLOP/byte ({r.decode_bound}-bound); left of the "
+              "ridge a GPU waits on memory, right of it on arithmetic.")
+        formula("roofline", r"\text{attainable FLOP/s} = \min(\text{peak},\ I \times \text{bandwidth}),\quad "
+                r"I = \frac{\text{FLOPs}}{\text{bytes moved}}", "Williams, Waterman, Patterson (2009); "
+                "Pope et al., MLSys 2023 apply it to prefill and decode.")

@@ -1,0 +1,55 @@
+"""Hardware: the scenario's workload on every GPU in the catalog."""
+
+import streamlit as st
+
+from costmodel.analysis.compare import compare_gpus
+from ui import tables
+from ui.charts import bar_chart
+from ui.format import fmt_tokens, fmt_usd, fmt_usd_per_mtok
+from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+MODES = {"cheapest": "Cheapest GPU count for each", "fit": "Fewest GPUs that fit", "same": "Same count as the sidebar"}
+
+catalog = get_catalog()
+s = scenario()
+model = catalog.model(s.model)
+page_header("Hardware", f"One workload, {model.name} with {fmt_tokens(s.prompt_tokens)}-token prompts and "
+            f"{fmt_tokens(s.output_tokens)}-token answers, served on every accelerator in the catalog, each at its "
+            "own dated rental price.")
+mode = st.radio("GPUs per deployment", list(MODES), format_func=MODES.get, horizontal=True, key="hw_mode",
+                persist_state="session", help="Power-of-two counts from 1 to 256 are tried for the first two.")
+df = compare_gpus(s, catalog, gpu_count=s.gpus if mode == "same" else mode)
+fit = df[df["fits"]]
+if fit.empty:
+    st.error("The model does not fit on any GPU at these settings; try fewer weight bits or more GPUs.")
+    st.stop()
+best = fit.iloc[0]
+c = st.columns(3)
+c[0].metric("Cheapest GPU", best["gpu"], help=f"{best['name']}: {best['gpus']} GPUs at "
+            f"{fmt_usd(best['gpu_hourly_usd'])} per GPU-hour")
+c[1].metric("Its cost per request", fmt_usd(best["usd_per_request"]))
+c[2].metric("Its cost per million output tokens", fmt_usd_per_mtok(best["usd_per_million_output_tokens"]))
+st.caption(f"Cheapest: {best['name']}, {best['gpus']} GPUs at {fmt_usd(best['gpu_hourly_usd'])} per GPU-hour "
+           f"(price of {best['price_date']}).")
+
+names = list(fit["name"])
+chart(bar_chart(names, {"Input tokens": fit["usd_per_million_input_tokens"],
+                        "Output tokens": fit["usd_per_million_output_tokens"]},
+                title="Cost per million tokens on each GPU (cheapest first)", x_title="GPU",
+                y_title="USD per million tokens (log)", y_money=True, log_y=True, highlight=best["name"],
+                horizontal=True),
+      "hw_cost", "Notice: the cheapest rental per hour is rarely the cheapest per token; memory bandwidth and "
+      "capacity decide how many requests share each read of the weights.")
+chart(bar_chart(names, {"Output tokens per second per GPU": fit["output_tokens_per_second_per_gpu"]},
+                title="Throughput per GPU", x_title="GPU", y_title="Output tokens per second per GPU",
+                horizontal=True),
+      "hw_speed", "Notice: throughput per GPU tracks memory bandwidth while decode is memory-bound.")
+formula("cost per million output tokens",
+        r"\frac{\$}{\text{M tok}} = \frac{N \cdot \$_\text{GPU-h} / 3600}{\text{output tokens/s}} \times 10^6")
+st.subheader("Every GPU")
+table(tables.hardware_table(df), "hardware-comparison", "hardware", column_config=tables.HARDWARE_COLUMNS)
+st.caption("Notice: rows that do not fit show no cost; prices are rental list prices with the date they were read. "
+           "A price set in the sidebar applies to the sidebar's GPU only.")
+missing = df[~df["fits"]]
+if len(missing):
+    st.caption("Does not fit at these settings: " + ", ".join(missing["name"]) + ".")

@@ -1,0 +1,61 @@
+"""Market: real API list prices beside the modeled cost of comparable open models."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from costmodel.analysis.compare import market_comparison
+from costmodel.pricing.prices import list_provider_prices
+from ui import curves, tables
+from ui.charts import bar_chart, line_chart
+from ui.format import fmt_count, fmt_pct, fmt_tokens
+from ui.state import describe
+from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+catalog = get_catalog()
+s = scenario()
+prices = list_provider_prices()
+page_header("Market", "What API providers charge, set beside what this model says serving a comparable open "
+            "model costs on your GPUs. List prices are dated; check the source before relying on one.")
+st.markdown(f"**Your settings.** {describe(s, catalog)} Each open model runs on your GPU type at its cheapest "
+            "GPU count, with your precision, cache hit rate and efficiency assumptions.")
+
+df = market_comparison(s, prices, catalog)
+fit = df[df["fits"]] if len(df) else df
+c = st.columns(3)
+c[0].metric("Open-model list prices compared", fmt_count(len(df)))
+c[1].metric("Median implied margin per request", fmt_pct(float(np.nanmedian(fit["margin_per_request"])))
+            if len(fit) else "n/a", help="1 − modeled cost ÷ list price, at your request shape.")
+c[2].metric("Priced below this deployment's cost", fmt_count(int((fit["margin_per_request"] < 0).sum())),
+            help="Rows whose list price per request is under the modeled cost: cheaper hardware, better "
+                 "utilisation or a loss leader.")
+if len(fit):
+    chart(bar_chart(list(fit["price_id"]), {"List price": fit["price_per_request_usd"],
+                                             "Modeled cost": fit["cost_per_request_usd"]},
+                    title=f"Price vs modeled cost per request ({fmt_tokens(s.prompt_tokens)} in, "
+                          f"{fmt_tokens(s.output_tokens)} out)", x_title="Provider / model",
+                    y_title="USD per request (log)", y_money=True, log_y=True, horizontal=True), "market_bars",
+          "Notice: the gap between the bars is the implied margin; providers of the same open model price it very "
+          "differently, and some sit below what this deployment would cost.")
+    table(tables.market_table(df), "market-implied-margins", "market", column_config=tables.MARKET_COLUMNS)
+
+st.subheader("Long-context tiers and cache discounts over the cost curve")
+ids = [p.id for p in prices]
+mine = [p.id for p in prices if p.catalog_model == s.model] or [p.id for p in prices if p.long_context_threshold]
+pid = st.selectbox("List price to draw", ids, index=ids.index(mine[0]) if mine else 0, key="mk_price",
+                   persist_state="session")
+price = next(p for p in prices if p.id == pid)
+x, plain, cached, cost = curves.price_vs_cost(s, catalog, price)
+thr = price.long_context_threshold
+chart(line_chart(x, {f"{pid} list price": plain, f"{pid} with your cache hits": cached,
+                     f"Modeled cost ({s.model} on {s.gpu})": cost},
+                 title="Price per request vs cost per request as the prompt grows", x_title="Prompt length (tokens, log)",
+                 y_title="USD per request (log)", log_x=True, log_y=True, y_money=True, hover_y="$%{y:.4g}",
+                 dashed=(f"{pid} with your cache hits",),
+                 vlines=[(float(thr), f"tier above {fmt_tokens(thr)}", "#7c3aed")] if thr else ()), "market_tier",
+      "Notice: a long-context tier is a step in the price line where every token of the request gets dearer; the "
+      "cost line has no step, it bends upwards smoothly. Cache discounts lower the price line where cached "
+      "prompts also cost less to serve.")
+formula("implied margin", r"m = 1 - \frac{\text{modeled cost per request}}{\text{list price per request}}")
+with st.expander(f"All {len(prices)} list prices, with dates and sources"):
+    table(pd.DataFrame([p.model_dump(mode="json") for p in prices]), "provider-list-prices", "prices")

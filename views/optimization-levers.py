@@ -1,0 +1,56 @@
+"""Optimization levers: a waterfall from a naive baseline to the scenario, lever by lever."""
+
+import streamlit as st
+
+from costmodel.analysis.levers import lever_steps, total_multiplier
+from ui import tables
+from ui.charts import waterfall_chart
+from ui.format import fmt_multiplier, fmt_usd
+from ui.state import describe
+from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+
+METRICS = {
+    "usd_per_request": "USD per request",
+    "usd_per_million_output_tokens": "USD per million output tokens",
+    "usd_per_million_input_tokens": "USD per million input tokens",
+}
+
+catalog = get_catalog()
+s = scenario()
+page_header(
+    "Optimization levers",
+    "Start from a naive deployment of the same model on the same GPUs: every expert active, 16-bit weights "
+    "and KV cache, unfused attention, KV memory reserved for each request's maximum, no prefix cache, no "
+    "speculative decoding. Then switch on what your scenario uses, one lever at a time.",
+)
+st.markdown(f"**Scenario.** {describe(s, catalog)}")
+metric = st.radio("Cost measured as", list(METRICS), format_func=METRICS.get, horizontal=True, key="lever_metric",
+                  persist_state="session")
+steps = lever_steps(s, catalog)
+if not steps["fits"].any():
+    st.error("Neither the naive baseline nor your scenario fits in memory, even on more GPUs: add GPUs, use fewer "
+             "weight bits or a shorter context.", icon=":material/memory:")
+    st.stop()
+if not steps["fits"].all():
+    st.warning("Some steps do not fit in memory even with more GPUs; they are left out of the waterfall.")
+labels, values, measures, text = tables.waterfall_series(steps, metric)
+
+c = st.columns(3)
+c[0].metric("Naive baseline", fmt_usd(steps[metric].iloc[0]), help=METRICS[metric])
+c[1].metric("Your scenario", fmt_usd(steps[metric].iloc[-1]), help=METRICS[metric])
+c[2].metric("Levers combined", fmt_multiplier(total_multiplier(steps, metric)),
+            help="Your scenario's cost divided by the naive baseline's.")
+chart(waterfall_chart(labels, values, measures, f"From naive to your scenario: {METRICS[metric]}", METRICS[metric],
+                      text), "lever_waterfall",
+      "Notice: the levers multiply rather than add, so each bar depends on the ones before it; memory levers "
+      "(paging, quantization) pay off by letting a larger batch share each read of the weights.")
+formula("a lever's multiplier",
+        r"m_i = \frac{\text{cost after lever } i}{\text{cost before lever } i}, \qquad "
+        r"\frac{\text{cost}_\text{scenario}}{\text{cost}_\text{naive}} = \prod_i m_i",
+        "Each lever is estimated with the same engine; only the switched settings change between bars.")
+
+st.subheader("The technique table, made interactive")
+table(tables.levers_table(steps), "optimization-levers", "levers",
+      column_config=tables.LEVERS_COLUMNS)
+st.caption("Notice: the 'typical gain' column quotes the seed article; the multiplier column is what the model "
+           "gives for your scenario. A lever your scenario leaves off shows ×1.00.")

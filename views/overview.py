@@ -1,0 +1,72 @@
+"""Overview: the scenario in one sentence, its headline numbers and the token illusion."""
+
+import streamlit as st
+
+from costmodel import estimate
+from costmodel.analysis.compare import compare_scenarios
+from ui import curves
+from ui.charts import illusion_chart, line_chart
+from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
+from ui.state import describe
+from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
+
+catalog = get_catalog()
+s = scenario()
+r = estimate(s, catalog)
+
+page_header("Overview", "What it costs to serve this scenario, and what it earns at a price you choose.")
+st.markdown(f"**Scenario.** {describe(s, catalog)}")
+fit_warning(r.fits)
+
+c = st.columns(4)
+c[0].metric("Cost per million input tokens", fmt_usd(r.usd_per_million_input_tokens),
+            help="GPU time spent in prefill per input token, at the GPU-hour price.")
+c[1].metric("Cost per million output tokens", fmt_usd(r.usd_per_million_output_tokens),
+            help="GPU time spent in decode per output token, at the GPU-hour price.")
+c[2].metric("Cost per request", fmt_usd(r.usd_per_request), help="Prefill plus decode GPU time of one request.")
+c[3].metric("Cost per million cached input tokens", fmt_usd(r.usd_per_million_cached_input_tokens),
+            help="A prompt token served from the prefix cache: only attention over it is still paid.")
+c = st.columns(4)
+c[0].metric("Output throughput", fmt_rate(r.output_tokens_per_second),
+            help="Output tokens per second across the whole deployment.")
+c[1].metric("Time to first token", fmt_seconds(r.ttft_seconds), help="Prefill of one prompt, no queueing.")
+c[2].metric("Time per output token", fmt_seconds(r.tpot_seconds), help="One decode step at this batch size.")
+c[3].metric("GPUs", f"{s.gpus} = {r.replicas} × {r.tensor_parallel}",
+            help=f"{r.replicas} replicas of {r.tensor_parallel} GPUs; {r.concurrency:,.0f} requests decoded "
+                 f"together (at most {r.max_concurrency:,} fit).")
+
+st.subheader("Margin at your price")
+p1, p2 = st.columns(2)
+price_in = p1.number_input("Your list price, USD per million input tokens", min_value=0.0, max_value=1000.0,
+                           value=0.90, step=0.05, format="%.2f", key="price_in", persist_state="session")
+price_out = p2.number_input("Your list price, USD per million output tokens", min_value=0.0, max_value=1000.0,
+                            value=0.90, step=0.05, format="%.2f", key="price_out", persist_state="session")
+revenue = (s.prompt_tokens * price_in + s.output_tokens * price_out) / 1e6
+margin = revenue - r.usd_per_request
+c = st.columns(3)
+c[0].metric("Revenue per request", fmt_usd(revenue))
+c[1].metric("Margin per request", fmt_usd(margin), delta=fmt_pct(margin / revenue) if revenue else None)
+c[2].metric("Cost as a share of price", fmt_pct(r.usd_per_request / revenue) if revenue else "n/a")
+
+x, cost, price = curves.illusion(s, catalog, price_in, price_out)
+chart(illusion_chart(x, price, cost, s.prompt_tokens), "illusion",
+      "Notice: the price line grows in proportion to tokens, the cost line bends upwards as attention and the "
+      "KV cache crowd out the batch; where the red line crosses the blue one every request loses money. The cost "
+      "line ends where one request no longer fits in memory.")
+chart(line_chart(x, {"Margin per request": curves.margin_pct(price, cost)}, title="Margin as the prompt grows",
+                 x_title="Prompt length (tokens, log)", y_title="Margin (% of the price)", log_x=True,
+                 marker=(s.prompt_tokens, 100 * margin / revenue if revenue else 0.0, "this scenario"),
+                 hover_y="%{y:.1f}%"), "margin_curve",
+      "Notice: the same per-token price earns a thinner margin on every longer request; below zero the request "
+      "is served at a loss.")
+formula("price vs cost per request",
+        r"\text{price} = S_\text{in}\,p_\text{in} + S_\text{out}\,p_\text{out} \qquad "
+        r"\text{cost} = \frac{N \cdot \$_\text{GPU-h}}{3600} \cdot \frac{1}{\text{requests/s}}",
+        "Requests per second fall faster than linearly with the prompt length S_in: prefill attention grows "
+        "with S_in², and each request's KV cache (∝ S_in) leaves room for fewer requests in the batch.")
+
+a = pinned()
+if a is not None:
+    st.subheader("Pinned scenario A vs the current scenario B")
+    table(compare_scenarios(a, s, catalog), "scenario-a-vs-b", "compare_ab")
+    st.caption("Settings that differ, then each metric with its ratio B / A (below 1: B is cheaper or faster).")
