@@ -23,9 +23,13 @@ run_pytest() {
 # Two runs keep Playwright's event loop out of the AppTest process and give separate timings.
 # In CI (CI=true) the e2e conftest turns a missing Chromium into an error instead of a skip.
 # Both suites always run, so one CI log shows every failure; the script fails if either failed.
-rc_unit=0 rc_e2e=0
+rc_unit=0 rc_e2e=0 rc_wheel=0
 run_pytest "unit + AppTest" -m "not e2e" "$@" || rc_unit=$?
 run_pytest "browser e2e" -m e2e tests/e2e "$@" || rc_e2e=$?
-echo "== tests: unit + AppTest exit $rc_unit, browser e2e exit $rc_e2e =="
+# The built wheel, installed outside the checkout, must carry its data and run without Streamlit.
+echo "== wheel =="
+bash scripts/check_wheel.sh || rc_wheel=$?
+echo "== tests: unit + AppTest exit $rc_unit, browser e2e exit $rc_e2e, wheel exit $rc_wheel =="
 if [[ $rc_unit -ne 0 ]]; then exit "$rc_unit"; fi
-exit "$rc_e2e"
+if [[ $rc_e2e -ne 0 ]]; then exit "$rc_e2e"; fi
+exit "$rc_wheel"
