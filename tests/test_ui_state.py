@@ -3,8 +3,8 @@
 import pytest
 
 from costmodel import Scenario, load_catalog
+from costmodel.engine.presets import presets_in, scenario_presets
 from ui import state
-from ui.presets import PRESETS, available_presets, preset_scenario
 
 CATALOG = load_catalog()
 
@@ -95,17 +95,12 @@ def test_describe_is_one_sentence():
     assert text.endswith(".") and "Llama 3.1 70B" in text and "50.0%" in text
 
 
-@pytest.mark.parametrize("name", list(PRESETS))
-def test_presets_are_valid_scenarios_in_the_catalog(name):
-    s = preset_scenario(name)
-    assert name in available_presets(CATALOG)
+@pytest.mark.parametrize("pid", list(scenario_presets()))
+def test_presets_round_trip_through_the_sidebar_values(pid):
+    s = scenario_presets()[pid].scenario
+    assert pid in {p.id for p in presets_in(CATALOG)}
     values = state.clamp_values(state.values_from_scenario(s, CATALOG), CATALOG)
     assert state.scenario_from_values(values, CATALOG) == s
-
-
-def test_deepseek_preset_uses_the_published_cache_hit_rate():
-    s = preset_scenario(next(n for n in PRESETS if n.startswith("DeepSeek-V3 on H800")))
-    assert (s.model, s.gpu, s.cache_hit_rate) == ("deepseek-v3", "h800", 0.563)
 
 
 def test_scenario_file_messages_stay_short():

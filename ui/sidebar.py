@@ -15,9 +15,9 @@ import streamlit as st
 
 from costmodel import Scenario
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
+from costmodel.engine.presets import presets_in, scenario_presets
 from ui import compat, state
 from ui.format import fmt_params, fmt_tokens, fmt_usd, md_escape
-from ui.presets import available_presets, preset_scenario
 from ui.widgets import PINNED_KEY, PRESENT_KEY, SCENARIO_KEY, get_catalog, presenting
 
 compat.guard_number_input_overflow()  # ?gpus=inf must fall back, not crash (Streamlit 1.67 bug)
@@ -50,10 +50,11 @@ def _apply_scenario(s: Scenario) -> None:
 
 
 def _on_preset() -> None:
-    name = st.session_state.get(PRESET_KEY)
-    if name:
-        _apply_scenario(preset_scenario(name))
-        st.session_state[MESSAGE_KEY] = ("success", f"Loaded preset: {name}.")
+    pid = st.session_state.get(PRESET_KEY)
+    preset = scenario_presets().get(pid) if pid else None
+    if preset is not None:
+        _apply_scenario(preset.scenario)
+        st.session_state[MESSAGE_KEY] = ("success", f"Loaded preset: {preset.title}.")
     st.session_state[PRESET_KEY] = None
 
 
@@ -126,10 +127,11 @@ def render_sidebar() -> Scenario:
     state.clamp_session(ss, catalog)
 
     with st.sidebar:
-        names = available_presets(catalog)
-        if names:
+        presets = {p.id: p.title for p in presets_in(catalog)}  # declared in data/scenarios/presets.yaml
+        if presets:
             st.selectbox(
-                "Preset", names, index=None, key=PRESET_KEY, placeholder="Load a preset…", on_change=_on_preset,
+                "Preset", list(presets), index=None, key=PRESET_KEY, placeholder="Load a preset…",
+                format_func=presets.get, on_change=_on_preset,
                 help="Sets every control below at once. Change any of them afterwards.",
             )
         default = Scenario()

@@ -17,13 +17,13 @@ def test_default_app_renders_the_overview(app):
 
 
 def test_preset_sets_every_control_at_once(app):
-    app.sidebar.selectbox(key="_preset").select("DeepSeek-V3 on H800, 56.3% cache hits (DeepSeek's published day)").run()
+    app.sidebar.selectbox(key="_preset").select("deepseek-v3-h800-published-day").run()
     no_exception(app)
     s = app.session_state["_scenario"]
     assert (s.model, s.gpu, s.gpus, s.weight_bits, s.cache_hit_rate) == ("deepseek-v3", "h800", 32, 8, 0.563)
     assert app.sidebar.select_slider(key="cache_hit_pct").value == 563
     assert app.sidebar.selectbox(key="_preset").value is None  # ready for the next preset
-    assert "Loaded preset" in app.sidebar.success[0].value
+    assert app.sidebar.success[0].value == "Loaded preset: DeepSeek-V3 on H800, 56.3% cache hits (DeepSeek's published day)."
 
 
 def test_bad_url_parameters_fall_back_without_a_traceback():
