@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.catalog.hf_import import main, model_from_hf_config, save_model, to_yaml
+from costmodel.catalog.hf_import import model_from_hf_config, save_model, to_yaml
 from costmodel.catalog.loader import clear_cache, load_catalog
+from costmodel.cli import main
 from costmodel.errors import CatalogError
 
 # mistralai/Mixtral-8x7B-v0.1 config.json, as reproduced verbatim in a public test suite
@@ -321,11 +322,11 @@ def test_save_refuses_to_overwrite(tmp_path: Path):
 def test_command_line(tmp_path: Path, capsys):
     cfg = tmp_path / "config.json"
     cfg.write_text(json.dumps(tiny_llama()))
-    assert main([str(cfg), "--id", "tiny", "--total-b", "0.05"]) == 0
+    assert main(["import-hf", str(cfg), "--id", "tiny", "--total-b", "0.05"]) == 0
     assert "published_total_params_b: 0.05" in capsys.readouterr().out
-    assert main([str(cfg), "--id", "tiny", "--out", str(tmp_path / "data")]) == 0
+    assert main(["import-hf", str(cfg), "--id", "tiny", "--out", str(tmp_path / "data")]) == 0
     assert (tmp_path / "data" / "models" / "tiny.yaml").exists()
-    assert main([str(tmp_path / "missing.json"), "--id", "x"]) == 2
+    assert main(["import-hf", str(tmp_path / "missing.json"), "--id", "x"]) == 2
     assert "cannot be read" in capsys.readouterr().err
 
 

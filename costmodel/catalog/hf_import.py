@@ -6,7 +6,8 @@
 
 or from a shell::
 
-    python -m costmodel.catalog.hf_import config.json --id my-model --out my-data
+    costmodel import-hf config.json --id my-model --out my-data
+    python -m costmodel.catalog.hf_import config.json --id my-model --out my-data   # same
 
 Understands the keys of Llama/Mistral/Mixtral, Qwen2/Qwen3 (dense and MoE),
 DeepSeek-V2/V3 (multi-head latent attention), gpt-oss, Llama-4 (``text_config``,
@@ -21,12 +22,11 @@ key (``num_hidden_layers``: required key is missing / must be a positive integer
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -370,41 +370,10 @@ def save_model(model: ModelArchitecture, data_dir: str | Path, *, overwrite: boo
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m costmodel.catalog.hf_import",
-        description="Turn a Hugging Face config.json into a catalog model YAML.",
-    )
-    parser.add_argument("config", help="path to config.json")
-    parser.add_argument(
-        "--id", required=True, help="catalog id, e.g. my-model-8b (lower case, digits, '.', '-')"
-    )
-    parser.add_argument("--name", help="display name")
-    parser.add_argument("--total-b", type=float, help="published total parameters, billions")
-    parser.add_argument("--active-b", type=float, help="published active parameters per token, billions")
-    parser.add_argument(
-        "--out", help="data directory to save into (writes OUT/models/<id>.yaml); default: print"
-    )
-    parser.add_argument("--overwrite", action="store_true")
-    args = parser.parse_args(argv)
-    overrides: dict[str, Any] = {}
-    if args.name:
-        overrides["name"] = args.name
-    if args.total_b is not None:
-        overrides["published_total_params_b"] = args.total_b
-    if args.active_b is not None:
-        overrides["published_active_params_b"] = args.active_b
-    try:
-        model = model_from_hf_config(args.config, args.id, **overrides)
-        if args.out:
-            print(save_model(model, args.out, overwrite=args.overwrite))
-        else:
-            sys.stdout.write(to_yaml(model))
-    except CatalogError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # The older spelling of `costmodel import-hf ...`: the command line lives in costmodel.cli (run here as a
+    # module by name, so the library does not import the CLI).
+    import runpy
+
+    sys.argv[1:1] = ["import-hf"]
+    runpy.run_module("costmodel", run_name="__main__", alter_sys=True)

@@ -5,7 +5,8 @@
         --scheme flat cached-input --provider-price anthropic/claude-sonnet-4.5 --json
     python -m costmodel price --workload logs/ --engine dask ...     # a Parquet dataset on Dask
 
-Bad input raises CostModelError (one line; costmodel.cli.main exits with code 2).
+Bad input raises CostModelError (one line; costmodel.cli.app exits with code 2). The scenario flags
+(``--gpus``, ``--weight-bits``, ...) are generated from Scenario (costmodel.cli.args), shared with ``estimate``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from costmodel.cli.args import add_scenario_flags, finite_float, scenario_from_args
 from costmodel.errors import CostModelError
 
 
@@ -31,13 +33,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--workload", required=True, help="preset or trace id, or a usage log (CSV, JSONL, Parquet)"
     )
-    p.add_argument("--model", required=True, help="model id (see `list models`)")
-    p.add_argument("--gpu", required=True, help="GPU id (see `list gpus`)")
-    p.add_argument("--gpus", type=int, default=8, help="GPUs in the deployment (default 8)")
-    p.add_argument("--tensor-parallel", type=int, default=None)
-    p.add_argument("--weight-bits", type=int, default=None)
-    p.add_argument("--kv-bits", type=int, default=None)
-    p.add_argument("--gpu-hourly-usd", type=float, default=None, help="USD per GPU-hour (default: catalog)")
     p.add_argument(
         "--scheme",
         nargs="+",
@@ -77,24 +72,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--strict", action="store_true", help="stop at the first bad row instead of skipping it")
     p.add_argument("--chunk-rows", type=int, default=500_000, help="rows per chunk when streaming a log")
     p.add_argument(
-        "--target-margin", type=float, default=20.0, help="margin (%%) for the target break-even price"
+        "--target-margin", type=finite_float, default=20.0, help="margin (%%) for the target break-even price"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_scenario_flags(p)  # the same generated scenario flags as `estimate`
     p.set_defaults(handler=run)
-
-
-def _scenario(args: argparse.Namespace):
-    from costmodel.cli.main import scenario_from_fields  # cli imports this module: import at call time
-
-    return scenario_from_fields({
-        "model": args.model,
-        "gpu": args.gpu,
-        "gpus": args.gpus,
-        "tensor_parallel": args.tensor_parallel,
-        "weight_bits": args.weight_bits,
-        "kv_bits": args.kv_bits,
-        "gpu_hourly_usd": args.gpu_hourly_usd,
-    })
 
 
 def _overrides(items: list[str]) -> dict[str, dict[str, Any]]:
@@ -165,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.chunk_rows < 1:
         raise CostModelError("--chunk-rows must be >= 1")
-    scenario = _scenario(args)
+    scenario = scenario_from_args(args)
     schemes = _schemes(args)
     errors = "raise" if args.strict else "skip"
     spec = args.workload

@@ -34,27 +34,38 @@ class Scenario(BaseModel):
         default=None,
         ge=1,
         le=4096,
-        description="GPUs per model replica (tensor/expert parallel); None picks the power of two that "
+        description="GPUs per model replica, count (tensor/expert parallel); None picks the power of two that "
         "serves the most concurrent requests",
     )
-    weight_bits: Literal[4, 8, 16] = Field(default=16, description="bits per weight")
-    kv_bits: Literal[4, 8, 16] = Field(default=16, description="bits per cached key/value")
-    compute_dtype: Literal["bf16", "fp8", "fp4"] | None = Field(
-        default=None, description="matrix-unit precision; None = the weight precision where the GPU supports it"
+    weight_bits: Literal[4, 8, 16] = Field(default=16, description="weight precision, bits per weight")
+    kv_bits: Literal[4, 8, 16] = Field(
+        default=16, description="KV-cache precision, bits per cached key/value"
     )
-    prompt_tokens: int = Field(default=2048, ge=1, le=10_000_000, description="input (prompt) tokens per request")
-    output_tokens: int = Field(default=256, ge=1, le=1_000_000, description="output tokens per request")
+    compute_dtype: Literal["bf16", "fp8", "fp4"] | None = Field(
+        default=None,
+        description="matrix-unit precision (a dtype); None = the weight precision where the GPU supports it",
+    )
+    prompt_tokens: int = Field(
+        default=2048, ge=1, le=10_000_000, description="input (prompt) length, tokens per request"
+    )
+    output_tokens: int = Field(
+        default=256, ge=1, le=1_000_000, description="output length, tokens per request"
+    )
     cache_hit_rate: float = Field(
-        default=0.0, ge=0.0, le=1.0, description="share of prompt tokens served from the prefix cache"
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of prompt tokens served from the prefix cache (fraction 0-1)",
     )
     concurrency: int | Literal["max"] = Field(
-        default="max", description="requests decoded together across the deployment, or 'max' (largest that fits)"
+        default="max",
+        description="requests decoded together across the deployment (count), or 'max' (largest that fits)",
     )
     experts_total: int | None = Field(
-        default=None, ge=1, le=4096, description="routed experts per MoE layer (None = the model's)"
+        default=None, ge=1, le=4096, description="routed experts per MoE layer, count (None = the model's)"
     )
     experts_active: int | None = Field(
-        default=None, ge=1, le=4096, description="routed experts per token, top-k (None = the model's)"
+        default=None, ge=1, le=4096, description="routed experts per token, top-k count (None = the model's)"
     )
     gpu_hourly_usd: float | None = Field(
         default=None, gt=0, le=1000, description="USD per GPU-hour (None = the catalog's dated default)"
@@ -62,31 +73,63 @@ class Scenario(BaseModel):
     flash_attention: bool = Field(default=True, description="fused attention (FlashAttention-2/3)")
     paged_kv: bool = Field(default=True, description="paged KV-cache memory (vLLM PagedAttention)")
     prefix_caching: bool = Field(default=True, description="reuse cached prompt prefixes")
-    spec_draft_tokens: int = Field(default=0, ge=0, le=16, description="speculative tokens drafted per step (0 = off)")
-    spec_acceptance: float = Field(default=0.7, ge=0.0, le=0.99, description="probability a drafted token is accepted")
+    spec_draft_tokens: int = Field(
+        default=0, ge=0, le=16, description="speculative decoding: tokens drafted per step (0 = off)"
+    )
+    spec_acceptance: float = Field(
+        default=0.7, ge=0.0, le=0.99, description="probability a drafted token is accepted (fraction 0-1)"
+    )
     spec_draft_cost_ratio: float = Field(
-        default=0.05, ge=0.0, le=1.0, description="cost of one draft pass relative to one target pass"
+        default=0.05, ge=0.0, le=1.0, description="cost of one draft pass relative to one target pass (ratio)"
     )
     max_batch_size: int = Field(
-        default=1024, ge=1, le=1_000_000, description="engine limit on sequences per replica (vLLM max_num_seqs)"
+        default=1024,
+        ge=1,
+        le=1_000_000,
+        description="engine limit, sequences per replica (vLLM max_num_seqs)",
     )
     max_num_tokens: int = Field(
-        default=16384, ge=16, le=10_000_000, description="engine limit on tokens per step per replica"
+        default=16384,
+        ge=16,
+        le=10_000_000,
+        description="engine limit, tokens per step per replica (vLLM max_num_batched_tokens)",
     )
     # Efficiency assumptions (None = calibrated default for the GPU family)
-    prefill_mfu: float | None = Field(default=None, gt=0, le=1, description="share of peak FLOP/s reached in prefill")
-    decode_mfu: float | None = Field(default=None, gt=0, le=1, description="share of peak FLOP/s reached in decode")
+    prefill_mfu: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="share of peak FLOP/s reached in prefill (fraction; None = GPU family default)",
+    )
+    decode_mfu: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="share of peak FLOP/s reached in decode (fraction; None = GPU family default)",
+    )
     decode_mbu: float | None = Field(
-        default=None, gt=0, le=1, description="share of peak memory bandwidth reached in decode"
+        default=None,
+        gt=0,
+        le=1,
+        description="share of peak memory bandwidth reached in decode (fraction; None = GPU family default)",
     )
     memory_utilization: float | None = Field(
-        default=None, gt=0, le=1, description="share of GPU memory the engine may use (vLLM gpu_memory_utilization)"
+        default=None,
+        gt=0,
+        le=1,
+        description="share of GPU memory the engine may use, fraction (vLLM gpu_memory_utilization)",
     )
     step_overhead_ms: float | None = Field(
-        default=None, ge=0, le=1000, description="fixed time per engine step: scheduling, launches"
+        default=None,
+        ge=0,
+        le=1000,
+        description="fixed time per engine step (milliseconds): scheduling, launches",
     )
     comm_efficiency: float | None = Field(
-        default=None, gt=0, le=1, description="share of interconnect bandwidth reached by collectives"
+        default=None,
+        gt=0,
+        le=1,
+        description="share of interconnect bandwidth reached by collectives (fraction)",
     )
 
     @model_validator(mode="after")

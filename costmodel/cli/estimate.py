@@ -1,0 +1,40 @@
+"""The ``estimate`` verb: the cost to serve one scenario, as a table or one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from costmodel.cli.args import add_scenario_flags, scenario_from_args
+from costmodel.cli.formatting import format_value
+from costmodel.engine.inference import estimate
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``estimate``: every Scenario field as a flag (costmodel.cli.args) plus ``--json``."""
+    p = subparsers.add_parser(
+        "estimate",
+        help="cost to serve one scenario",
+        description="Cost to serve one scenario from first principles: memory plan, prefill, decode, money. "
+        "A model that does not fit is a result (fits: false), not an error.",
+    )
+    add_scenario_flags(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object (scenario and result)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = scenario_from_args(args)
+    result = estimate(scenario)
+    data = result.to_dict()
+    if args.json:
+        print(json.dumps({"scenario": scenario.model_dump(), **data}, default=str))
+        return 0
+    width = max(map(len, data))
+    print(f"{scenario.model} on {scenario.gpus} x {scenario.gpu}, {scenario.prompt_tokens:,} in / "
+          f"{scenario.output_tokens:,} out, cache hit {scenario.cache_hit_rate:.0%}")
+    for key, value in data.items():
+        print(f"  {key:<{width}}  {format_value(value)}")
+    if not result.fits:
+        print("  note: the model does not fit this deployment; costs assume one request at a time")
+    return 0
