@@ -120,23 +120,9 @@ def formula(title: str, latex: str, note: str | None = None) -> None:
             st.markdown(note)
 
 
-def page_header(title: str, intro: str) -> None:
-    apply_presentation_style()
-    st.title(title)
-    if not presenting():
-        st.markdown(intro)
-
-
 @st.cache_data(show_spinner="Comparing with published measurements…", max_entries=1)
 def cached_calibration() -> pd.DataFrame:
     """costmodel.engine.calibration's report over the published measurements (fixed data: computed once)."""
     from costmodel.engine.calibration import calibration_report
 
     return calibration_report(get_catalog())
-
-
-def fit_warning(fits: bool) -> None:
-    """The one message every page shows when the model and one request do not fit in memory."""
-    if not fits:
-        st.error("The model and one request do not fit in this deployment's memory: add GPUs, use fewer weight "
-                 "bits or a shorter context. The numbers below are not meaningful.", icon=":material/memory:")

@@ -8,14 +8,13 @@ from costmodel.pricing.billing import LongContextTierScheme, agent_session_cost
 from ui import curves
 from ui.charts import line_chart
 from ui.format import fmt_multiplier, fmt_tokens, fmt_usd
-from ui.state import describe
-from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+from ui.page import open_page
+from ui.widgets import chart, formula, table
 
-catalog = get_catalog()
-s = scenario()
-page_header("Agents and long context", "An agent resends its whole conversation every turn. Without a prefix "
-            "cache every turn pays again for everything before it; with one, only the new tokens are computed.")
-st.markdown(f"**Deployment.** {describe(s, catalog)}")
+page = open_page("Agents and long context", "An agent resends its whole conversation every turn. Without a prefix "
+                 "cache every turn pays again for everything before it; with one, only the new tokens are computed.",
+                 about="Deployment")
+catalog, s = page.catalog, page.scenario
 
 c = st.columns(5)
 turns = c[0].number_input("Turns", 1, 500, 40, 5, key="ag_turns", persist_state="session")

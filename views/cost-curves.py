@@ -4,21 +4,15 @@ the roofline of prefill and decode."""
 import pandas as pd
 import streamlit as st
 
-from costmodel import estimate
 from ui import curves
 from ui.charts import line_chart, roofline_chart
 from ui.format import fmt_pct
-from ui.state import describe
-from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
+from ui.page import open_page
+from ui.widgets import chart, formula, table
 
-catalog = get_catalog()
-s = scenario()
-a = pinned()
-r = estimate(s, catalog)
-page_header("Cost curves", "How the cost of a request moves when one thing changes and the rest of the "
-            "scenario stays put. The diamond marks your scenario.")
-st.markdown(f"**Scenario.** {describe(s, catalog)}")
-fit_warning(r.fits)
+page = open_page("Cost curves", "How the cost of a request moves when one thing changes and the rest of the "
+                 "scenario stays put. The diamond marks your scenario.", about="Scenario", check_fit=True)
+catalog, s, r, a = page.catalog, page.scenario, page.estimate, page.pinned
 
 tabs = st.tabs(["Context length", "Batch size", "Cache hit rate", "Marginal cost", "Roofline"], key="curves_tab",
                on_change="rerun")  # only the open tab is computed and drawn

@@ -6,16 +6,15 @@ from costmodel.analysis.compare import compare_gpus
 from ui import tables
 from ui.charts import bar_chart
 from ui.format import fmt_tokens, fmt_usd, fmt_usd_per_mtok
-from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+from ui.page import open_page
+from ui.widgets import chart, formula, table
 
 MODES = {"cheapest": "Cheapest GPU count for each", "fit": "Fewest GPUs that fit", "same": "Same count as the sidebar"}
 
-catalog = get_catalog()
-s = scenario()
-model = catalog.model(s.model)
-page_header("Hardware", f"One workload, {model.name} with {fmt_tokens(s.prompt_tokens)}-token prompts and "
-            f"{fmt_tokens(s.output_tokens)}-token answers, served on every accelerator in the catalog, each at its "
-            "own dated rental price.")
+page = open_page("Hardware", lambda p: f"One workload, {p.model.name} with {fmt_tokens(p.scenario.prompt_tokens)}-token "
+                 f"prompts and {fmt_tokens(p.scenario.output_tokens)}-token answers, served on every accelerator in "
+                 "the catalog, each at its own dated rental price.")
+catalog, s = page.catalog, page.scenario
 mode = st.radio("GPUs per deployment", list(MODES), format_func=MODES.get, horizontal=True, key="hw_mode",
                 persist_state="session", help="Power-of-two counts from 1 to 256 are tried for the first two.")
 df = compare_gpus(s, catalog, gpu_count=s.gpus if mode == "same" else mode)

@@ -2,17 +2,12 @@
 
 import streamlit as st
 
-from costmodel import estimate
 from ui.format import fmt_rate, fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.learn import FORMULAS, GLOSSARY, SEED_EXAMPLE, list_price_bill
-from ui.widgets import apply_presentation_style, get_catalog, scenario
+from ui.page import open_page
 
-apply_presentation_style()
-catalog = get_catalog()
-s = scenario()
-r = estimate(s, catalog)
-gpu = catalog.gpu(s.gpu)
-st.title("Learn: token economics step by step")
+page = open_page("Learn: token economics step by step")
+s, r, gpu = page.scenario, page.estimate, page.gpu
 
 st.header("1. What you pay: a bill is linear in tokens")
 st.markdown("A provider lists two prices per million tokens, one for what you send and one for what the model "

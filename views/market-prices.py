@@ -9,16 +9,15 @@ from costmodel.pricing.prices import list_provider_prices
 from ui import curves, tables
 from ui.charts import bar_chart, line_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens
-from ui.state import describe
-from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+from ui.page import open_page
+from ui.widgets import chart, formula, table
 
-catalog = get_catalog()
-s = scenario()
+page = open_page("Market", "What API providers charge, set beside what this model says serving a comparable open "
+                 "model costs on your GPUs. List prices are dated; check the source before relying on one.",
+                 about="Your settings", note="Each open model runs on your GPU type at its cheapest GPU count, with "
+                 "your precision, cache hit rate and efficiency assumptions.")
+catalog, s = page.catalog, page.scenario
 prices = list_provider_prices()
-page_header("Market", "What API providers charge, set beside what this model says serving a comparable open "
-            "model costs on your GPUs. List prices are dated; check the source before relying on one.")
-st.markdown(f"**Your settings.** {describe(s, catalog)} Each open model runs on your GPU type at its cheapest "
-            "GPU count, with your precision, cache hit rate and efficiency assumptions.")
 
 df = market_comparison(s, prices, catalog)
 fit = df[df["fits"]] if len(df) else df

@@ -6,13 +6,13 @@ import streamlit as st
 from costmodel.engine.calibration import summarize
 from ui.charts import bar_chart, scatter_chart
 from ui.format import fmt_count, fmt_pct
-from ui.widgets import cached_calibration, chart, get_catalog, page_header, scenario, table
+from ui.page import open_page
+from ui.widgets import cached_calibration, chart, table
 
-catalog = get_catalog()
-s = scenario()
-page_header("Validation", "Every number in this app comes from the same first-principles model. Here it predicts "
-            "throughputs that vendors and papers have published, with their setups, so you can judge how far to "
-            "trust it.")
+page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
+                 "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
+                 "how far to trust it.")
+s = page.scenario
 report = cached_calibration()
 summ = summarize(report)
 c = st.columns(4)

@@ -6,8 +6,8 @@ from costmodel.analysis.levers import lever_steps, total_multiplier
 from ui import tables
 from ui.charts import waterfall_chart
 from ui.format import fmt_multiplier, fmt_usd
-from ui.state import describe
-from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+from ui.page import open_page
+from ui.widgets import chart, formula, table
 
 METRICS = {
     "usd_per_request": "USD per request",
@@ -15,15 +15,14 @@ METRICS = {
     "usd_per_million_input_tokens": "USD per million input tokens",
 }
 
-catalog = get_catalog()
-s = scenario()
-page_header(
+page = open_page(
     "Optimization levers",
     "Start from a naive deployment of the same model on the same GPUs: every expert active, 16-bit weights "
     "and KV cache, unfused attention, KV memory reserved for each request's maximum, no prefix cache, no "
     "speculative decoding. Then switch on what your scenario uses, one lever at a time.",
+    about="Scenario",
 )
-st.markdown(f"**Scenario.** {describe(s, catalog)}")
+catalog, s = page.catalog, page.scenario
 metric = st.radio("Cost measured as", list(METRICS), format_func=METRICS.get, horizontal=True, key="lever_metric",
                   persist_state="session")
 steps = lever_steps(s, catalog)

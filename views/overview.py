@@ -2,21 +2,16 @@
 
 import streamlit as st
 
-from costmodel import estimate
 from costmodel.analysis.compare import compare_scenarios
 from ui import curves
 from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
-from ui.state import describe
-from ui.widgets import chart, fit_warning, formula, get_catalog, page_header, pinned, scenario, table
+from ui.page import open_page
+from ui.widgets import chart, formula, table
 
-catalog = get_catalog()
-s = scenario()
-r = estimate(s, catalog)
-
-page_header("Overview", "What it costs to serve this scenario, and what it earns at a price you choose.")
-st.markdown(f"**Scenario.** {describe(s, catalog)}")
-fit_warning(r.fits)
+page = open_page("Overview", "What it costs to serve this scenario, and what it earns at a price you choose.",
+                 about="Scenario", check_fit=True)
+catalog, s, r = page.catalog, page.scenario, page.estimate
 
 c = st.columns(4)
 c[0].metric("Cost per million input tokens", fmt_usd(r.usd_per_million_input_tokens),
@@ -65,7 +60,7 @@ formula("price vs cost per request",
         "Requests per second fall faster than linearly with the prompt length S_in: prefill attention grows "
         "with S_in², and each request's KV cache (∝ S_in) leaves room for fewer requests in the batch.")
 
-a = pinned()
+a = page.pinned
 if a is not None:
     st.subheader("Pinned scenario A vs the current scenario B")
     table(compare_scenarios(a, s, catalog), "scenario-a-vs-b", "compare_ab")

@@ -6,16 +6,15 @@ from costmodel import CostModelError
 from ui import pricing
 from ui.charts import bar_chart, histogram_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok, md_escape
-from ui.state import describe
-from ui.widgets import chart, formula, get_catalog, page_header, scenario, table
+from ui.page import open_page
+from ui.widgets import chart, formula, table
 
 SOURCES = {"synthetic": "Preset workload", "trace": "Real trace", "log": "Your usage log"}
 
-catalog = get_catalog()
-s = scenario()
-page_header("Pricing schemes", "Take a month of requests, bill every one of them under nine pricing schemes, and "
-            "set the revenue beside what serving them costs on your deployment.")
-st.markdown(f"**Deployment.** {describe(s, catalog)} Each request is costed at its own length and cache hits.")
+page = open_page("Pricing schemes", "Take a month of requests, bill every one of them under nine pricing schemes, "
+                 "and set the revenue beside what serving them costs on your deployment.", about="Deployment",
+                 note="Each request is costed at its own length and cache hits.")
+s = page.scenario
 
 source = st.radio("Workload", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="wl_source",
                   persist_state="session")

@@ -1,0 +1,76 @@
+"""What every page opens with: the shared scenario, its estimate, the title, the intro and the scenario sentence.
+
+A page starts with one call, ``p = open_page(title, intro)``, then reads ``p.scenario``,
+calls the library and draws. The scenario is the one the entrypoint's sidebar built
+this run (``ui.sidebar``); the estimate is computed on first use, so pages that do
+not need it (Validation, Hardware) do not pay for it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from costmodel import Catalog, Estimate, Scenario, estimate
+from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.catalog.hardware import GPU
+from ui.state import describe
+from ui.widgets import apply_presentation_style, get_catalog, pinned, presenting, scenario
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The inputs of one page run: catalog, the sidebar's scenario and the pinned scenario A (or None)."""
+
+    catalog: Catalog
+    scenario: Scenario
+    pinned: Scenario | None
+
+    @functools.cached_property
+    def estimate(self) -> Estimate:
+        """The scenario's estimate (computed once per run, on first use)."""
+        return estimate(self.scenario, self.catalog)
+
+    @property
+    def model(self) -> ModelArchitecture:
+        return self.catalog.model(self.scenario.model)
+
+    @property
+    def gpu(self) -> GPU:
+        return self.catalog.gpu(self.scenario.gpu)
+
+
+def page_context() -> PageContext:
+    """The catalog and scenarios of this run, without drawing anything."""
+    return PageContext(get_catalog(), scenario(), pinned())
+
+
+def open_page(title: str, intro: str | Callable[[PageContext], str] | None = None, *, about: str | None = None,
+              note: str = "", check_fit: bool = False) -> PageContext:
+    """Draw a page's opening and return its context.
+
+    ``intro``: a paragraph under the title (hidden when presenting), or a function of the context for an intro
+    that names the model or GPU. ``about``: the label of the scenario sentence (``"Scenario"``,
+    ``"Deployment"``...), ``None`` for no sentence; ``note`` follows the sentence. ``check_fit``: show the
+    shared error when the model and one request do not fit (for pages whose numbers are then meaningless).
+    """
+    ctx = page_context()
+    apply_presentation_style()
+    st.title(title)
+    if intro is not None and not presenting():
+        st.markdown(intro(ctx) if callable(intro) else intro)
+    if about is not None:
+        st.markdown(f"**{about}.** {describe(ctx.scenario, ctx.catalog)}" + (f" {note}" if note else ""))
+    if check_fit:
+        fit_warning(ctx.estimate.fits)
+    return ctx
+
+
+def fit_warning(fits: bool) -> None:
+    """The one message every page shows when the model and one request do not fit in memory."""
+    if not fits:
+        st.error("The model and one request do not fit in this deployment's memory: add GPUs, use fewer weight "
+                 "bits or a shorter context. The numbers below are not meaningful.", icon=":material/memory:")
