@@ -1,6 +1,6 @@
 """Fuzzing ``python -m costmodel estimate`` with random and adversarial argv (hypothesis).
 
-Contract (costmodel/cli.py): bad input exits with code 2 and exactly one line on stderr
+Contract (costmodel/cli/app.py, the one error policy of every verb): bad input exits with code 2 and exactly one line on stderr
 (``error: ...``), never a traceback; good input exits 0. Most cases run in-process through
 ``costmodel.cli.main(argv)`` for speed; a few go through a real subprocess.
 """
@@ -122,8 +122,10 @@ def test_random_estimate_argv_exits_0_or_2_with_one_error_line(case):
 
 @pytest.mark.parametrize("value", ALWAYS_INVALID)
 @pytest.mark.parametrize("flag", INT_FLAGS + FLOAT_FLAGS + TEXT_FLAGS)
-def test_every_flag_rejects_every_adversarial_value(flag, value):
-    argv = ["estimate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", f"{flag}={value}"]
+@pytest.mark.parametrize("verb", [["estimate"], ["price", "--workload", "chat"]])
+def test_every_flag_rejects_every_adversarial_value(verb, flag, value):
+    """``estimate`` and ``price`` share the generated scenario flags, so both reject the same values."""
+    argv = [*verb, "--model", "llama-3.1-8b", "--gpu", "h100-sxm", f"{flag}={value}"]
     assert_one_line_error(*run_cli(argv), argv)
 
 
