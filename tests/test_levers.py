@@ -11,6 +11,7 @@ from costmodel.analysis.levers import (
     lever_steps,
     naive_baseline,
     total_multiplier,
+    waterfall,
 )
 
 CATALOG = load_catalog()
@@ -74,3 +75,18 @@ def test_titles_and_seed_claims_cover_every_lever():
     for lever in df["lever"].iloc[1:]:
         assert lever in LEVER_TITLES and lever in SEED_CLAIMS
     assert {"step", "title", "setting", "applies", "fits", "multiplier", "seed_claim", "usd_per_request"} <= set(df)
+
+
+
+def test_the_waterfall_adds_up_to_the_scenario_and_its_multipliers_are_the_steps():
+    s = Scenario(model="mixtral-8x7b", gpu="h100-sxm", gpus=2, cache_hit_rate=0.5)
+    steps = lever_steps(s, CATALOG)
+    bars = waterfall(steps, "usd_per_request")
+    fit = steps[steps["fits"]]
+    assert list(bars["measure"]) == ["absolute", *["relative"] * (len(fit) - 1), "total"]
+    # the absolute bar plus every change is the scenario's own cost, which the total bar shows
+    assert bars["value"].iloc[:-1].sum() == pytest.approx(bars["value"].iloc[-1])
+    assert bars["value"].iloc[-1] == pytest.approx(estimate(s, CATALOG).usd_per_request)
+    cost = fit["usd_per_request"].to_numpy()
+    assert bars.loc[bars["measure"] == "relative", "multiplier"].to_numpy() == pytest.approx(cost[1:] / cost[:-1])
+    assert bars["multiplier"].iloc[[0, -1]].isna().all()

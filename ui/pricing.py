@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from costmodel import Scenario
@@ -25,22 +23,6 @@ SCHEME_ORDER: tuple[str, ...] = (
     "activated-params", "capability-tier", "hybrid",
 )
 PER_TOKEN_SCHEMES: tuple[str, ...] = ("flat", "cached-input", "long-context-tier", "batch-discount")
-
-REPORT_COLUMNS: Mapping[str, str] = MappingProxyType({
-    "title": "Scheme",
-    "revenue_usd": "Revenue (USD)",
-    "cost_usd": "Cost to serve (USD)",
-    "margin_usd": "Margin (USD)",
-    "margin_pct": "Margin (%)",
-    "loss_request_share": "Requests served at a loss",
-    "bill_mean_usd": "Mean bill per user-month (USD)",
-    "bill_p50_usd": "Median bill (USD)",
-    "bill_p90_usd": "90th-percentile bill (USD)",
-    "bill_cv": "Bill variability (CV)",
-    "refused_requests": "Refused requests",
-    "user_months": "User-months",
-})
-
 
 def workload_choices(kind: str) -> dict[str, str]:
     """{id: title} of the synthetic presets (kind='synthetic') or real traces (kind='trace')."""
@@ -93,26 +75,3 @@ def cached_bill(scenario_json: str, workload_key: str, overrides: tuple, _worklo
 def freeze(overrides: Mapping[str, Mapping[str, Any]]) -> tuple:
     """A hashable form of the overrides (the cache key)."""
     return tuple(sorted((k, tuple(sorted(v.items()))) for k, v in overrides.items()))
-
-
-def report_table(report: PricingReport) -> pd.DataFrame:
-    df = report.to_frame()
-    for col in REPORT_COLUMNS:
-        if col not in df:
-            df[col] = float("nan")
-    out = df[list(REPORT_COLUMNS)].rename(columns=dict(REPORT_COLUMNS))
-    out["Requests served at a loss"] = out["Requests served at a loss"] * 100
-    return out
-
-
-REPORT_COLUMN_CONFIG: Mapping[str, object] = MappingProxyType({
-    "Revenue (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
-    "Cost to serve (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
-    "Margin (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
-    "Margin (%)": MappingProxyType(st.column_config.NumberColumn(format="%.1f%%")),
-    "Requests served at a loss": MappingProxyType(st.column_config.NumberColumn(format="%.1f%%")),
-    "Mean bill per user-month (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
-    "Median bill (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
-    "90th-percentile bill (USD)": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
-    "Bill variability (CV)": MappingProxyType(st.column_config.NumberColumn(format="%.2f")),
-})

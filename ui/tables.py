@@ -1,113 +1,155 @@
-"""Display tables and chart series derived from costmodel DataFrames (renaming, ordering, units). No maths
-beyond reshaping: every number comes from costmodel."""
+"""Display tables, each declared once: which library columns it shows, under which label, in which format.
+
+A :class:`TableSpec` is data: a CSV name and a tuple of :class:`Column`. It is
+checked when this module loads (known kinds, valid formats, unique labels), and
+:meth:`TableSpec.frame` names any library column a table expects but does not get.
+``ui.widgets.spec_table`` draws one (with its CSV download). No maths here: every
+number comes from costmodel, only selected and renamed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
-import numpy as np
 import pandas as pd
-import streamlit as st
 
-from ui.format import fmt_multiplier, fmt_usd
-
-LEVERS_COLUMNS: Mapping[str, object] = MappingProxyType({
-    "USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.6f")),
-    "USD per M input tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
-    "USD per M output tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
-    "Output tok/s": MappingProxyType(st.column_config.NumberColumn(format="%.0f")),
-    "Multiplier on cost per request": MappingProxyType(st.column_config.NumberColumn(format="×%.3f")),
-})
+KINDS = ("number", "progress", "link", "text", "checkbox")
+NAMED_FORMATS = ("plain", "localized", "percent", "dollar", "accounting", "compact", "scientific", "engineering")
+"""Streamlit's predefined number formats; any other format must be a printf pattern such as ``"$%.4f"``."""
 
 
-def waterfall_series(steps: pd.DataFrame, metric: str):
-    """(labels, values, measures, text) for a waterfall of ``metric`` over the fitting steps."""
-    fit = steps[steps["fits"]]
-    vals = fit[metric].to_numpy(dtype=float)
-    labels = ["Naive baseline" if lv == "baseline" else t for lv, t in zip(fit["lever"], fit["title"], strict=True)]
-    labels.append("Your scenario")
-    values = [vals[0], *np.diff(vals), vals[-1]]
-    measures = ["absolute", *["relative"] * (len(vals) - 1), "total"]
-    text = [fmt_usd(vals[0])]
-    text += [fmt_multiplier(b / a) if a else "" for a, b in zip(vals[:-1], vals[1:], strict=True)]
-    text.append(fmt_usd(vals[-1]))
-    return labels, values, measures, text
+@dataclass(frozen=True)
+class Column:
+    """One shown column: ``source`` in the library's DataFrame, its ``label`` on screen and in the CSV."""
+
+    source: str
+    label: str
+    format: str | None = None  # a printf pattern ("$%.4f") or one of NAMED_FORMATS; numbers and progress only
+    kind: str = "number"
+
+    def __post_init__(self) -> None:
+        if not self.source or not self.label:
+            raise ValueError(f"column {self!r}: source and label must be non-empty")
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.label!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
+        if self.format is not None:
+            if self.kind not in ("number", "progress"):
+                raise ValueError(f"column {self.label!r}: a format applies to number or progress columns only")
+            if self.format not in NAMED_FORMATS:
+                try:
+                    self.format % 1.0
+                except (TypeError, ValueError):
+                    raise ValueError(f"column {self.label!r}: format {self.format!r} is not a printf pattern "
+                                     f"or one of {', '.join(NAMED_FORMATS)}") from None
 
 
-def levers_table(steps: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Lever": steps["title"],
-        "Setting in your scenario": steps["setting"],
-        "Typical gain (seed article)": steps["seed_claim"],
-        "Multiplier on cost per request": steps["multiplier"],
-        "USD per request": steps["usd_per_request"],
-        "USD per M input tokens": steps["usd_per_million_input_tokens"],
-        "USD per M output tokens": steps["usd_per_million_output_tokens"],
-        "Output tok/s": steps["output_tokens_per_second"],
-        "Requests that fit": steps["max_concurrency"],
-    })
+@dataclass(frozen=True)
+class TableSpec:
+    """A table: its CSV file name and its columns in display order."""
+
+    name: str
+    columns: tuple[Column, ...]
+
+    def __post_init__(self) -> None:
+        labels = [c.label for c in self.columns]
+        dup = sorted({x for x in labels if labels.count(x) > 1})
+        if not self.columns or dup:
+            raise ValueError(f"table {self.name!r}: " + (f"label {dup[0]!r} twice" if dup else "no columns"))
+
+    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df``'s columns of this table, renamed to their labels (ValueError naming any that are missing)."""
+        missing = [c.source for c in self.columns if c.source not in df.columns]
+        if missing:
+            raise ValueError(f"table {self.name!r} needs column(s) {', '.join(missing)}")
+        return pd.DataFrame({c.label: df[c.source].to_numpy() for c in self.columns}, index=df.index)
+
+    def formatted(self) -> Mapping[str, Column]:
+        """The columns with a format, a kind other than plain numbers, by label (for the column config)."""
+        return MappingProxyType({c.label: c for c in self.columns if c.format or c.kind != "number"})
 
 
-HARDWARE_COLUMNS: Mapping[str, object] = MappingProxyType({
-    "USD per M input tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
-    "USD per M output tokens": MappingProxyType(st.column_config.NumberColumn(format="$%.4f")),
-    "USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.6f")),
-    "USD per GPU-hour": MappingProxyType(st.column_config.NumberColumn(format="$%.2f")),
-    "Output tok/s per GPU": MappingProxyType(st.column_config.NumberColumn(format="%.0f")),
-    "Time to first token (s)": MappingProxyType(st.column_config.NumberColumn(format="%.3f")),
-    "Time per output token (s)": MappingProxyType(st.column_config.NumberColumn(format="%.4f")),
-    "Weights share of memory": MappingProxyType(st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)),
-})
+def _c(source: str, label: str, format: str | None = None, kind: str = "number") -> Column:
+    return Column(source, label, format, kind)
 
 
-def hardware_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "GPU": df["name"],
-        "GPU id": df["gpu"],
-        "GPUs": df["gpus"],
-        "Fits": df["fits"],
-        "Cheapest": df["cheapest"],
-        "USD per M input tokens": df["usd_per_million_input_tokens"],
-        "USD per M output tokens": df["usd_per_million_output_tokens"],
-        "USD per request": df["usd_per_request"],
-        "Output tok/s per GPU": df["output_tokens_per_second_per_gpu"],
-        "Time to first token (s)": df["ttft_seconds"],
-        "Time per output token (s)": df["tpot_seconds"],
-        "Memory per GPU (GB)": df["memory_gb"],
-        "Weights share of memory": df["weights_share_of_memory"].clip(upper=1.0),
-        "USD per GPU-hour": df["gpu_hourly_usd"],
-        "Price date": df["price_date"],
-    })
+LEVERS = TableSpec("optimization-levers", (
+    _c("title", "Lever", kind="text"),
+    _c("setting", "Setting in your scenario", kind="text"),
+    _c("seed_claim", "Typical gain (seed article)", kind="text"),
+    _c("multiplier", "Multiplier on cost per request", "×%.3f"),
+    _c("usd_per_request", "USD per request", "$%.6f"),
+    _c("usd_per_million_input_tokens", "USD per M input tokens", "$%.4f"),
+    _c("usd_per_million_output_tokens", "USD per M output tokens", "$%.4f"),
+    _c("output_tokens_per_second", "Output tok/s", "%.0f"),
+    _c("max_concurrency", "Requests that fit"),
+))
+"""costmodel.analysis.levers.lever_steps, one row per lever."""
 
+HARDWARE = TableSpec("hardware-comparison", (
+    _c("name", "GPU", kind="text"),
+    _c("gpu", "GPU id", kind="text"),
+    _c("gpus", "GPUs"),
+    _c("fits", "Fits", kind="checkbox"),
+    _c("cheapest", "Cheapest", kind="checkbox"),
+    _c("usd_per_million_input_tokens", "USD per M input tokens", "$%.4f"),
+    _c("usd_per_million_output_tokens", "USD per M output tokens", "$%.4f"),
+    _c("usd_per_request", "USD per request", "$%.6f"),
+    _c("output_tokens_per_second_per_gpu", "Output tok/s per GPU", "%.0f"),
+    _c("ttft_seconds", "Time to first token (s)", "%.3f"),
+    _c("tpot_seconds", "Time per output token (s)", "%.4f"),
+    _c("memory_gb", "Memory per GPU (GB)"),
+    _c("weights_share_of_memory", "Weights share of memory", "percent", kind="progress"),
+    _c("gpu_hourly_usd", "USD per GPU-hour", "$%.2f"),
+    _c("price_date", "Price date", kind="text"),
+))
+"""costmodel.analysis.compare.compare_gpus, one row per GPU."""
 
-MARKET_COLUMNS: Mapping[str, object] = MappingProxyType({
-    "List USD per M input": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
-    "List USD per M output": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
-    "Cost USD per M input": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
-    "Cost USD per M output": MappingProxyType(st.column_config.NumberColumn(format="$%.3f")),
-    "List USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.5f")),
-    "Cost USD per request": MappingProxyType(st.column_config.NumberColumn(format="$%.5f")),
-    "Implied margin per request": MappingProxyType(st.column_config.NumberColumn(format="percent")),
-    "Implied margin, input": MappingProxyType(st.column_config.NumberColumn(format="percent")),
-    "Implied margin, output": MappingProxyType(st.column_config.NumberColumn(format="percent")),
-})
+MARKET = TableSpec("market-implied-margins", (
+    _c("price_id", "Provider price", kind="text"),
+    _c("catalog_model", "Comparable open model", kind="text"),
+    _c("gpus", "GPUs"),
+    _c("input_usd_per_m", "List USD per M input", "$%.3f"),
+    _c("output_usd_per_m", "List USD per M output", "$%.3f"),
+    _c("cost_input_usd_per_m", "Cost USD per M input", "$%.3f"),
+    _c("cost_output_usd_per_m", "Cost USD per M output", "$%.3f"),
+    _c("price_per_request_usd", "List USD per request", "$%.5f"),
+    _c("cost_per_request_usd", "Cost USD per request", "$%.5f"),
+    _c("margin_per_request", "Implied margin per request", "percent"),
+    _c("margin_input", "Implied margin, input", "percent"),
+    _c("margin_output", "Implied margin, output", "percent"),
+    _c("price_date", "Price date", kind="text"),
+    _c("source", "Source", kind="text"),
+))
+"""costmodel.analysis.compare.market_comparison, one row per provider list price."""
 
+PRICING_REPORT = TableSpec("pricing-schemes", (
+    _c("title", "Scheme", kind="text"),
+    _c("revenue_usd", "Revenue (USD)", "$%.2f"),
+    _c("cost_usd", "Cost to serve (USD)", "$%.2f"),
+    _c("margin_usd", "Margin (USD)", "$%.2f"),
+    _c("margin_pct", "Margin (%)", "%.1f%%"),
+    _c("loss_request_share", "Requests served at a loss", "percent"),
+    _c("bill_mean_usd", "Mean bill per user-month (USD)", "$%.2f"),
+    _c("bill_p50_usd", "Median bill (USD)", "$%.2f"),
+    _c("bill_p90_usd", "90th-percentile bill (USD)", "$%.2f"),
+    _c("bill_cv", "Bill variability (CV)", "%.2f"),
+    _c("refused_requests", "Refused requests"),
+    _c("user_months", "User-months"),
+))
+"""costmodel.pricing.billing.PricingReport.to_frame, one row per scheme."""
 
-def market_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Provider price": df["price_id"],
-        "Comparable open model": df["catalog_model"],
-        "GPUs": df["gpus"],
-        "List USD per M input": df["input_usd_per_m"],
-        "List USD per M output": df["output_usd_per_m"],
-        "Cost USD per M input": df["cost_input_usd_per_m"],
-        "Cost USD per M output": df["cost_output_usd_per_m"],
-        "List USD per request": df["price_per_request_usd"],
-        "Cost USD per request": df["cost_per_request_usd"],
-        "Implied margin per request": df["margin_per_request"],
-        "Implied margin, input": df["margin_input"],
-        "Implied margin, output": df["margin_output"],
-        "Price date": df["price_date"],
-        "Source": df["source"],
-    })
+VALIDATION = TableSpec("validation-report", (
+    _c("id", "id", kind="text"),
+    _c("model", "model", kind="text"),
+    _c("gpu", "gpu", kind="text"),
+    _c("gpus", "gpus"),
+    _c("unit", "unit", kind="text"),
+    _c("predicted", "predicted"),
+    _c("measured", "measured"),
+    _c("error", "error", "percent"),
+    _c("assumption", "assumption", kind="text"),
+    _c("source", "source", kind="link"),
+))
+"""costmodel.engine.calibration.calibration_report, one row per published measurement."""

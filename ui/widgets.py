@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from costmodel import Catalog, Scenario, load_catalog
+from ui.tables import TableSpec
 
 PLOTLY_CONFIG: Mapping[str, object] = MappingProxyType(
     {
@@ -108,6 +109,27 @@ def table(df: pd.DataFrame, name: str, key: str, column_config: Mapping | None =
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def column_config(spec: TableSpec) -> dict[str, object]:
+    """Streamlit column configs for a spec's formatted columns (labels as keys)."""
+    make = {"number": st.column_config.NumberColumn, "link": st.column_config.LinkColumn,
+            "text": st.column_config.TextColumn, "checkbox": st.column_config.CheckboxColumn}
+    out: dict[str, object] = {}
+    for label, c in spec.formatted().items():
+        if c.kind == "progress":
+            out[label] = st.column_config.ProgressColumn(label, format=c.format, min_value=0, max_value=1)
+        elif c.kind == "number":
+            out[label] = st.column_config.NumberColumn(label, format=c.format)
+        else:
+            out[label] = make[c.kind](label)
+    return out
+
+
+def spec_table(spec: TableSpec, df: pd.DataFrame, key: str, name: str | None = None) -> None:
+    """A library DataFrame shown as the table ``spec`` declares, with its CSV download (named ``name`` or the
+    spec's)."""
+    table(spec.frame(df), name or spec.name, key, column_config=column_config(spec))
 
 
 def formula(title: str, latex: str, note: str | None = None) -> None:

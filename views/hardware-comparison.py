@@ -7,7 +7,7 @@ from ui import tables
 from ui.charts import bar_chart
 from ui.format import fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table
 
 MODES = {"cheapest": "Cheapest GPU count for each", "fit": "Fewest GPUs that fit", "same": "Same count as the sidebar"}
 
@@ -46,7 +46,7 @@ chart(bar_chart(names, {"Output tokens per second per GPU": fit["output_tokens_p
 formula("cost per million output tokens",
         r"\frac{\$}{\text{M tok}} = \frac{N \cdot \$_\text{GPU-h} / 3600}{\text{output tokens/s}} \times 10^6")
 st.subheader("Every GPU")
-table(tables.hardware_table(df), "hardware-comparison", "hardware", column_config=tables.HARDWARE_COLUMNS)
+spec_table(tables.HARDWARE, df, "hardware")
 st.caption("Notice: rows that do not fit show no cost; prices are rental list prices with the date they were read. "
            "A price set in the sidebar applies to the sidebar's GPU only.")
 missing = df[~df["fits"]]

@@ -10,7 +10,7 @@ from ui import curves, tables
 from ui.charts import bar_chart, line_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table, table
 
 page = open_page("Market", "What API providers charge, set beside what this model says serving a comparable open "
                  "model costs on your GPUs. List prices are dated; check the source before relying on one.",
@@ -36,7 +36,7 @@ if len(fit):
                     y_title="USD per request (log)", y_money=True, log_y=True, horizontal=True), "market_bars",
           "Notice: the gap between the bars is the implied margin; providers of the same open model price it very "
           "differently, and some sit below what this deployment would cost.")
-    table(tables.market_table(df), "market-implied-margins", "market", column_config=tables.MARKET_COLUMNS)
+    spec_table(tables.MARKET, df, "market")
 
 st.subheader("Long-context tiers and cache discounts over the cost curve")
 ids = [p.id for p in prices]

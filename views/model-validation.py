@@ -4,10 +4,11 @@ import numpy as np
 import streamlit as st
 
 from costmodel.engine.calibration import summarize
+from ui import tables
 from ui.charts import bar_chart, scatter_chart
 from ui.format import fmt_count, fmt_pct
 from ui.page import open_page
-from ui.widgets import cached_calibration, chart, table
+from ui.widgets import cached_calibration, chart, spec_table
 
 page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
                  "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
@@ -37,10 +38,7 @@ chart(bar_chart(list(order["id"]), {"Signed error (%)": order["error"] * 100}, t
       "Notice: bars above zero are over-predictions (the model is optimistic), below zero under-predictions.")
 only_mine = st.toggle("Only cases with my model or GPU", key="val_mine", persist_state="session")
 shown = report[mine] if only_mine else report
-table(shown[["id", "model", "gpu", "gpus", "unit", "predicted", "measured", "error", "assumption", "source"]],
-      "validation-report", "validation",
-      column_config={"error": st.column_config.NumberColumn("error", format="percent"),
-                     "source": st.column_config.LinkColumn("source")})
+spec_table(tables.VALIDATION, shown, "validation")
 skipped = report.attrs.get("skipped", [])
 if skipped:
     with st.expander(f"{len(skipped)} published measurements not compared, and why"):

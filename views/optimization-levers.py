@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from costmodel.analysis.levers import lever_steps, total_multiplier
+from costmodel.analysis.levers import lever_steps, total_multiplier, waterfall
 from ui import tables
 from ui.charts import waterfall_chart
 from ui.format import fmt_multiplier, fmt_usd
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table
 
 METRICS = {
     "usd_per_request": "USD per request",
@@ -32,15 +32,17 @@ if not steps["fits"].any():
     st.stop()
 if not steps["fits"].all():
     st.warning("Some steps do not fit in memory even with more GPUs; they are left out of the waterfall.")
-labels, values, measures, text = tables.waterfall_series(steps, metric)
+bars = waterfall(steps, metric)
+text = [fmt_usd(v) if m != "relative" else fmt_multiplier(x) if x == x else ""
+        for m, v, x in zip(bars["measure"], bars["level"], bars["multiplier"], strict=True)]
 
 c = st.columns(3)
 c[0].metric("Naive baseline", fmt_usd(steps[metric].iloc[0]), help=METRICS[metric])
 c[1].metric("Your scenario", fmt_usd(steps[metric].iloc[-1]), help=METRICS[metric])
 c[2].metric("Levers combined", fmt_multiplier(total_multiplier(steps, metric)),
             help="Your scenario's cost divided by the naive baseline's.")
-chart(waterfall_chart(labels, values, measures, f"From naive to your scenario: {METRICS[metric]}", METRICS[metric],
-                      text), "lever_waterfall",
+chart(waterfall_chart(list(bars["title"]), list(bars["value"]), list(bars["measure"]),
+                      f"From naive to your scenario: {METRICS[metric]}", METRICS[metric], text), "lever_waterfall",
       "Notice: the levers multiply rather than add, so each bar depends on the ones before it; memory levers "
       "(paging, quantization) pay off by letting a larger batch share each read of the weights.")
 formula("a lever's multiplier",
@@ -49,7 +51,6 @@ formula("a lever's multiplier",
         "Each lever is estimated with the same engine; only the switched settings change between bars.")
 
 st.subheader("The technique table, made interactive")
-table(tables.levers_table(steps), "optimization-levers", "levers",
-      column_config=tables.LEVERS_COLUMNS)
+spec_table(tables.LEVERS, steps, "levers")
 st.caption("Notice: the 'typical gain' column quotes the seed article; the multiplier column is what the model "
            "gives for your scenario. A lever your scenario leaves off shows ×1.00.")

@@ -3,11 +3,11 @@
 import streamlit as st
 
 from costmodel import CostModelError
-from ui import pricing
+from ui import pricing, tables
 from ui.charts import bar_chart, histogram_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok, md_escape
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table
 
 SOURCES = {"synthetic": "Preset workload", "trace": "Real trace", "log": "Your usage log"}
 
@@ -94,4 +94,4 @@ chart(histogram_chart({sid: report.bills[sid] for sid in shown if sid in report.
       "Notice: subscriptions make bills predictable (a spike at the fee) while compute-time bills spread with usage.")
 formula("break-even flat price", r"p^{*} = \frac{C}{\sum_r S^{r}_\text{in} + \rho \sum_r S^{r}_\text{out}}, "
         r"\quad \rho = p_\text{out}/p_\text{in}", "C is the cost of serving every request of the workload.")
-table(pricing.report_table(report), f"pricing-{key}", "pricing", column_config=pricing.REPORT_COLUMN_CONFIG)
+spec_table(tables.PRICING_REPORT, report.to_frame(), "pricing", name=f"pricing-{key}")

@@ -171,3 +171,31 @@ def total_multiplier(steps: pd.DataFrame, metric: str = "usd_per_request") -> fl
     """Scenario cost / baseline cost on ``metric`` (NaN when either does not fit)."""
     first, last = float(steps[metric].iloc[0]), float(steps[metric].iloc[-1])
     return last / first if first and np.isfinite(first) and np.isfinite(last) else float("nan")
+
+
+def waterfall(steps: pd.DataFrame, metric: str = "usd_per_request") -> pd.DataFrame:
+    """The bars of a waterfall of ``metric`` over the steps that fit, from ``lever_steps``.
+
+    One ``absolute`` bar for the first fitting step (its value), one ``relative`` bar
+    per later step (its change, after minus before), then a ``total`` bar (the last
+    value). Columns: ``lever``, ``title``, ``measure``, ``value`` (what the bar draws),
+    ``level`` (the metric after the bar) and ``multiplier`` (after / before for a
+    relative bar; NaN otherwise or when ``before`` is zero).
+    """
+    fit = steps[steps["fits"]]
+    level = fit[metric].to_numpy(dtype=float)
+    n = len(level)
+    before = np.concatenate([[np.nan], level[:-1]]) if n else level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mult = np.where(before != 0, level / before, np.nan)
+    bars = pd.DataFrame({
+        "lever": fit["lever"].to_numpy(), "title": fit["title"].to_numpy(),
+        "measure": ["absolute", *["relative"] * (n - 1)][:n],
+        "value": np.concatenate([level[:1], np.diff(level)]), "level": level, "multiplier": mult,
+    })
+    if n:
+        bars.loc[0, "multiplier"] = np.nan
+        total = {"lever": "scenario", "title": "Your scenario", "measure": "total", "value": level[-1],
+                 "level": level[-1], "multiplier": np.nan}
+        bars = pd.concat([bars, pd.DataFrame([total])], ignore_index=True)
+    return bars
