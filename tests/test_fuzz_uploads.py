@@ -1,7 +1,7 @@
 """Fuzzing what users upload: usage logs (CSV, JSONL, JSON, Parquet) and saved scenario files.
 
 The Pricing page's uploader calls ``ui.pricing.read_upload``, which calls
-``costmodel.workload.load_workload_bytes`` (``costmodel.workloads.usage_log``); the sidebar's "Load a scenario
+``costmodel.workloads.loading.load_workload_bytes`` (``costmodel.workloads.usage_log``); the sidebar's "Load a scenario
 file" calls ``ui.state.parse_scenario_json``. AppTest can upload only what we give it, so the
 functions are fuzzed directly.
 
@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from costmodel import CostModelError, Scenario, load_catalog
-from costmodel.workloads.workload import load_workload_bytes
+from costmodel.workloads.loading import load_workload_bytes
 from ui.pricing import read_upload
 from ui.state import parse_scenario_json
 

@@ -11,7 +11,7 @@ import pytest
 
 from costmodel.errors import CostModelError
 from costmodel.workloads.traces import TRACE_DIR, TRACES, load_trace, prefix_cache_hits
-from costmodel.workloads.workload import list_workloads, load_workload
+from costmodel.workloads.loading import list_workloads, load_workload
 
 MOONCAKE = TRACE_DIR / "mooncake-fast25-conversation.jsonl"
 

@@ -17,7 +17,7 @@ from costmodel.workloads.usage_log import (
     load_usage_log_bytes,
     match_columns,
 )
-from costmodel.workloads.workload import load_workload, load_workload_bytes
+from costmodel.workloads.loading import load_workload, load_workload_bytes
 
 
 def write(tmp_path, name, text):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from costmodel.errors import CostModelError
-from costmodel.workloads.workload import from_arrays, list_workloads, load_workload, presets, synthesize
+from costmodel.workloads.loading import list_workloads, load_workload
+from costmodel.workloads.workload import from_arrays, presets, synthesize
 
 PRESETS = ["chat", "rag", "coding-assistant", "long-document", "persistent-agent", "batch-summarization"]
 

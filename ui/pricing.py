@@ -15,7 +15,8 @@ import streamlit as st
 
 from costmodel import Scenario
 from costmodel.pricing.billing import PricingReport, bill, make_scheme
-from costmodel.workloads.workload import Workload, list_workloads, load_workload, load_workload_bytes
+from costmodel.workloads.loading import list_workloads, load_workload, load_workload_bytes
+from costmodel.workloads.workload import Workload
 
 UPLOAD_STATE = "_usage_log"
 SCHEME_ORDER: tuple[str, ...] = (

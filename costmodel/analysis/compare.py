@@ -15,6 +15,9 @@ from costmodel.catalog.loader import Catalog, load_catalog
 from costmodel.engine.inference import Estimate, estimate, estimate_arrays
 from costmodel.engine.scenario import Scenario
 from costmodel.errors import CostModelError
+from costmodel.pricing.base import CostContext
+from costmodel.pricing.chunks import as_chunk
+from costmodel.pricing.prices import scheme_for
 
 COMPARE_METRICS: tuple[tuple[str, str], ...] = (
     ("usd_per_million_input_tokens", "USD per million input tokens"),
@@ -178,15 +181,12 @@ def compare_gpus(
 # ----------------------------------------------------------------------------- market
 def list_price_per_request(price, prompt_tokens, output_tokens: float, cache_hit_rate: float = 0.0,
                            batch: bool = False) -> np.ndarray:
-    """What a provider's list price (a ``costmodel.prices.ProviderPrice``) charges per request, for each
+    """What a provider's list price (a ``costmodel.pricing.prices.ProviderPrice``) charges per request, for each
     prompt length: cache reads at the cached-input price, the long-context tier above its threshold.
 
     Cached tokens are ``cache_hit_rate`` of each prompt and count as cache reads (the prefix was
     written by an earlier request); the rest is billed as plain input.
     """
-    from costmodel.pricing.billing import CostContext, as_chunk
-    from costmodel.pricing.prices import scheme_for
-
     p = np.atleast_1d(np.asarray(prompt_tokens, dtype=float))
     chunk = as_chunk({"prompt_tokens": p, "output_tokens": np.full(p.shape, float(output_tokens)),
                       "cached_tokens": np.floor(p * cache_hit_rate)})

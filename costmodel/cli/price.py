@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
 
     from costmodel.pricing.billing import bill
     from costmodel.pricing.scale import bill_log
-    from costmodel.workloads.workload import load_workload
+    from costmodel.workloads.loading import load_workload
 
     if args.chunk_rows < 1:
         raise CostModelError("--chunk-rows must be >= 1")

@@ -36,7 +36,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from costmodel.errors import CatalogError, CostModelError, UnknownIdError
-from costmodel.pricing.billing import Scheme, _d
+from costmodel.pricing.base import Scheme
+from costmodel.pricing.defaults import scheme_default
 from costmodel.resources import data_path
 
 PRICES_PATH = data_path("prices", "providers.yaml")
@@ -114,7 +115,7 @@ class ProviderPriceScheme(Scheme):
     batch: bool = False
     batch_input_ratio: float = Field(default=1.0, ge=0, le=1)
     batch_output_ratio: float = Field(default=1.0, ge=0, le=1)
-    min_cacheable_tokens: int = Field(default=_d("cached-input", "min_cacheable_tokens"), ge=0)
+    min_cacheable_tokens: int = Field(default=scheme_default("cached-input", "min_cacheable_tokens"), ge=0)
     price_date: str = ""
     price_source: str = ""
 

@@ -30,23 +30,13 @@ import numpy as np
 import pandas as pd
 
 from costmodel.errors import CostModelError
-from costmodel.pricing.billing import (
-    _KEY_STRIDE,
-    CostContext,
-    EngineCoster,
-    PricingReport,
-    RequestCoster,
-    Scheme,
-    UserMonths,
-    _Acc,
-    _flat_ratio,
-    _resolve_schemes,
-    as_chunk,
-    break_even_report,
-    finish,
-    price_chunk,
-    workload_summary,
-)
+from costmodel.pricing.base import CostContext, Scheme
+from costmodel.pricing.billing import resolve_schemes
+from costmodel.pricing.breakeven import break_even_report, flat_output_ratio
+from costmodel.pricing.chunks import SchemeTotals, UserMonths, as_chunk, finish, price_chunk, workload_summary
+from costmodel.pricing.costers import EngineCoster, RequestCoster
+from costmodel.pricing.report import PricingReport
+from costmodel.pricing.windows import USER_KEY_STRIDE
 from costmodel.workloads.usage_log import (
     ColumnMap,
     ReadReport,
@@ -99,7 +89,7 @@ def _beyond_context(c: dict[str, np.ndarray], ctx: CostContext) -> int:
 def _report(
     totals: _Totals,
     schemes: Sequence[Scheme],
-    accs: Sequence[_Acc],
+    accs: Sequence[SchemeTotals],
     ctx: CostContext,
     read: ReadReport,
     beyond: int,
@@ -111,7 +101,7 @@ def _report(
     summary["skipped_first_row"] = dict(read.first_row)
     summary["requests_beyond_context"] = beyond
     summary["notes"] = list(read.notes)
-    ratio = ratio if ratio is not None else _flat_ratio(schemes)
+    ratio = ratio if ratio is not None else flat_output_ratio(schemes)
     return PricingReport(
         workload=summary,
         schemes=results,
@@ -142,7 +132,7 @@ def bill_log(
     ``engine='dask'`` prices a Parquet file or dataset directory on the active Dask
     scheduler (see :func:`bill_dask`).
     """
-    schemes = _resolve_schemes(schemes)
+    schemes = resolve_schemes(schemes)
     if engine == "dask":
         if isinstance(source, (bytes, bytearray)):
             raise CostModelError("the dask engine reads a Parquet file or dataset directory, not bytes")
@@ -171,7 +161,7 @@ def bill_log(
     coster = totals.coster(scenario, coster)
     ctx = context or coster.context
     states: list[dict] = [{} for _ in schemes]
-    accs = [_Acc(len(um)) for _ in schemes]
+    accs = [SchemeTotals(len(um)) for _ in schemes]
     beyond = 0
     for c in iter_usage_chunks(
         source, filename=filename, chunk_rows=chunk_rows, errors=errors, report=ReadReport(), coder=coder
@@ -225,7 +215,7 @@ def _pass2(
     ctx: CostContext,
     coster: RequestCoster,
     errors: str,
-) -> tuple[list[_Acc], int]:
+) -> tuple[list[SchemeTotals], int]:
     c, raw, _ = _parse_partition(pdf, cmap, 1, errors)
     c["user"] = users.get_indexer(pd.Index(raw)).astype(np.int64)
     accs = price_chunk(c, schemes, ctx, um, [{} for _ in schemes], coster)
@@ -254,7 +244,7 @@ def bill_dask(
         import dask.dataframe as dd
     except ImportError as exc:  # pragma: no cover - dask is a declared dependency
         raise CostModelError(f"the dask engine needs dask[dataframe] ({exc})") from None
-    schemes = _resolve_schemes(schemes)
+    schemes = resolve_schemes(schemes)
     p = Path(path).expanduser()
     if not p.exists():
         raise CostModelError(f"{p}: no such file or directory")
@@ -293,7 +283,7 @@ def bill_dask(
     um_raw = pd.concat([s["um"] for s in stats]).groupby(level=[0, 1]).sum()
     users = pd.Index(um_raw.index.get_level_values(0).unique())
     codes = users.get_indexer(um_raw.index.get_level_values(0))
-    keys = codes.astype(np.int64) * _KEY_STRIDE + um_raw.index.get_level_values(1).to_numpy(dtype=np.int64)
+    keys = codes.astype(np.int64) * USER_KEY_STRIDE + um_raw.index.get_level_values(1).to_numpy(dtype=np.int64)
     um = UserMonths.from_partials([pd.Series(um_raw.to_numpy(), index=keys)])
     coster = totals.coster(scenario, coster)
     ctx = context or coster.context
@@ -306,7 +296,7 @@ def bill_dask(
         dask.delayed(_pass2)(part, cmap, users, um, schemes, ctx, coster, errors) for part in ddf.to_delayed()
     ]
     outs = dask.compute(*tasks)
-    accs = [_Acc(len(um)) for _ in schemes]
+    accs = [SchemeTotals(len(um)) for _ in schemes]
     beyond = 0
     for part_accs, part_beyond in outs:
         beyond += part_beyond
