@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from costmodel.errors import CostModelError
-from costmodel.workloads.traces import TRACE_DIR, TRACES, load_trace, prefix_cache_hits
 from costmodel.workloads.loading import list_workloads, load_workload
+from costmodel.workloads.traces import TRACE_DIR, TRACES, load_trace, prefix_cache_hits
 
 MOONCAKE = TRACE_DIR / "mooncake-fast25-conversation.jsonl"
 

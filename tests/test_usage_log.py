@@ -11,13 +11,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from costmodel.errors import CostModelError
+from costmodel.workloads.loading import load_workload, load_workload_bytes
 from costmodel.workloads.usage_log import (
     iter_usage_chunks,
     load_usage_log,
     load_usage_log_bytes,
     match_columns,
 )
-from costmodel.workloads.loading import load_workload, load_workload_bytes
 
 
 def write(tmp_path, name, text):
