@@ -100,3 +100,15 @@ def test_compare_and_levers_do_not_import_streamlit():
     code = ("import sys, costmodel.analysis.compare, costmodel.analysis.levers; "
             "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_market_summary_counts_prices_below_cost():
+    import numpy as np
+    import pandas as pd
+
+    from costmodel.analysis.compare import market_summary
+
+    df = pd.DataFrame({"fits": [True, True, True, False], "margin_per_request": [0.5, -0.2, 0.1, np.nan]})
+    assert market_summary(df) == {"compared": 4, "fitting": 3, "median_margin_per_request": 0.1, "below_cost": 1}
+    empty = market_summary(pd.DataFrame({"fits": [], "margin_per_request": []}))
+    assert empty["compared"] == 0 and np.isnan(empty["median_margin_per_request"])

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from costmodel import Catalog, CostModelError, Scenario
+from costmodel.analysis.curves import prompt_limit  # the widget offers what the sweeps cover
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
 
 # Fractions in the Scenario shown as percent widgets: field -> widget key.
@@ -95,13 +96,7 @@ def field_bounds(name: str) -> tuple[float | None, float | None]:
     return lo, hi
 
 
-PROMPT_TOKENS_MAX = int(field_bounds("prompt_tokens")[1])
 OUTPUT_TOKENS_MAX = int(field_bounds("output_tokens")[1])
-
-
-def prompt_limit(model) -> int:
-    """Longest prompt a widget offers: the model's context window, within the Scenario's bound."""
-    return min(int(model.max_context_tokens), PROMPT_TOKENS_MAX)
 
 
 def output_limit(model) -> int:

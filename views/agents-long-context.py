@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from costmodel import CostModelError
+from costmodel.analysis import curves
+from costmodel.analysis.unit_economics import cost_multiple
 from costmodel.pricing.billing import LongContextTierScheme, agent_session_cost
-from ui import curves
 from ui.charts import line_chart
 from ui.format import fmt_multiplier, fmt_tokens, fmt_usd
 from ui.page import open_page
@@ -34,7 +35,8 @@ last = df.iloc[-1]
 m = st.columns(4)
 m[0].metric("Session cost with prefix caching", fmt_usd(last["cum_cost_usd_cached"]))
 m[1].metric("Without caching", fmt_usd(last["cum_cost_usd_uncached"]),
-            delta=fmt_multiplier(last["cum_cost_usd_uncached"] / last["cum_cost_usd_cached"]), delta_color="inverse")
+            delta=fmt_multiplier(cost_multiple(last["cum_cost_usd_uncached"], last["cum_cost_usd_cached"])),
+            delta_color="inverse")
 m[2].metric("Context at the last turn", f"{fmt_tokens(last['prompt_tokens'])} tokens")
 m[3].metric("Revenue at flat per-token prices", fmt_usd(last["cum_revenue_usd_flat"]))
 
@@ -57,12 +59,13 @@ with st.expander("Turn by turn"):
 
 st.subheader("Why long-context tiers exist")
 tier = LongContextTierScheme()
-x, v = curves.over_context(s, catalog, ("usd_per_million_input_tokens", "usd_per_million_output_tokens"))
-base = float(v["usd_per_million_output_tokens"][0])
-top = catalog.model(s.model).max_context_tokens
+keys = ("usd_per_million_input_tokens", "usd_per_million_output_tokens")
+x, v = curves.over_context(s, catalog, keys)
+rel = curves.relative_to_first(v)
+top = page.model.max_context_tokens
 vlines = [(float(tier.threshold_tokens), f"{fmt_tokens(tier.threshold_tokens)} tier", "#7c3aed")]
-chart(line_chart(x, {"Output tokens": v["usd_per_million_output_tokens"] / base,
-                     "Input tokens": v["usd_per_million_input_tokens"] / float(v["usd_per_million_input_tokens"][0])},
+chart(line_chart(x, {"Output tokens": rel["usd_per_million_output_tokens"],
+                     "Input tokens": rel["usd_per_million_input_tokens"]},
                  title="Cost per token relative to a short prompt", x_title="Prompt length (tokens, log)",
                  y_title="Cost per token ÷ cost at the shortest prompt", log_x=True, log_y=True,
                  vlines=vlines if tier.threshold_tokens <= top else ()), "tier_curve",

@@ -4,7 +4,7 @@ the roofline of prefill and decode."""
 import pandas as pd
 import streamlit as st
 
-from ui import curves
+from costmodel.analysis import curves
 from ui.charts import line_chart, roofline_chart
 from ui.format import fmt_pct
 from ui.page import open_page
@@ -69,7 +69,7 @@ if tab_cache.open:
 if tab_marginal.open:
     with tab_marginal:
         xm, d_in, d_out = curves.marginal_cost(s, catalog)
-        chart(line_chart(xm, {"Next prompt token": d_in * 1e6, "Next output token": d_out * 1e6},
+        chart(line_chart(xm, {"Next prompt token": d_in, "Next output token": d_out},
                          title="Marginal cost of the next token", x_title="Prompt length (tokens, log)",
                          y_title="USD per million extra tokens (log)", log_x=True, log_y=True, y_money=True,
                          hover_y="$%{y:.4g}"), "marginal",

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from costmodel.analysis.unit_economics import deployment_usd_per_hour
 from ui.format import fmt_rate, fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.learn import FORMULAS, GLOSSARY, SEED_EXAMPLE, list_price_bill
 from ui.page import open_page
@@ -32,7 +33,8 @@ st.markdown(f"**{fmt_usd(bill)} for this request.** Double the prompt and the in
 st.header("2. What it costs: GPU time")
 st.markdown(
     f"A provider rents GPUs by the hour. Your sidebar deployment, {s.gpus} × {gpu.name} at "
-    f"{fmt_usd(r.gpu_hourly_usd)} per GPU-hour, costs {fmt_usd(s.gpus * r.gpu_hourly_usd)} an hour whether it is "
+    f"{fmt_usd(r.gpu_hourly_usd)} per GPU-hour, costs {fmt_usd(deployment_usd_per_hour(s.gpus, r.gpu_hourly_usd))} "
+    "an hour whether it is "
     f"busy or not. It produces about {fmt_rate(r.output_tokens_per_second)} of output when full, so a million "
     f"output tokens cost {fmt_usd_per_mtok(r.usd_per_million_output_tokens)} and a million input tokens "
     f"{fmt_usd_per_mtok(r.usd_per_million_input_tokens)}. Cost per token is GPU price divided by throughput, and "

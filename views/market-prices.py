@@ -1,12 +1,12 @@
 """Market: real API list prices beside the modeled cost of comparable open models."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from costmodel.analysis.compare import market_comparison
+from costmodel.analysis import curves
+from costmodel.analysis.compare import market_comparison, market_summary
 from costmodel.pricing.prices import list_provider_prices
-from ui import curves, tables
+from ui import tables
 from ui.charts import bar_chart, line_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens
 from ui.page import open_page
@@ -21,11 +21,12 @@ prices = list_provider_prices()
 
 df = market_comparison(s, prices, catalog)
 fit = df[df["fits"]] if len(df) else df
+summary = market_summary(df)
 c = st.columns(3)
-c[0].metric("Open-model list prices compared", fmt_count(len(df)))
-c[1].metric("Median implied margin per request", fmt_pct(float(np.nanmedian(fit["margin_per_request"])))
-            if len(fit) else "n/a", help="1 − modeled cost ÷ list price, at your request shape.")
-c[2].metric("Priced below this deployment's cost", fmt_count(int((fit["margin_per_request"] < 0).sum())),
+c[0].metric("Open-model list prices compared", fmt_count(summary["compared"]))
+c[1].metric("Median implied margin per request", fmt_pct(summary["median_margin_per_request"])
+            if summary["fitting"] else "n/a", help="1 − modeled cost ÷ list price, at your request shape.")
+c[2].metric("Priced below this deployment's cost", fmt_count(summary["below_cost"]),
             help="Rows whose list price per request is under the modeled cost: cheaper hardware, better "
                  "utilisation or a loss leader.")
 if len(fit):

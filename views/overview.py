@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from costmodel.analysis import curves
 from costmodel.analysis.compare import compare_scenarios
-from ui import curves
+from costmodel.analysis.unit_economics import margin_at_price, margin_pct
 from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
 from ui.page import open_page
@@ -36,21 +37,22 @@ price_in = p1.number_input("Your list price, USD per million input tokens", min_
                            value=0.90, step=0.05, format="%.2f", key="price_in", persist_state="session")
 price_out = p2.number_input("Your list price, USD per million output tokens", min_value=0.0, max_value=1000.0,
                             value=0.90, step=0.05, format="%.2f", key="price_out", persist_state="session")
-revenue = (s.prompt_tokens * price_in + s.output_tokens * price_out) / 1e6
-margin = revenue - r.usd_per_request
+m = margin_at_price(s.prompt_tokens, s.output_tokens, r.usd_per_request, price_in, price_out)
 c = st.columns(3)
-c[0].metric("Revenue per request", fmt_usd(revenue))
-c[1].metric("Margin per request", fmt_usd(margin), delta=fmt_pct(margin / revenue) if revenue else None)
-c[2].metric("Cost as a share of price", fmt_pct(r.usd_per_request / revenue) if revenue else "n/a")
+c[0].metric("Revenue per request", fmt_usd(m.revenue_usd))
+c[1].metric("Margin per request", fmt_usd(m.margin_usd),
+            delta=fmt_pct(m.margin_share) if m.margin_share is not None else None)
+c[2].metric("Cost as a share of price", fmt_pct(m.cost_share) if m.cost_share is not None else "n/a")
 
 x, cost, price = curves.illusion(s, catalog, price_in, price_out)
 chart(illusion_chart(x, price, cost, s.prompt_tokens), "illusion",
       "Notice: the price line grows in proportion to tokens, the cost line bends upwards as attention and the "
       "KV cache crowd out the batch; where the red line crosses the blue one every request loses money. The cost "
       "line ends where one request no longer fits in memory.")
-chart(line_chart(x, {"Margin per request": curves.margin_pct(price, cost)}, title="Margin as the prompt grows",
+chart(line_chart(x, {"Margin per request": margin_pct(price, cost)}, title="Margin as the prompt grows",
                  x_title="Prompt length (tokens, log)", y_title="Margin (% of the price)", log_x=True,
-                 marker=(s.prompt_tokens, 100 * margin / revenue if revenue else 0.0, "this scenario"),
+                 marker=(s.prompt_tokens, float(margin_pct(m.revenue_usd, m.cost_usd)) if m.revenue_usd else 0.0,
+                         "this scenario"),
                  hover_y="%{y:.1f}%"), "margin_curve",
       "Notice: the same per-token price earns a thinner margin on every longer request; below zero the request "
       "is served at a loss.")

@@ -245,3 +245,14 @@ def market_comparison(scenario: Scenario, prices: Iterable, catalog: Catalog | N
         df["margin_input"] = 1 - df["cost_input_usd_per_m"] / df["input_usd_per_m"]
         df["margin_output"] = 1 - df["cost_output_usd_per_m"] / df["output_usd_per_m"]
     return df
+
+
+def market_summary(comparison: pd.DataFrame) -> dict[str, float | int]:
+    """Headline figures of ``market_comparison``: ``compared`` (rows), ``fitting`` (rows whose open model fits),
+    ``median_margin_per_request`` over those (NaN if none) and ``below_cost`` (how many list prices per request
+    are under the modeled cost)."""
+    fit = comparison[comparison["fits"]] if len(comparison) else comparison
+    margins = fit["margin_per_request"].to_numpy(dtype=float) if len(fit) else np.array([])
+    return {"compared": len(comparison), "fitting": len(fit),
+            "median_margin_per_request": float(np.nanmedian(margins)) if margins.size else _NAN,
+            "below_cost": int((margins < 0).sum())}

@@ -1,11 +1,11 @@
-"""ui/curves.py: the grids the pages sweep and the chart data taken from costmodel."""
+"""costmodel.analysis.curves: the grids the app sweeps and the curves taken from the engine."""
 
 import numpy as np
 import pytest
 
 from costmodel import Scenario, estimate, load_catalog
+from costmodel.analysis import curves
 from costmodel.pricing.prices import provider_price
-from ui import curves
 
 CATALOG = load_catalog()
 
@@ -31,12 +31,21 @@ def test_points_that_do_not_fit_are_nan():
     assert np.isnan(v["usd_per_request"][-1])  # 130k-token requests do not fit next to 141 GB of weights
 
 
-def test_margin_and_marginal_cost():
-    assert list(curves.margin_pct(np.array([2.0, 1.0, 0.0]), np.array([1.0, 1.5, 1.0]))[:2]) == [50.0, -50.0]
-    assert np.isnan(curves.margin_pct(np.array([0.0]), np.array([1.0]))[0])
-    x, d_in, d_out = curves.marginal_cost(Scenario(), CATALOG)
+def test_marginal_cost_is_the_finite_difference_per_million_tokens():
+    s = Scenario()
+    x, d_in, d_out = curves.marginal_cost(s, CATALOG)
     assert len(x) == len(d_in) == len(d_out)
     assert np.nanmedian(d_in) > 0 and np.nanmedian(d_out) > 0
+    i = int(np.flatnonzero(x == s.prompt_tokens)[0])
+    step = max(1, int(s.prompt_tokens * 0.01))
+    by_hand = (estimate(s.model_copy(update={"prompt_tokens": s.prompt_tokens + step}), CATALOG).usd_per_request
+               - estimate(s, CATALOG).usd_per_request) / step * 1e6
+    assert d_in[i] == pytest.approx(by_hand)
+
+
+def test_relative_to_first_divides_by_the_shortest_prompt():
+    rel = curves.relative_to_first({"a": np.array([2.0, 3.0, np.nan]), "b": np.array([0.0, 1.0])})
+    assert list(rel["a"][:2]) == [1.0, 1.5] and np.isnan(rel["a"][2]) and np.isnan(rel["b"]).all()
 
 
 def test_on_grid_and_price_vs_cost():

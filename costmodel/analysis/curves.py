@@ -1,17 +1,31 @@
-"""Chart data: the grids the pages sweep and one vectorised costmodel call per chart.
+"""Cost curves: one scenario swept along one axis (context, batch, cache hits), one vectorised engine call each.
 
-No physics here: every number comes from ``costmodel.estimate_arrays``. Points
-where the model and one request do not fit become NaN (a gap in the line).
+Every cost comes from :func:`costmodel.estimate_arrays`; this module chooses the
+grids, masks the points where the model and one request do not fit as NaN (a gap
+in a drawn line) and derives what the app draws from them (marginal cost, cost
+relative to a short prompt, list price beside cost). Tested in tests/test_curves.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from costmodel import Catalog, Scenario, estimate_arrays
-from ui.state import prompt_limit
+from costmodel.analysis.unit_economics import flat_price_usd
+from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.catalog.loader import Catalog
+from costmodel.engine.inference import Estimate, estimate_arrays
+from costmodel.engine.scenario import Scenario
 
 CONCURRENCY_GRID = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+PROMPT_TOKENS_MAX = int(next(m.le for m in Scenario.model_fields["prompt_tokens"].metadata
+                             if getattr(m, "le", None) is not None))
+"""The Scenario's bound on prompt_tokens (a model's window may be longer: Llama 4 Scout's 10M)."""
+
+
+def prompt_limit(model: ModelArchitecture) -> int:
+    """Longest prompt a sweep (and the app's widget) offers: the model's context window, within the Scenario's
+    bound."""
+    return min(int(model.max_context_tokens), PROMPT_TOKENS_MAX)
 
 
 def context_grid(s: Scenario, catalog: Catalog, points: int = 40, low: int = 128) -> np.ndarray:
@@ -38,8 +52,7 @@ def over_context(s: Scenario, catalog: Catalog, keys: tuple[str, ...], grid: np.
 def illusion(s: Scenario, catalog: Catalog, price_in: float, price_out: float):
     """(prompt grid, cost per request, list price per request) for the token-illusion chart."""
     x, v = over_context(s, catalog, ("usd_per_request",))
-    price = (x * price_in + s.output_tokens * price_out) / 1e6
-    return x, v["usd_per_request"], price
+    return x, v["usd_per_request"], flat_price_usd(x, s.output_tokens, price_in, price_out)
 
 
 def over_concurrency(s: Scenario, catalog: Catalog, keys: tuple[str, ...]):
@@ -63,8 +76,8 @@ def over_cache_hit(s: Scenario, catalog: Catalog, keys: tuple[str, ...], points:
 
 
 def marginal_cost(s: Scenario, catalog: Catalog):
-    """(context grid, USD per extra prompt token, USD per extra output token) by finite differences
-    of the cost per request: what the next token costs at each context length."""
+    """(context grid, USD per million extra prompt tokens, USD per million extra output tokens) by finite
+    differences of the cost per request: what the next token costs at each context length."""
     x = context_grid(s, catalog)
     top = prompt_limit(catalog.model(s.model))
     step = np.maximum(1, (x * 0.01).astype(int))
@@ -77,10 +90,21 @@ def marginal_cost(s: Scenario, catalog: Catalog):
     out_step = max(1, s.output_tokens // 100)
     arr_o = estimate_arrays(s, catalog, prompt_tokens=x, output_tokens=np.full(n, s.output_tokens + out_step))
     d_out = (_masked(arr_o, "usd_per_request") - cost[:n]) / out_step
-    return x, d_in, d_out
+    return x, d_in * 1e6, d_out * 1e6
 
 
-def achieved_flops(r, phase: str) -> float:
+def relative_to_first(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each curve divided by its first point: over ``over_context``'s grid, how much dearer a token gets as the
+    context grows (1 everywhere would be a flat price per token). NaN where the first point is NaN or zero."""
+    out = {}
+    for k, v in values.items():
+        v = np.asarray(v, dtype=float)
+        first = float(v[0]) if v.size else float("nan")
+        out[k] = v / first if first else np.full(v.shape, np.nan)  # NaN / 0 would give inf
+    return out
+
+
+def achieved_flops(r: Estimate, phase: str) -> float:
     """FLOP/s per GPU a phase reaches in the estimate: its FLOPs over its time, spread over the replica's GPUs."""
     if phase == "prefill":
         flops, seconds = r.prefill_flops_per_request, r.prefill_seconds_per_request
@@ -119,10 +143,3 @@ def on_grid(s: Scenario, catalog: Catalog, x: np.ndarray, key: str) -> np.ndarra
         arr = estimate_arrays(s, catalog, prompt_tokens=np.asarray(x)[inside])
         out[inside] = _masked(arr, key)
     return out
-
-
-def margin_pct(price: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """(price - cost) / price in percent, NaN where the price is zero."""
-    price = np.asarray(price, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(price > 0, 100 * (price - np.asarray(cost, dtype=float)) / price, np.nan)
