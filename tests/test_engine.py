@@ -73,7 +73,7 @@ def test_decode_step_at_batch_one_is_the_weight_read():
     s = Scenario(model="llama-3.1-8b", gpu="h100-sxm", gpus=1, prompt_tokens=1000, output_tokens=200,
                  concurrency=1)
     r = estimate(s)
-    weights = float(m._always_read_params(0)) * 2
+    weights = float(m.always_read_params(0)) * 2
     kv = float(m.kv_bytes_for_context(1000 + 100, 16))
     mem = (weights + kv) / (gpu.memory_bandwidth_bytes_s * eff.decode_mbu)
     assert r.decode_bound == "memory"
@@ -201,3 +201,146 @@ def test_sweep_is_a_cartesian_product_with_axes_as_columns():
 def test_sweep_rejects_bad_axes_with_a_clear_message(axes, message):
     with pytest.raises(CostModelError, match=message):
         sweep(Scenario(model="llama-3.1-8b", gpu="h100-sxm"), **axes)
+
+
+# --------------------------------------------------------------------------- the physics steps, called directly
+from costmodel.engine import batching, communication, decode, memory_plan, money, prefill, rates  # noqa: E402
+
+H100 = CAT.gpu("h100-sxm")
+H100_EFF = CAT.efficiency_for(H100)
+
+
+def _net(gpu, tp, dtype_code=0, dp=False, comm_eff=0.7, latency_us=8.0):
+    tp = np.asarray(float(tp))
+    return communication.interconnect(gpu, tp, np.asarray(comm_eff), latency_us, np.asarray(dp), np.asarray(dtype_code))
+
+
+def test_ring_allreduce_sends_two_t_minus_one_over_t():
+    assert communication.ring_allreduce_factor(np.array([1.0, 2, 4, 8])).tolist() == [0.0, 1.0, 1.5, 1.75]
+
+
+def test_allreduce_seconds_hand_computed():
+    m = CAT.model("llama-3.1-70b")  # 80 layers, each attention + dense FFN: 160 all-reduces per step
+    tokens = 64.0
+    link = 450e9 * 0.7  # H100 NVLink one way x comm efficiency
+    expected = 160 * (1.75 * tokens * 8192 * 2 / link + 8e-6)
+    assert float(communication.allreduce_seconds(m, _net(H100, 8), tokens)) == pytest.approx(expected, rel=1e-12)
+    assert float(communication.allreduce_seconds(m, _net(H100, 1), tokens)) == 0.0
+    serial, overlapped = communication.communication_seconds(m, _net(H100, 8), tokens, 0.0)
+    assert float(serial) == pytest.approx(expected, rel=1e-12) and overlapped == 0.0
+
+
+def test_alltoall_across_nodes_sends_one_copy_per_node():
+    m = CAT.model("deepseek-v3")  # 58 MoE layers, d = 7168, top-8 limited to 4 nodes
+    h800 = CAT.gpu("h800")
+    tokens = 256.0
+    net = _net(h800, 16, dtype_code=1)  # fp8 matrices: dispatch 1 byte, combine 2 bytes
+    link = 50e9 * 0.7  # beyond the 8-GPU NVLink domain: the 400 Gb/s NIC, one way
+    exchanged = tokens * 4 * 7168 * (1 + 2) * 15 / 16
+    expected = 58 * (exchanged / (16 * link) + 2 * 8e-6)
+    assert float(communication.alltoall_seconds(m, net, tokens, 8.0)) == pytest.approx(expected, rel=1e-12)
+    # Under data-parallel attention it overlaps with compute and there is no all-reduce.
+    serial, overlapped = communication.communication_seconds(m, _net(h800, 16, 1, dp=True), tokens, 8.0)
+    assert float(serial) == 0.0 and float(overlapped) == pytest.approx(expected, rel=1e-12)
+
+
+def test_experts_touched_runs_from_k_to_all():
+    assert float(decode.experts_touched(8.0, 2.0, 1.0)) == pytest.approx(2.0)
+    assert float(decode.experts_touched(8.0, 2.0, 2.0)) == pytest.approx(8 * (1 - 0.75**2))  # 3.5
+    assert float(decode.experts_touched(8.0, 2.0, 1e4)) == pytest.approx(8.0)
+
+
+def test_speculative_tokens_per_step_is_leviathan_eq_1():
+    got = decode.speculative_tokens_per_step(np.array([0.0, 3.0]), np.array([0.5, 0.5]))
+    assert got.tolist() == [1.0, (1 - 0.5**4) / 0.5]  # 1.875
+    verify, plain = np.array([0.02, 0.03]), np.array([0.01, 0.01])
+    steps = decode.speculative_step_seconds(verify, plain, np.array([0.0, 3.0]), np.array([0.05, 0.05]))
+    assert steps.tolist() == pytest.approx([0.02, 0.03 + 3 * 0.05 * 0.01])
+
+
+def _llama8b_replica(tp=1.0, gpus=1.0):
+    m = CAT.model("llama-3.1-8b")
+    w = memory_plan.model_weights(m, np.asarray(0.0), np.asarray(0.0), np.asarray(16.0))
+    layout = memory_plan.replica_layout(m, np.asarray(gpus), np.asarray(tp))
+    r = rates.replica_rates(layout.tensor_parallel, np.asarray(989e12), 989e12, H100.memory_bandwidth_bytes_s,
+                            0.5, 0.5, 0.8, 1.0)
+    return m, w, layout, r, _net(H100, tp)
+
+
+def test_decode_step_at_batch_one_is_weight_bytes_over_bandwidth_plus_overhead():
+    m, w, layout, r, net = _llama8b_replica()
+    kv = float(m.kv_bytes_for_context(1100, 16))
+    step = decode.decode_step(
+        m, w, layout, r, net, batch=np.asarray(1.0), tokens_per_sequence=1.0, experts_total=0.0,
+        experts_active=0.0, attention_flops_per_token=np.asarray(4.0 * 32 * 128 * 32 * 1100),
+        kv_bytes_per_request=np.asarray(kv), moe_gemm_min_tokens=16.0, step_overhead_s=1e-3,
+        per_sequence_overhead_s=10e-6,
+    )
+    weight_bytes = float(m.always_read_params(0)) * 2
+    bandwidth = 3.35e12 * 0.8
+    assert float(step.seconds) == pytest.approx((weight_bytes + kv) / bandwidth + 1e-3 + 10e-6, rel=1e-12)
+    assert float(step.bytes) == pytest.approx(weight_bytes + kv)
+    assert float(step.memory_seconds) > float(step.compute_seconds)  # batch 1: memory-bound
+
+
+def test_memory_plan_hand_computed():
+    m, w, layout, _, _ = _llama8b_replica(tp=2.0, gpus=5.0)
+    assert float(layout.tensor_parallel) == 2.0 and float(layout.replicas) == 2.0  # floor(5 / 2)
+    assert float(layout.kv_copies) == 1.0  # 8 KV heads split over 2 GPUs: no copies
+    free = memory_plan.free_kv_bytes(layout, w, 80e9, np.asarray(0.9), 0.0)
+    assert float(free) == pytest.approx(2 * 80e9 * 0.9 - float(m.total_params()) * 2)
+    fits = memory_plan.batch_that_fits(np.array([100e9, 100e9, 100e9, -1.0]), np.asarray(1e9),
+                                       np.array([1024, 64, 1024, 1024]), np.array([16384, 16384, 128, 16384]), 4.0)
+    assert fits.tolist() == [100.0, 64.0, 32.0, 0.0]  # memory, sequences, tokens per step / (1 + g), nothing
+
+
+def test_latent_attention_layout_copies_weights_or_cache():
+    m = CAT.model("deepseek-v3")
+    dp = memory_plan.replica_layout(m, np.asarray(32.0), np.asarray(16.0), np.asarray(1.0))
+    tp = memory_plan.replica_layout(m, np.asarray(32.0), np.asarray(16.0), np.asarray(0.0))
+    assert (float(dp.replicas), float(dp.weight_copies), float(dp.kv_copies)) == (2.0, 16.0, 1.0)
+    assert (float(tp.weight_copies), float(tp.kv_copies)) == (1.0, 16.0)
+
+
+def test_prefill_new_tokens_and_packed_share():
+    assert prefill.new_prompt_tokens(np.array([1000.0, 1000.0]), np.array([0.75, 1.0])).tolist() == [250.0, 1.0]
+    m, w, layout, r, net = _llama8b_replica()
+    new = np.asarray(16384.0)  # exactly one packed step: the request pays the whole step's weight reads
+    pre = prefill.prefill(m, w, layout, r, net, new_tokens=new, attention_flops=np.asarray(0.0),
+                          kv_bytes_per_token=np.asarray(131072.0), experts_total=0.0, experts_active=0.0,
+                          max_num_tokens=np.asarray(16384.0), step_overhead_s=1e-3)
+    compute = 2 * float(m.matmul_params_per_token()) * 16384 / (989e12 * 0.5)
+    assert pre.compute_bound
+    assert float(pre.seconds_per_request) == pytest.approx(compute + 1e-3, rel=1e-12)
+    assert float(pre.ttft_seconds) == pytest.approx(compute + 1e-3, rel=1e-12)
+
+
+def test_occupancy_and_continuous_batching_throughput():
+    occ = batching.occupancy(np.array([0.0, 10.0, 3.0]), np.array([40.0, 40.0, 40.0]), np.array([4.0, 4.0, 4.0]))
+    assert occ.concurrency.tolist() == [40.0, 10.0, 3.0]
+    assert occ.busy_replicas.tolist() == [4.0, 4.0, 3.0] and occ.batch.tolist() == [10.0, 2.5, 1.0]
+    one = batching.occupancy(np.asarray(0.0), np.asarray(10.0), np.asarray(1.0))
+    thr = batching.continuous_batching_throughput(one, np.asarray(1.0), np.asarray(0.02), np.asarray(1.0),
+                                                  np.asarray(0.1), np.asarray(1000.0), np.asarray(100.0))
+    # each output token: 0.02 s / 10 sequences of decode + 0.1 s / 100 tokens of prefill = 3 ms
+    assert float(thr.output_tokens_per_second) == pytest.approx(1 / 0.003)
+    assert float(thr.decode_tokens_per_second) == pytest.approx(10 / 0.02)
+    assert float(thr.requests_per_second) == pytest.approx(1 / 0.3)
+    assert float(thr.prefill_tokens_per_second) == pytest.approx(1000 / 0.1)
+
+
+def test_money_hand_computed():
+    cost = money.request_cost(np.asarray(8.0), np.asarray(3.6), np.asarray(2.0))
+    assert float(cost.gpu_seconds_per_request) == 4.0
+    assert float(cost.usd_per_request) == pytest.approx(0.004)  # 4 GPU-s x $0.001/GPU-s
+    prices = money.usd_per_million_tokens(
+        gpus=np.asarray(8.0), gpu_hourly_usd=np.asarray(3.6), busy_replicas=np.asarray(2.0),
+        prefill_seconds_per_request=np.asarray(0.5), prefill_flops=np.asarray(100.0),
+        prefix_attention_flops_per_cached_token=np.asarray(0.02), cached_tokens=np.asarray(1000.0),
+        new_tokens=np.asarray(250.0), decode_seconds_per_output_token=np.asarray(0.01),
+    )
+    usd_s = 8 * 0.001
+    # cached tokens take 20/100 of the prefill's FLOPs; input tokens the remaining 80% over 250 tokens
+    assert float(prices.usd_per_million_cached_input_tokens) == pytest.approx(usd_s * 0.5 * 0.02 / 100 / 2 * 1e6)
+    assert float(prices.usd_per_million_input_tokens) == pytest.approx(usd_s * 0.5 * 0.8 / 250 / 2 * 1e6)
+    assert float(prices.usd_per_million_output_tokens) == pytest.approx(usd_s * 0.01 / 2 * 1e6)

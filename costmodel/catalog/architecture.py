@@ -159,7 +159,7 @@ class ModelArchitecture(BaseModel):
     def lm_head_params(self) -> float:
         return 0.0 if self.tie_word_embeddings else self.embedding_params
 
-    def _always_read_params(self, experts_total: ArrayLike) -> ArrayLike:
+    def always_read_params(self, experts_total: ArrayLike) -> ArrayLike:
         """Parameters every token touches, without routed experts and without the embedding table."""
         d = self.hidden_size
         norms = 2 * d * self.num_layers + d
@@ -177,14 +177,14 @@ class ModelArchitecture(BaseModel):
         """All parameters, the embedding table included (what the weights occupy in memory)."""
         e = self.num_experts if experts_total is None else experts_total
         routed = self.moe_layers * np.asarray(e, dtype=float) * self.params_per_expert
-        return self._always_read_params(e) + routed + self.lm_head_params
+        return self.always_read_params(e) + routed + self.lm_head_params
 
     def active_params(self, experts_active: ArrayLike | None = None, experts_total: ArrayLike | None = None) -> ArrayLike:
         """Parameters used per token, model-card convention (embedding table included)."""
         e = self.num_experts if experts_total is None else experts_total
         k = self.experts_per_token if experts_active is None else experts_active
         routed = self.moe_layers * np.asarray(k, dtype=float) * self.params_per_expert
-        return self._always_read_params(e) + routed + self.lm_head_params
+        return self.always_read_params(e) + routed + self.lm_head_params
 
     def matmul_params_per_token(
         self, experts_active: ArrayLike | None = None, experts_total: ArrayLike | None = None

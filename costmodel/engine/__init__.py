@@ -2,8 +2,16 @@
 
 - ``scenario``: the inputs (one point, or arrays for a sweep).
 - ``memory``: bytes of weights and KV cache.
-- ``roofline``: the physics steps and ``evaluate``, which composes them.
-- ``inference``: the public ``estimate``/``estimate_arrays``/``sweep`` and the planner.
+- ``memory_plan``: weights, the replica layout, the batch that fits.
+- ``rates``: peak FLOP/s at the compute precision, attained rates, the roofline.
+- ``communication``: tensor-parallel all-reduces, expert-parallel all-to-alls.
+- ``decode``: the decode step, speculative decoding.
+- ``prefill``: prefill packed (throughput) and alone (TTFT).
+- ``batching``: continuous-batching occupancy and throughput.
+- ``money``: dollars per request and per million tokens of each class.
+- ``roofline``: ``evaluate``, which composes the steps for one plan.
+- ``planner``: each point's cheapest plan, in blocks.
+- ``inference``: the public ``estimate``/``estimate_arrays``/``sweep``.
 - ``calibration``: predicted against published measurements.
 """
 

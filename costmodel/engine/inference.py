@@ -2,8 +2,10 @@
 
 Inputs are a validated :class:`~costmodel.scenario.Scenario` plus, optionally,
 numpy arrays for any numeric field; outputs are named like the CLI's JSON keys.
-The physics (memory, rooflines, batching, money) lives in
-:mod:`costmodel.engine.roofline`, with its sources.
+The physics steps (memory plan, communication, decode, prefill, batching, money)
+live in their own modules, with their sources; :mod:`costmodel.engine.roofline`
+composes them for one plan and :mod:`costmodel.engine.planner` picks each
+point's plan.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS, Efficiency
 from costmodel.catalog.hardware import GPU
 from costmodel.catalog.loader import Catalog, load_catalog
-from costmodel.engine.memory import weight_bytes_per_param
-from costmodel.engine.roofline import DTYPE_CODES, evaluate, plan_candidates
+from costmodel.engine.planner import evaluate_points
+from costmodel.engine.rates import DTYPE_CODES
 from costmodel.engine.scenario import NUMERIC_FIELDS, Scenario
 from costmodel.errors import CostModelError
 
@@ -243,94 +245,9 @@ def _estimate_coded(scenario: Scenario, catalog: Catalog | None, axes: Mapping[s
             raise CostModelError("experts_active cannot exceed experts_total")
     shape = np.broadcast_shapes(*(v.shape for v in inputs.values()))
     auto_plan = scenario.tensor_parallel is None and "tensor_parallel" not in arrays
-    out = _plan_and_evaluate(model, gpu, base_eff, scenario, inputs, shape, auto_plan)
+    out = evaluate_points(model, gpu, base_eff, scenario, inputs, shape, auto_plan)
     for k, v in arrays.items():
         out[k] = np.broadcast_to(v, shape)
-    return out
-
-
-BLOCK_POINTS = 1 << 14
-"""Points evaluated together: keeps the candidate-plan temporaries in cache-sized blocks."""
-
-
-def _plan_and_evaluate(
-    model: ModelArchitecture,
-    gpu: GPU,
-    eff: Efficiency,
-    scenario: Scenario,
-    inputs: dict[str, np.ndarray],
-    shape: tuple[int, ...],
-    auto_plan: bool,
-) -> dict[str, np.ndarray]:
-    """Evaluate every point, in blocks; with ``auto_plan`` pick each point's cheapest parallelism plan."""
-    size = int(np.prod(shape, dtype=np.int64))
-    flat = {
-        k: (np.asarray(np.broadcast_to(v, shape).reshape(-1), dtype=float) if v.size > 1 else v.astype(float).reshape(()))
-        for k, v in inputs.items()
-    }
-    out: dict[str, np.ndarray] = {}
-    for start in range(0, max(size, 1), BLOCK_POINTS):
-        stop = min(start + BLOCK_POINTS, size) if size else 1
-        block = {k: (v[start:stop] if v.ndim else v) for k, v in flat.items()}
-        result = _evaluate_block(model, gpu, eff, scenario, block, stop - start, auto_plan)
-        for key, value in result.items():
-            if key not in out:
-                out[key] = np.empty(max(size, 1), dtype=np.asarray(value).dtype)
-            out[key][start:stop] = value
-    return {k: v.reshape(shape) for k, v in out.items()}
-
-
-def _evaluate_block(
-    model: ModelArchitecture, gpu: GPU, eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray], n: int,
-    auto_plan: bool,
-) -> dict[str, np.ndarray]:
-    """One block of points. The automatic planner tries every power-of-two tensor-parallel size up to the
-    deployment (and the whole deployment as one group) and keeps, per point, the plan with the lowest cost
-    per request among those where a request fits; ``max_concurrency`` is the most any plan holds.
-
-    Taking the cheapest plan keeps cost monotone in everything that makes every plan dearer (longer
-    prompts, fewer cache hits, more active experts), and the best capacity over a growing set of plans
-    keeps max_concurrency monotone in the GPU count.
-    """
-    if not auto_plan:
-        return evaluate(model, gpu, eff, scenario, x)
-    gpus = np.asarray(x["gpus"])  # often 0-d: one value for the whole block
-    candidates = plan_candidates(float(gpus.max()))
-    # Groups too small to hold the weights of any point in the block cannot be a plan: skip them.
-    weights = float(np.min(np.asarray(model.total_params(x["experts_total"])) * weight_bytes_per_param(x["weight_bits"])))
-    usable_per_gpu = float(np.max(gpu.memory_bytes * x["memory_utilization"]))
-    viable = [t for t in candidates if t * usable_per_gpu >= weights] or candidates[-1:]
-    whole = bool(np.any(gpus != 2 ** np.floor(np.log2(gpus))))  # a deployment that is not a power of two
-    if whole:
-        plans = np.empty((len(viable) + 1, n))
-        plans[:-1] = np.asarray(viable, dtype=float)[:, None]
-        plans[-1] = gpus  # the whole deployment as one group
-    else:  # the same plans for every point: what depends on the plan alone stays (plans, 1)
-        plans = np.asarray(viable, dtype=float)[:, None]
-    stacked = {k: (v[None, :] if v.ndim else v) for k, v in x.items()}
-    if model.attention == "mla":  # latent attention: data-parallel (1) or tensor-parallel (0) attention
-        dp = np.repeat([[1.0], [0.0]], len(plans), axis=0)
-        plans = np.concatenate([plans, plans])
-        stacked["attention_dp"] = dp
-    stacked["tensor_parallel"] = plans
-    every = evaluate(model, gpu, eff, scenario, stacked)
-    valid = plans <= gpus
-    fitting = np.broadcast_to(valid & every["fits"], (len(plans), n))
-    cost = np.where(fitting, every["usd_per_request"], np.inf)
-    any_fit = fitting.any(axis=0)
-    largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
-    best = np.where(any_fit, cost.argmin(axis=0), largest)
-    at = best * n + np.arange(n)  # flat positions of the chosen plan's values: one take per result
-    out = {}
-    for key, value in every.items():
-        value = np.asarray(value)
-        # Only results that depend on the plan carry the plan axis; the rest are shared by all plans.
-        if value.ndim == 2 and value.shape[0] > 1:
-            out[key] = value.reshape(-1).take(at) if value.shape[1] == n else value[:, 0].take(best)
-        else:
-            out[key] = value.reshape(value.shape[-1:] or ())
-    out["max_concurrency"] = np.where(valid, every["max_concurrency"], 0.0).max(axis=0)
-    out["fits"] = any_fit
     return out
 
 

@@ -1,0 +1,137 @@
+"""The decode step: one forward pass of a replica over its batch, with speculative decoding.
+
+Sources:
+- Decode reads the weights once per step for the whole batch, plus each
+  sequence's KV cache (Pope et al., MLSys 2023, arXiv 2211.05102, section 3);
+  2 FLOPs per matrix-product parameter per token (Kaplan et al. 2020, arXiv
+  2001.08361, section 2.1), plus attention over the context.
+- Mixture of experts, uniform routing: with B tokens each routed to k of E
+  experts the expected number of distinct experts read per layer is
+  E x (1 - (1 - k/E)^B): k at B = 1, all E at large B.
+- Grouped-GEMM efficiency: an expert that receives fewer tokens than a tile
+  still computes a whole tile (``moe_gemm_min_tokens`` rows).
+- The kernel classes (dense GEMMs over non-expert weights, expert GEMMs over
+  the touched experts, attention over the KV cache) run one after another,
+  each under its own roofline.
+- Speculative decoding (Leviathan et al., ICML 2023, arXiv 2211.17192, Eq. 1):
+  with acceptance a and g drafted tokens a target pass yields
+  (1 - a^(g+1)) / (1 - a) tokens; it verifies g + 1 tokens per sequence (more
+  FLOPs, the same weight reads) and pays g draft passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.engine.communication import Interconnect, communication_seconds
+from costmodel.engine.memory_plan import Layout, Weights
+from costmodel.engine.rates import ReplicaRates
+
+
+def average_decode_context(prompt_tokens: np.ndarray, output_tokens: np.ndarray) -> np.ndarray:
+    """Tokens in context on average over a request's decode: S + O/2."""
+    return prompt_tokens + output_tokens / 2
+
+
+def speculative_tokens_per_step(draft_tokens: np.ndarray, acceptance: np.ndarray) -> np.ndarray:
+    """Tokens a target pass yields: (1 - a^(g+1)) / (1 - a) with g > 0 drafts (Leviathan et al. Eq. 1),
+    else 1. ``acceptance`` is below 1 (validated)."""
+    return np.where(draft_tokens > 0, (1 - acceptance ** (draft_tokens + 1)) / (1 - acceptance), 1.0)
+
+
+def experts_touched(experts_total: np.ndarray, experts_active: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+    """Expected distinct experts per MoE layer that ``tokens`` tokens route to: E (1 - (1 - k/E)^tokens)."""
+    return experts_total * (1 - (1 - experts_active / experts_total) ** tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodeStep:
+    """One decode step of a replica, per point."""
+
+    seconds: np.ndarray
+    compute_seconds: np.ndarray
+    """Every kernel at its compute roofline (to say whether the step is compute-bound)."""
+    memory_seconds: np.ndarray
+    """Every kernel at its memory roofline."""
+    flops: np.ndarray
+    bytes: np.ndarray
+    """HBM bytes read: weights (touched experts only) and the batch's KV cache."""
+    experts_touched: np.ndarray | float
+
+
+def decode_step(
+    model: ModelArchitecture,
+    weights: Weights,
+    layout: Layout,
+    rates: ReplicaRates,
+    net: Interconnect,
+    *,
+    batch: np.ndarray,
+    tokens_per_sequence: np.ndarray | float,
+    experts_total: np.ndarray,
+    experts_active: np.ndarray,
+    attention_flops_per_token: np.ndarray,
+    kv_bytes_per_request: np.ndarray,
+    moe_gemm_min_tokens: float,
+    step_overhead_s: np.ndarray,
+    per_sequence_overhead_s: float,
+) -> DecodeStep:
+    """One decode step of ``batch`` sequences, each computing ``tokens_per_sequence`` tokens.
+
+    Time = dense GEMMs + expert GEMMs + attention, each the max of its compute and memory time
+    (Pope et al. 2023), or the overlapped all-to-all if longer; plus serial communication, the fixed
+    step overhead and a per-sequence overhead (sampling, bookkeeping) for each copy's share of the batch.
+    ``attention_flops_per_token`` is FLOPs per layer per (query, key) pair x layers x attended context.
+    """
+    tokens = batch * tokens_per_sequence
+    if model.is_moe:
+        touched = experts_touched(experts_total, experts_active, tokens)
+        expert_rows = np.maximum(tokens * experts_active, touched * moe_gemm_min_tokens)
+        expert_flops = 2 * model.moe_layers * weights.params_per_expert * expert_rows
+        expert_bytes = model.moe_layers * touched * weights.params_per_expert * weights.bytes_per_param
+    else:
+        touched = expert_flops = expert_bytes = 0.0
+    dense_flops = 2 * (weights.matmul_params - weights.routed_matmul_params) * tokens
+    attn_flops = attention_flops_per_token * tokens
+    dense_bytes = weights.always_read_bytes * layout.weight_copies
+    weight_read = dense_bytes + expert_bytes
+    kv_read = batch * kv_bytes_per_request * layout.kv_copies
+
+    dense_time = np.maximum(dense_flops / rates.decode_matrix_flops_s, dense_bytes / rates.bytes_s)
+    expert_time = np.maximum(expert_flops / rates.decode_matrix_flops_s, expert_bytes / rates.bytes_s)
+    attn_compute = attn_flops / rates.decode_attention_flops_s
+    attn_memory = kv_read / rates.attention_bytes_s
+    kernels = dense_time + expert_time + np.maximum(attn_compute, attn_memory)
+    serial, overlapped = communication_seconds(model, net, tokens, experts_active)
+    seconds = (
+        np.maximum(kernels, overlapped)
+        + serial
+        + step_overhead_s
+        + batch / layout.weight_copies * per_sequence_overhead_s
+    )
+    return DecodeStep(
+        seconds=seconds,
+        compute_seconds=(dense_flops + expert_flops) / rates.decode_matrix_flops_s + attn_compute,
+        memory_seconds=weight_read / rates.bytes_s + attn_memory,
+        flops=dense_flops + expert_flops + attn_flops,
+        bytes=weight_read + kv_read,
+        experts_touched=touched,
+    )
+
+
+def speculative_step_seconds(
+    verify_step_seconds: np.ndarray,
+    plain_step_seconds: np.ndarray | None,
+    draft_tokens: np.ndarray,
+    draft_cost_ratio: np.ndarray,
+) -> np.ndarray:
+    """Seconds of one speculative step: the target's verify pass plus g draft passes, each
+    ``draft_cost_ratio`` of a plain target step (Leviathan et al. 2023). ``plain_step_seconds`` None
+    means no point drafts."""
+    if plain_step_seconds is None:
+        return verify_step_seconds
+    drafting = draft_tokens * draft_cost_ratio * plain_step_seconds
+    return np.where(draft_tokens > 0, verify_step_seconds + drafting, verify_step_seconds)

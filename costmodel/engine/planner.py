@@ -1,0 +1,127 @@
+"""The planner: each point's parallelism plan, evaluated in cache-sized blocks.
+
+A plan is a tensor-parallel group size t (replicas of t GPUs) and, for latent
+attention (MLA), whether attention runs data-parallel or tensor-parallel inside
+the group (see :func:`costmodel.engine.memory_plan.attention_data_parallel`).
+The planner stacks every candidate plan on a leading axis, evaluates them all in
+one vectorised pass (:func:`costmodel.engine.roofline.evaluate`) and keeps, per
+point, the cheapest plan that fits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.catalog.efficiency import Efficiency
+from costmodel.catalog.hardware import GPU
+from costmodel.engine.memory import weight_bytes_per_param
+from costmodel.engine.roofline import evaluate
+from costmodel.engine.scenario import Scenario
+
+BLOCK_POINTS = 1 << 14
+"""Points evaluated together: keeps the candidate-plan temporaries in cache-sized blocks."""
+
+
+def plan_candidates(max_gpus: float) -> list[int]:
+    """Tensor-parallel sizes the planner tries: powers of two up to the deployment (the deployment itself too)."""
+    out, t = [], 1
+    while t <= max_gpus:
+        out.append(t)
+        t *= 2
+    return out
+
+
+def evaluate_points(
+    model: ModelArchitecture,
+    gpu: GPU,
+    eff: Efficiency,
+    scenario: Scenario,
+    inputs: dict[str, np.ndarray],
+    shape: tuple[int, ...],
+    auto_plan: bool,
+) -> dict[str, np.ndarray]:
+    """Evaluate every point of ``shape``, in blocks; with ``auto_plan`` pick each point's cheapest plan."""
+    size = int(np.prod(shape, dtype=np.int64))
+    flat = {
+        k: (np.asarray(np.broadcast_to(v, shape).reshape(-1), dtype=float) if v.size > 1 else v.astype(float).reshape(()))
+        for k, v in inputs.items()
+    }
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, max(size, 1), BLOCK_POINTS):
+        stop = min(start + BLOCK_POINTS, size) if size else 1
+        block = {k: (v[start:stop] if v.ndim else v) for k, v in flat.items()}
+        result = evaluate(model, gpu, eff, scenario, block) if not auto_plan else cheapest_plan(
+            model, gpu, eff, scenario, block, stop - start
+        )
+        for key, value in result.items():
+            if key not in out:
+                out[key] = np.empty(max(size, 1), dtype=np.asarray(value).dtype)
+            out[key][start:stop] = value
+    return {k: v.reshape(shape) for k, v in out.items()}
+
+
+def candidate_plans(
+    model: ModelArchitecture, gpu: GPU, x: dict[str, np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The plans to try for a block of ``n`` points: (tensor-parallel sizes, data-parallel attention 1/0 or None).
+
+    Every power-of-two group up to the deployment whose memory could hold the weights of some point (and the
+    whole deployment as one group where it is not a power of two); latent-attention models try each size both
+    with data-parallel and with tensor-parallel attention. Shape (plans, 1) when every point shares the plans,
+    else (plans, n).
+    """
+    gpus = np.asarray(x["gpus"])  # often 0-d: one value for the whole block
+    candidates = plan_candidates(float(gpus.max()))
+    # Groups too small to hold the weights of any point in the block cannot be a plan: skip them.
+    weights = float(np.min(np.asarray(model.total_params(x["experts_total"])) * weight_bytes_per_param(x["weight_bits"])))
+    usable_per_gpu = float(np.max(gpu.memory_bytes * x["memory_utilization"]))
+    viable = [t for t in candidates if t * usable_per_gpu >= weights] or candidates[-1:]
+    whole = bool(np.any(gpus != 2 ** np.floor(np.log2(gpus))))  # a deployment that is not a power of two
+    if whole:
+        plans = np.empty((len(viable) + 1, n))
+        plans[:-1] = np.asarray(viable, dtype=float)[:, None]
+        plans[-1] = gpus  # the whole deployment as one group
+    else:  # the same plans for every point: what depends on the plan alone stays (plans, 1)
+        plans = np.asarray(viable, dtype=float)[:, None]
+    if model.attention != "mla":
+        return plans, None
+    dp = np.repeat([[1.0], [0.0]], len(plans), axis=0)  # latent attention: data-parallel (1) or tensor-parallel (0)
+    return np.concatenate([plans, plans]), dp
+
+
+def cheapest_plan(
+    model: ModelArchitecture, gpu: GPU, eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray], n: int
+) -> dict[str, np.ndarray]:
+    """One block of ``n`` points under each point's cheapest plan: every ``candidate_plans`` plan is evaluated
+    and, per point, the one with the lowest cost per request among those where a request fits is kept;
+    ``max_concurrency`` is the most any plan holds.
+
+    Taking the cheapest plan keeps cost monotone in everything that makes every plan dearer (longer
+    prompts, fewer cache hits, more active experts), and the best capacity over a growing set of plans
+    keeps max_concurrency monotone in the GPU count.
+    """
+    plans, dp = candidate_plans(model, gpu, x, n)
+    stacked = {k: (v[None, :] if v.ndim else v) for k, v in x.items()}
+    if dp is not None:
+        stacked["attention_dp"] = dp
+    stacked["tensor_parallel"] = plans
+    every = evaluate(model, gpu, eff, scenario, stacked)
+    valid = plans <= np.asarray(x["gpus"])
+    fitting = np.broadcast_to(valid & every["fits"], (len(plans), n))
+    cost = np.where(fitting, every["usd_per_request"], np.inf)
+    any_fit = fitting.any(axis=0)
+    largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
+    best = np.where(any_fit, cost.argmin(axis=0), largest)
+    at = best * n + np.arange(n)  # flat positions of the chosen plan's values: one take per result
+    out = {}
+    for key, value in every.items():
+        value = np.asarray(value)
+        # Only results that depend on the plan carry the plan axis; the rest are shared by all plans.
+        if value.ndim == 2 and value.shape[0] > 1:
+            out[key] = value.reshape(-1).take(at) if value.shape[1] == n else value[:, 0].take(best)
+        else:
+            out[key] = value.reshape(value.shape[-1:] or ())
+    out["max_concurrency"] = np.where(valid, every["max_concurrency"], 0.0).max(axis=0)
+    out["fits"] = any_fit
+    return out

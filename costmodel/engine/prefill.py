@@ -1,0 +1,135 @@
+"""Prefill: the prompt's new tokens through the model, in a packed batch (throughput) and alone (TTFT).
+
+Sources:
+- FLOPs: 2 per matrix-product parameter per token (Kaplan et al. 2020, arXiv
+  2001.08361, section 2.1), plus attention: 4 x h x d_h per layer per (query,
+  key) pair for QK^T and AV (2 FLOPs per multiply-add). A causal prefill of n
+  new tokens after C cached tokens forms n x C + n^2/2 pairs; a sliding-window
+  layer at most n x window.
+- Multi-head latent attention (DeepSeek-V2 report, arXiv 2405.04434, section
+  2.1.3): decode runs in the absorbed form over the latent, prefill in the
+  expanded form.
+- Roofline (Pope et al., MLSys 2023, arXiv 2211.05102): compute-bound for
+  long prompts. Under continuous batching with chunked prefill (Agrawal et al.,
+  Sarathi-Serve, OSDI 2024) a step packs ``max_num_tokens`` tokens, so a
+  request pays its share new/max_num_tokens of each step's weight reads and
+  overhead; alone (time to first token) it pays every chunk's weight reads.
+- Prefix caching: only the uncached share of the prompt is computed, at least
+  one token (for the logits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.engine.communication import Interconnect, communication_seconds
+from costmodel.engine.memory_plan import Layout, Weights
+from costmodel.engine.rates import ReplicaRates, roofline_seconds
+
+
+def new_prompt_tokens(prompt_tokens: np.ndarray, cache_hit_rate: np.ndarray | float) -> np.ndarray:
+    """Prompt tokens prefill computes: the uncached share, at least one (the logits need a token)."""
+    return np.maximum(prompt_tokens * (1 - cache_hit_rate), np.minimum(prompt_tokens, 1.0))
+
+
+def attention_flops_per_pair(model: ModelArchitecture, decode: bool) -> float:
+    """FLOPs per layer for one (query, key) pair: QK^T plus AV, 2 FLOPs per multiply-add.
+
+    GQA/MHA: 2 h d_h + 2 h d_h = 4 h d_h. MLA at decode runs in the absorbed form
+    over the latent (2 h (d_c + d_r) + 2 h d_c); at prefill in the expanded form
+    (2 h (d_nope + d_r) + 2 h d_v) (DeepSeek-V2 report, arXiv 2405.04434, section 2.1.3).
+    """
+    h = model.num_attention_heads
+    if model.attention == "mla":
+        if decode:
+            return 2.0 * h * (model.kv_lora_rank + model.qk_rope_head_dim) + 2.0 * h * model.kv_lora_rank
+        return 2.0 * h * (model.qk_nope_head_dim + model.qk_rope_head_dim) + 2.0 * h * model.v_head_dim
+    return 4.0 * h * model.head_dim
+
+
+def prefill_attention_flops(model: ModelArchitecture, new_tokens: np.ndarray, cached_tokens: np.ndarray) -> np.ndarray:
+    """Attention FLOPs of a causal prefill: n C + n^2/2 pairs per full layer, n min(window, C + n/2)
+    per sliding-window layer, each pair ``attention_flops_per_pair``."""
+    pairs_full = new_tokens * cached_tokens + new_tokens * new_tokens / 2
+    if model.sliding_window_layers:
+        window = float(model.sliding_window)
+        pairs_win = new_tokens * np.minimum(window, cached_tokens + new_tokens / 2)
+    else:
+        pairs_win = 0.0
+    per_pair = attention_flops_per_pair(model, decode=False)
+    return per_pair * (model.full_attention_layers * pairs_full + model.sliding_window_layers * pairs_win)
+
+
+def prefill_weight_bytes(model: ModelArchitecture, weights: Weights, layout: Layout,
+                         experts_total: np.ndarray) -> np.ndarray:
+    """Weight bytes one prefill step reads: every copy of the non-expert weights and, for a mixture
+    of experts, every expert (a packed step routes enough tokens to touch them all)."""
+    if model.is_moe:
+        experts = model.moe_layers * experts_total * weights.params_per_expert
+        return (weights.always_read_params * layout.weight_copies + experts) * weights.bytes_per_param
+    return weights.always_read_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Prefill:
+    """The prefill of one request, per point."""
+
+    flops: np.ndarray
+    """Matrix and attention FLOPs of the request's new tokens."""
+    seconds_per_request: np.ndarray
+    """Replica time the request costs in a packed batch (throughput)."""
+    ttft_seconds: np.ndarray
+    """Time to first token: the request prefilled alone, every chunk its own step."""
+    bytes_per_request: np.ndarray
+    """HBM bytes the request costs in a packed batch: its share of weight reads plus its KV writes."""
+    compute_bound: np.ndarray
+
+
+def prefill(
+    model: ModelArchitecture,
+    weights: Weights,
+    layout: Layout,
+    rates: ReplicaRates,
+    net: Interconnect,
+    *,
+    new_tokens: np.ndarray,
+    attention_flops: np.ndarray,
+    kv_bytes_per_token: np.ndarray,
+    experts_total: np.ndarray,
+    experts_active: np.ndarray,
+    max_num_tokens: np.ndarray,
+    step_overhead_s: np.ndarray,
+) -> Prefill:
+    """Prefill of ``new_tokens`` (``attention_flops`` from ``prefill_attention_flops``).
+
+    Packed: a step carries ``max_num_tokens``, so the request pays the share new/max_num_tokens of the
+    weight reads, the step overhead and the collectives' latency. Alone: ceil(new/max_num_tokens) chunks,
+    each its own step.
+    """
+    gemm_flops = 2 * weights.matmul_params * new_tokens
+    compute = gemm_flops / rates.prefill_matrix_flops_s + attention_flops / rates.prefill_attention_flops_s
+    kv_write = new_tokens * kv_bytes_per_token * layout.kv_copies
+    step_weights = prefill_weight_bytes(model, weights, layout, experts_total)
+
+    share = new_tokens / max_num_tokens
+    packed_bytes = step_weights * share + kv_write
+    packed_memory = packed_bytes / rates.bytes_s
+    packed = roofline_seconds(compute, packed_memory,
+                              communication_seconds(model, net, new_tokens, experts_active, share),
+                              step_overhead_s * share)
+
+    chunks = np.ceil(new_tokens / max_num_tokens)
+    alone_memory = (step_weights * chunks + kv_write) / rates.bytes_s
+    alone = roofline_seconds(compute, alone_memory,
+                             communication_seconds(model, net, new_tokens, experts_active, chunks),
+                             step_overhead_s * chunks)
+    return Prefill(
+        flops=gemm_flops + attention_flops,
+        seconds_per_request=packed,
+        ttft_seconds=alone,
+        bytes_per_request=packed_bytes,
+        compute_bound=compute >= packed_memory,
+    )

@@ -1,0 +1,93 @@
+"""What one replica's GPUs attain per second, and the roofline that turns work into seconds.
+
+Sources:
+- Roofline per phase (Pope et al., "Efficiently Scaling Transformer
+  Inference", MLSys 2023, arXiv 2211.05102; Williams et al., CACM 2009): time
+  = max(FLOPs / (t x peak x MFU), bytes / (t x bandwidth x MBU)), plus
+  communication that cannot overlap and a fixed per-step overhead.
+- Peak FLOP/s of the matrix units at the compute precision: the GPU's catalog
+  entry (dense, no sparsity). Attention runs in bf16 whatever the weights.
+- Without FlashAttention (Dao et al. 2022, arXiv 2205.14135) attention reaches
+  only ``attention_efficiency_no_flash`` of its roofline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from costmodel.catalog.hardware import GPU
+
+DTYPE_CODES = ("bf16", "fp8", "fp4")
+"""Compute precisions by integer code (the engine keeps codes, the API returns names)."""
+
+_BITS_OF_DTYPE = {"bf16": 16, "fp8": 8, "fp4": 4}
+
+
+def peak_flops_for(
+    gpu: GPU, compute_dtype: str | None, weight_bits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Peak matrix FLOP/s and the precision code (index into DTYPE_CODES), per point.
+
+    ``compute_dtype`` None runs the matrices at the weight precision where the GPU supports it (the
+    GPU's best precision at or above the weight bits).
+    """
+    if compute_dtype is not None:
+        dtype = gpu.best_dtype_for_bits(_BITS_OF_DTYPE[compute_dtype])
+        return np.asarray(gpu.peak_flops(dtype)), np.asarray(DTYPE_CODES.index(dtype))
+    dtypes = [gpu.best_dtype_for_bits(bits) for bits in (4, 8, 16)]
+    peaks = np.array([gpu.peak_flops(d) for d in dtypes])
+    codes = np.array([DTYPE_CODES.index(d) for d in dtypes])
+    slot = np.where(weight_bits <= 4, 0, np.where(weight_bits <= 8, 1, 2))
+    return peaks[slot], codes[slot]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaRates:
+    """Attained rates of one replica of t GPUs: t x peak x efficiency, per point."""
+
+    prefill_matrix_flops_s: np.ndarray
+    prefill_attention_flops_s: np.ndarray
+    decode_matrix_flops_s: np.ndarray
+    decode_attention_flops_s: np.ndarray
+    bytes_s: np.ndarray
+    """HBM bytes/s at the decode MBU (weights, KV writes)."""
+    attention_bytes_s: np.ndarray
+    """HBM bytes/s of attention kernels reading the KV cache."""
+
+
+def replica_rates(
+    tensor_parallel: np.ndarray,
+    matrix_peak_flops: np.ndarray,
+    attention_peak_flops: float,
+    memory_bandwidth_bytes_s: float,
+    prefill_mfu: np.ndarray,
+    decode_mfu: np.ndarray,
+    decode_mbu: np.ndarray,
+    attention_efficiency: float,
+) -> ReplicaRates:
+    """Rates of one replica: matrix units at the compute precision, attention in bf16 (times
+    ``attention_efficiency``, 1 with FlashAttention), memory at the decode MBU."""
+    tp = tensor_parallel
+    return ReplicaRates(
+        prefill_matrix_flops_s=tp * matrix_peak_flops * prefill_mfu,
+        prefill_attention_flops_s=tp * attention_peak_flops * prefill_mfu * attention_efficiency,
+        decode_matrix_flops_s=tp * matrix_peak_flops * decode_mfu,
+        decode_attention_flops_s=tp * attention_peak_flops * decode_mfu * attention_efficiency,
+        bytes_s=tp * memory_bandwidth_bytes_s * decode_mbu,
+        attention_bytes_s=tp * memory_bandwidth_bytes_s * decode_mbu * attention_efficiency,
+    )
+
+
+def roofline_seconds(
+    compute_seconds: np.ndarray,
+    memory_seconds: np.ndarray,
+    communication: tuple[np.ndarray, np.ndarray | float],
+    fixed_seconds: np.ndarray | float,
+) -> np.ndarray:
+    """Seconds of one phase: the slower of compute, memory and overlappable communication, plus
+    serial communication and fixed overhead (Pope et al. 2023). ``communication`` is (serial,
+    overlapped) as ``communication_seconds`` returns it."""
+    serial, overlapped = communication
+    return np.maximum(np.maximum(compute_seconds, memory_seconds), overlapped) + serial + fixed_seconds
