@@ -63,3 +63,11 @@ def test_concurrency_sweep_stops_where_the_batch_no_longer_fits():
     x, v = curves.over_concurrency(s, CATALOG, ("usd_per_million_output_tokens",))
     r = estimate(s, CATALOG)
     assert np.isnan(v["usd_per_million_output_tokens"][x > r.max_concurrency]).all()
+
+
+def test_roofline_is_min_of_peak_and_bandwidth_with_its_ridge():
+    peak, bw = 989e12, 3.35e12  # H100 SXM dense BF16 and HBM3
+    ai, attainable, ridge = curves.roofline(peak, bw)
+    assert np.allclose(attainable, np.minimum(peak, ai * bw))
+    assert ridge == pytest.approx(295.2, rel=1e-3)  # 989 / 3.35 FLOP per byte
+    assert attainable[ai < ridge].max() < peak and attainable[-1] == peak

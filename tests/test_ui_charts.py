@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from costmodel.analysis.curves import roofline
 from ui import charts
 
 
@@ -41,12 +42,12 @@ def test_illusion_chart_without_losses_has_two_traces():
     assert len(fig.data) == 2 and not fig.layout.shapes
 
 
-def test_roofline_is_min_of_peak_and_bandwidth():
+def test_roofline_chart_draws_the_library_roofline_in_tflops():
     peak, bw = 989e12, 3.35e12
-    fig = charts.roofline_chart(peak, bw, {"prefill": (500.0, 500e12), "decode": (20.0, 60e12)})
+    ai, attainable, ridge = roofline(peak, bw)
+    fig = charts.roofline_chart(ai, attainable, ridge, {"prefill": (500.0, 500e12), "decode": (20.0, 60e12)})
     roof = fig.data[0]
-    ai, y = np.asarray(roof.x), np.asarray(roof.y)
-    assert np.allclose(y, np.minimum(peak, ai * bw) / 1e12)
+    assert np.allclose(np.asarray(roof.x), ai) and np.allclose(np.asarray(roof.y), attainable / 1e12)
     assert [t.name for t in fig.data[1:]] == ["prefill", "decode"]
     assert fig.data[2].y[0] == 60.0
     assert "FLOP per byte" in fig.layout.xaxis.title.text and "TFLOP/s" in fig.layout.yaxis.title.text

@@ -106,13 +106,11 @@ def illusion_chart(
 
 
 def roofline_chart(
-    peak_flops: float, bandwidth: float, points: Mapping[str, tuple[float, float]],
-    ai_range: tuple[float, float] = (0.1, 1e5),
+    intensity: np.ndarray, attainable: np.ndarray, ridge: float, points: Mapping[str, tuple[float, float]],
 ) -> go.Figure:
-    """Attainable FLOP/s = min(peak, intensity × bandwidth) with operating points (intensity, achieved FLOP/s)."""
-    lo, hi = ai_range
-    ai = np.geomspace(lo, hi, 200)
-    attainable = np.minimum(peak_flops, ai * bandwidth)
+    """The roofline (``costmodel.analysis.curves.roofline``: FLOP/byte -> attainable FLOP/s) with operating
+    points (intensity, achieved FLOP/s) and the ridge (FLOP/byte) marked."""
+    ai, attainable = np.asarray(intensity, dtype=float), np.asarray(attainable, dtype=float)
     data = [{"type": "scatter", "x": ai, "y": attainable / 1e12, "name": "Roofline (peak)", "mode": "lines",
              "line": {"color": "#111827", "width": 3},
              "hovertemplate": "%{x:.3g} FLOP/B → %{y:.4g} TFLOP/s<extra></extra>"}]
@@ -121,7 +119,6 @@ def roofline_chart(
                      "mode": "markers+text", "text": [name], "textposition": "top center",
                      "marker": {"size": 14, "color": COLORS[(i + 1) % len(COLORS)]},
                      "hovertemplate": f"{name}: %{{x:.3g}} FLOP/B, %{{y:.4g}} TFLOP/s<extra></extra>"})
-    ridge = peak_flops / bandwidth
     return _figure(data, "Roofline: where prefill and decode sit", "Arithmetic intensity (FLOP per byte moved, log)",
                    "Attainable compute (TFLOP/s per GPU, log)", log_x=True, log_y=True, hovermode="closest",
                    vlines=[(ridge, f"ridge {ridge:.0f} FLOP/byte", "#6b7280")])

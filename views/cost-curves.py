@@ -81,7 +81,8 @@ if tab_roof.open:
     with tab_roof:
         points = {"prefill": (r.prefill_arithmetic_intensity, curves.achieved_flops(r, "prefill")),
                   "decode": (r.decode_arithmetic_intensity, curves.achieved_flops(r, "decode"))}
-        chart(roofline_chart(r.peak_flops_per_second, r.memory_bandwidth_bytes_per_second, points), "roofline",
+        ai, attainable, ridge = curves.roofline(r.peak_flops_per_second, r.memory_bandwidth_bytes_per_second)
+        chart(roofline_chart(ai, attainable, ridge, points), "roofline",
               f"Notice: prefill sits at {r.prefill_arithmetic_intensity:,.0f} FLOP/byte ({r.prefill_bound}-bound), "
               f"decode at {r.decode_arithmetic_intensity:,.0f} FLOP/byte ({r.decode_bound}-bound); left of the "
               "ridge a GPU waits on memory, right of it on arithmetic.")

@@ -104,6 +104,14 @@ def relative_to_first(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def roofline(peak_flops: float, bandwidth: float, ai_range: tuple[float, float] = (0.1, 1e5),
+             points: int = 200) -> tuple[np.ndarray, np.ndarray, float]:
+    """(arithmetic intensity grid in FLOP/byte, attainable FLOP/s, ridge point in FLOP/byte) of one GPU:
+    attainable = min(peak, intensity × bandwidth) (Williams, Waterman and Patterson, CACM 2009)."""
+    ai = np.geomspace(ai_range[0], ai_range[1], points)
+    return ai, np.minimum(peak_flops, ai * bandwidth), peak_flops / bandwidth
+
+
 def achieved_flops(r: Estimate, phase: str) -> float:
     """FLOP/s per GPU a phase reaches in the estimate: its FLOPs over its time, spread over the replica's GPUs."""
     if phase == "prefill":
