@@ -9,7 +9,7 @@ from costmodel.analysis.levers import lever_steps
 from costmodel.engine.calibration import calibration_report
 from costmodel.pricing.billing import bill, make_scheme
 from costmodel.pricing.prices import list_provider_prices
-from costmodel.workloads.workload import load_workload
+from costmodel.workloads.loading import load_workload
 from ui import tables
 from ui.tables import Column, TableSpec
 
