@@ -4,7 +4,8 @@ Sources:
 - Decode reads the weights once per step for the whole batch, plus each
   sequence's KV cache (Pope et al., MLSys 2023, arXiv 2211.05102, section 3);
   2 FLOPs per matrix-product parameter per token (Kaplan et al. 2020, arXiv
-  2001.08361, section 2.1), plus attention over the context.
+  2001.08361, section 2.1), plus attention over the context
+  (:mod:`costmodel.engine.attention`).
 - Mixture of experts, uniform routing: with B tokens each routed to k of E
   experts the expected number of distinct experts read per layer is
   E x (1 - (1 - k/E)^B): k at B = 1, all E at large B.
@@ -84,7 +85,7 @@ def decode_step(
     Time = dense GEMMs + expert GEMMs + attention, each the max of its compute and memory time
     (Pope et al. 2023), or the overlapped all-to-all if longer; plus serial communication, the fixed
     step overhead and a per-sequence overhead (sampling, bookkeeping) for each copy's share of the batch.
-    ``attention_flops_per_token`` is FLOPs per layer per (query, key) pair x layers x attended context.
+    ``attention_flops_per_token`` is ``attention.decode_attention_flops_per_token`` at the context.
     """
     tokens = batch * tokens_per_sequence
     if model.is_moe:

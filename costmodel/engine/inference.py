@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
-from costmodel.catalog.efficiency import EFFICIENCY_FIELDS, Efficiency
+from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.hardware import GPU
 from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.inputs import check_axes, check_expert_fields, concurrency_numeric, engine_inputs
 from costmodel.engine.planner import evaluate_points
 from costmodel.engine.rates import DTYPE_CODES
-from costmodel.engine.scenario import NUMERIC_FIELDS, Scenario
+from costmodel.engine.scenario import Scenario
 from costmodel.errors import CostModelError
 
 RESULT_KEYS: tuple[str, ...] = (
@@ -128,59 +129,13 @@ class Estimate:
         return cls(**values)
 
 
-# --------------------------------------------------------------------------- inputs
 def _resolve(scenario: Scenario, catalog: Catalog | None) -> tuple[Catalog, ModelArchitecture, GPU, Efficiency]:
+    """The scenario's catalog entries: model, GPU and the GPU family's calibrated efficiency."""
     cat = catalog or load_catalog()
     model = cat.model(scenario.model)
     gpu = cat.gpu(scenario.gpu)
     base = cat.efficiency_for(gpu)
     return cat, model, gpu, base
-
-
-def _check_experts(model: ModelArchitecture, scenario: Scenario) -> None:
-    if not model.is_moe and (scenario.experts_total is not None or scenario.experts_active is not None):
-        raise CostModelError(
-            f"model {model.id!r} is dense: experts_total/experts_active apply to mixture-of-experts models only"
-        )
-
-
-def _concurrency_numeric(values: Any) -> np.ndarray:
-    """Concurrency as floats with "max" as 0, vectorised (no Python loop over points)."""
-    arr = np.asarray(values)
-    if arr.dtype.kind in "biuf":
-        return arr.astype(float)
-    return np.where(arr == "max", 0, arr).astype(float)
-
-
-def _field_bounds_check(scenario: Scenario, axes: Mapping[str, np.ndarray]) -> None:
-    """Validate the extreme values of every axis through the Scenario model, so bounds live in one place."""
-    for name, values in axes.items():
-        if name not in NUMERIC_FIELDS:
-            raise CostModelError(f"{name!r} is not a numeric scenario field; valid axes: {', '.join(NUMERIC_FIELDS)}")
-        flat = np.asarray(values).ravel()
-        if flat.size == 0:
-            raise CostModelError(f"axis {name!r} is empty")
-        if name == "concurrency":
-            numeric = _concurrency_numeric(flat)
-            probe = [("max" if v == 0 else int(v)) for v in (numeric.min(), numeric.max())]
-        else:
-            numeric = flat.astype(float)
-            if not np.all(np.isfinite(numeric)):
-                raise CostModelError(f"axis {name!r} has a non-finite value")
-            probe = [numeric.min(), numeric.max()]
-            if name in {"gpus", "tensor_parallel", "weight_bits", "kv_bits", "prompt_tokens", "output_tokens",
-                        "experts_total", "experts_active", "spec_draft_tokens", "max_batch_size", "max_num_tokens"}:
-                probe = [int(v) for v in probe]
-                if name in {"weight_bits", "kv_bits"}:
-                    bad = set(np.unique(numeric.astype(int)).tolist()) - {4, 8, 16}
-                    if bad:
-                        raise CostModelError(f"{name} must be 4, 8 or 16, got {sorted(bad)}")
-        for v in probe:
-            try:
-                Scenario.model_validate({**scenario.model_dump(), name: v})
-            except Exception as exc:  # pydantic ValidationError: re-raise as one clear line
-                msg = exc.errors()[0]["msg"] if hasattr(exc, "errors") else str(exc)
-                raise CostModelError(f"{name}={v}: {msg}") from None
 
 
 # --------------------------------------------------------------------------- engine
@@ -199,50 +154,20 @@ def estimate_arrays(scenario: Scenario, catalog: Catalog | None = None, **axes: 
 
 
 def _estimate_coded(scenario: Scenario, catalog: Catalog | None, axes: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """``estimate_arrays`` with the engine's codes in place of the bound and dtype names (see ``_with_names``)."""
+    """``estimate_arrays`` with the engine's codes in place of the bound and dtype names (see ``_with_names``).
+
+    Validates the axes (:mod:`costmodel.engine.inputs`), then evaluates every point under its plan: the
+    scenario's ``tensor_parallel`` if set, else the planner's cheapest (:mod:`costmodel.engine.planner`).
+    """
     cat, model, gpu, base_eff = _resolve(scenario, catalog)
-    _check_experts(model, scenario)
+    check_expert_fields(model, scenario)
     arrays = {k: np.asarray(v) for k, v in axes.items()}
     if "concurrency" in arrays:
-        arrays["concurrency"] = _concurrency_numeric(arrays["concurrency"])
-    _field_bounds_check(scenario, arrays)
+        arrays["concurrency"] = concurrency_numeric(arrays["concurrency"])
+    check_axes(scenario, arrays)
     if model.is_moe is False and ({"experts_total", "experts_active"} & set(arrays)):
         raise CostModelError(f"model {model.id!r} is dense: experts_total/experts_active do not apply")
-
-    def field(name: str, default: float) -> np.ndarray:
-        if name in arrays:
-            return arrays[name].astype(float)
-        value = getattr(scenario, name)
-        if value is None:
-            return np.asarray(default, dtype=float)
-        if value == "max":
-            return np.asarray(0.0)
-        return np.asarray(float(value))
-
-    eff = {name: field(name, getattr(base_eff, name)) for name in EFFICIENCY_FIELDS}
-    inputs = {
-        "gpus": field("gpus", 1),
-        "tensor_parallel": field("tensor_parallel", 0),
-        "weight_bits": field("weight_bits", 16),
-        "kv_bits": field("kv_bits", 16),
-        "prompt_tokens": field("prompt_tokens", 1),
-        "output_tokens": field("output_tokens", 1),
-        "cache_hit_rate": field("cache_hit_rate", 0),
-        "concurrency": field("concurrency", 0),
-        "experts_total": field("experts_total", model.num_experts),
-        "experts_active": field("experts_active", model.experts_per_token),
-        "gpu_hourly_usd": field("gpu_hourly_usd", gpu.hourly_usd),
-        "spec_draft_tokens": field("spec_draft_tokens", 0),
-        "spec_acceptance": field("spec_acceptance", 0.7),
-        "spec_draft_cost_ratio": field("spec_draft_cost_ratio", 0.05),
-        "max_batch_size": field("max_batch_size", 1024),
-        "max_num_tokens": field("max_num_tokens", 16384),
-        **eff,
-    }
-    if model.is_moe:
-        bad = inputs["experts_active"] > inputs["experts_total"]
-        if np.any(bad):
-            raise CostModelError("experts_active cannot exceed experts_total")
+    inputs = engine_inputs(scenario, model, gpu, base_eff, arrays)
     shape = np.broadcast_shapes(*(v.shape for v in inputs.values()))
     auto_plan = scenario.tensor_parallel is None and "tensor_parallel" not in arrays
     out = evaluate_points(model, gpu, base_eff, scenario, inputs, shape, auto_plan)
@@ -277,7 +202,7 @@ def sweep(scenario: Scenario, catalog: Catalog | None = None, **axes: Any):
         raise CostModelError("sweep needs at least one axis, e.g. prompt_tokens=[1024, 4096]")
     names = list(axes)
     values = [np.asarray(axes[n], dtype=object if n == "concurrency" else None).ravel() for n in names]
-    values = [_concurrency_numeric(v) if n == "concurrency" else v for n, v in zip(names, values, strict=True)]
+    values = [concurrency_numeric(v) if n == "concurrency" else v for n, v in zip(names, values, strict=True)]
     grids = np.meshgrid(*[np.arange(len(v)) for v in values], indexing="ij")
     columns = {n: v[g.ravel()] for n, v, g in zip(names, values, grids, strict=True)}
     result = _estimate_coded(scenario, catalog, columns)

@@ -2,13 +2,8 @@
 
 Sources:
 - FLOPs: 2 per matrix-product parameter per token (Kaplan et al. 2020, arXiv
-  2001.08361, section 2.1), plus attention: 4 x h x d_h per layer per (query,
-  key) pair for QK^T and AV (2 FLOPs per multiply-add). A causal prefill of n
-  new tokens after C cached tokens forms n x C + n^2/2 pairs; a sliding-window
-  layer at most n x window.
-- Multi-head latent attention (DeepSeek-V2 report, arXiv 2405.04434, section
-  2.1.3): decode runs in the absorbed form over the latent, prefill in the
-  expanded form.
+  2001.08361, section 2.1), plus attention over the causal prefix
+  (:mod:`costmodel.engine.attention`).
 - Roofline (Pope et al., MLSys 2023, arXiv 2211.05102): compute-bound for
   long prompts. Under continuous batching with chunked prefill (Agrawal et al.,
   Sarathi-Serve, OSDI 2024) a step packs ``max_num_tokens`` tokens, so a
@@ -33,34 +28,6 @@ from costmodel.engine.rates import ReplicaRates, roofline_seconds
 def new_prompt_tokens(prompt_tokens: np.ndarray, cache_hit_rate: np.ndarray | float) -> np.ndarray:
     """Prompt tokens prefill computes: the uncached share, at least one (the logits need a token)."""
     return np.maximum(prompt_tokens * (1 - cache_hit_rate), np.minimum(prompt_tokens, 1.0))
-
-
-def attention_flops_per_pair(model: ModelArchitecture, decode: bool) -> float:
-    """FLOPs per layer for one (query, key) pair: QK^T plus AV, 2 FLOPs per multiply-add.
-
-    GQA/MHA: 2 h d_h + 2 h d_h = 4 h d_h. MLA at decode runs in the absorbed form
-    over the latent (2 h (d_c + d_r) + 2 h d_c); at prefill in the expanded form
-    (2 h (d_nope + d_r) + 2 h d_v) (DeepSeek-V2 report, arXiv 2405.04434, section 2.1.3).
-    """
-    h = model.num_attention_heads
-    if model.attention == "mla":
-        if decode:
-            return 2.0 * h * (model.kv_lora_rank + model.qk_rope_head_dim) + 2.0 * h * model.kv_lora_rank
-        return 2.0 * h * (model.qk_nope_head_dim + model.qk_rope_head_dim) + 2.0 * h * model.v_head_dim
-    return 4.0 * h * model.head_dim
-
-
-def prefill_attention_flops(model: ModelArchitecture, new_tokens: np.ndarray, cached_tokens: np.ndarray) -> np.ndarray:
-    """Attention FLOPs of a causal prefill: n C + n^2/2 pairs per full layer, n min(window, C + n/2)
-    per sliding-window layer, each pair ``attention_flops_per_pair``."""
-    pairs_full = new_tokens * cached_tokens + new_tokens * new_tokens / 2
-    if model.sliding_window_layers:
-        window = float(model.sliding_window)
-        pairs_win = new_tokens * np.minimum(window, cached_tokens + new_tokens / 2)
-    else:
-        pairs_win = 0.0
-    per_pair = attention_flops_per_pair(model, decode=False)
-    return per_pair * (model.full_attention_layers * pairs_full + model.sliding_window_layers * pairs_win)
 
 
 def prefill_weight_bytes(model: ModelArchitecture, weights: Weights, layout: Layout,

@@ -17,8 +17,9 @@ The steps, each a pure function with its sources in its module's docstring
 3. Communication (:mod:`~costmodel.engine.communication`; Megatron-LM, arXiv
    1909.08053; DeepSeek-V3 report and open-infra-index day 6): ring
    all-reduces, MoE all-to-alls.
-4. Decode step (:mod:`~costmodel.engine.decode`; Kaplan et al. 2020, arXiv
-   2001.08361; speculative decoding, Leviathan et al., ICML 2023, arXiv
+4. Attention FLOPs (:mod:`~costmodel.engine.attention`; DeepSeek-V2 report for
+   latent attention) and the decode step (:mod:`~costmodel.engine.decode`;
+   Kaplan et al. 2020, arXiv 2001.08361; speculative decoding, Leviathan et al., ICML 2023, arXiv
    2211.17192, Eq. 1).
 5. Prefill, packed and alone (TTFT) (:mod:`~costmodel.engine.prefill`).
 6. Continuous-batching throughput (:mod:`~costmodel.engine.batching`; Yu et
@@ -35,6 +36,11 @@ import numpy as np
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.hardware import GPU
+from costmodel.engine.attention import (
+    decode_attention_flops_per_token,
+    prefill_attention_flops,
+    prefix_attention_flops_per_cached_token,
+)
 from costmodel.engine.batching import continuous_batching_throughput, occupancy
 from costmodel.engine.communication import interconnect
 from costmodel.engine.decode import (
@@ -46,12 +52,7 @@ from costmodel.engine.decode import (
 from costmodel.engine.memory import attention_score_bytes
 from costmodel.engine.memory_plan import batch_that_fits, free_kv_bytes, model_weights, replica_layout
 from costmodel.engine.money import request_cost, usd_per_million_tokens
-from costmodel.engine.prefill import (
-    attention_flops_per_pair,
-    new_prompt_tokens,
-    prefill,
-    prefill_attention_flops,
-)
+from costmodel.engine.prefill import new_prompt_tokens, prefill
 from costmodel.engine.rates import DTYPE_CODES, peak_flops_for, replica_rates
 from costmodel.engine.scenario import Scenario
 
@@ -102,8 +103,7 @@ def evaluate(
     # ---- decode (with speculative drafts) and prefill
     step_of = partial(
         decode_step, model, weights, layout, rates, net, batch=occ.batch, experts_total=E, experts_active=k,
-        attention_flops_per_token=attention_flops_per_pair(model, decode=True) * model.num_layers
-        * np.asarray(model.attended_context(context)),
+        attention_flops_per_token=decode_attention_flops_per_token(model, context),
         kv_bytes_per_request=kv_per_request, moe_gemm_min_tokens=base_eff.moe_gemm_min_tokens,
         step_overhead_s=overhead, per_sequence_overhead_s=base_eff.per_sequence_overhead_us / 1e6,
     )
@@ -120,7 +120,7 @@ def evaluate(
     cost = request_cost(x["gpus"], x["gpu_hourly_usd"], thr.requests_per_second)
     prices = usd_per_million_tokens(
         x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, pre.seconds_per_request, pre.flops,
-        attention_flops_per_pair(model, decode=False) * model.full_attention_layers * new, cached, new,
+        prefix_attention_flops_per_cached_token(model, new), cached, new,
         thr.decode_seconds_per_output_token,
     )
     return {
