@@ -11,20 +11,27 @@ from costmodel.pricing.defaults import scheme_default
 from costmodel.pricing.windows import allowance_overage, fee_share
 
 
-class AllowanceFields(BaseModel):
-    """The fee and allowance fields shared by the subscription and hybrid schemes."""
+def allowance_fields(scheme_id: str) -> type[BaseModel]:
+    """The fee and allowance fields of a subscription-like scheme, defaulting to ``scheme_id``'s entry.
 
-    monthly_fee_usd: float = Field(default=scheme_default("subscription", "monthly_fee_usd"), ge=0)
-    allowance_unit: Literal["tokens", "requests"] = Field(
-        default=scheme_default("subscription", "allowance_unit")
-    )
-    allowance: float = Field(
-        default=scheme_default("subscription", "allowance"), ge=0, description="included per window"
-    )
-    window: Literal["month", "week", "day", "5h"] = Field(default=scheme_default("subscription", "window"))
+    Subscription and hybrid share the fields but not the numbers
+    (``data/prices/schemes.yaml`` has one entry per scheme), so the fields are declared once here.
+    """
+
+    class AllowanceFields(BaseModel):
+        monthly_fee_usd: float = Field(default=scheme_default(scheme_id, "monthly_fee_usd"), ge=0)
+        allowance_unit: Literal["tokens", "requests"] = Field(
+            default=scheme_default(scheme_id, "allowance_unit")
+        )
+        allowance: float = Field(
+            default=scheme_default(scheme_id, "allowance"), ge=0, description="included per window"
+        )
+        window: Literal["month", "week", "day", "5h"] = Field(default=scheme_default(scheme_id, "window"))
+
+    return AllowanceFields
 
 
-class SubscriptionScheme(AllowanceFields, Scheme):
+class SubscriptionScheme(allowance_fields("subscription"), Scheme):
     """A monthly fee per active user with an allowance per window, then overage or a hard cap.
 
     Allowances are consumed in time order per user and window. With ``over_limit='overage'``

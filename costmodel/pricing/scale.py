@@ -283,7 +283,9 @@ def bill_dask(
     um_raw = pd.concat([s["um"] for s in stats]).groupby(level=[0, 1]).sum()
     users = pd.Index(um_raw.index.get_level_values(0).unique())
     codes = users.get_indexer(um_raw.index.get_level_values(0))
-    keys = codes.astype(np.int64) * USER_KEY_STRIDE + um_raw.index.get_level_values(1).to_numpy(dtype=np.int64)
+    keys = codes.astype(np.int64) * USER_KEY_STRIDE + um_raw.index.get_level_values(1).to_numpy(
+        dtype=np.int64
+    )
     um = UserMonths.from_partials([pd.Series(um_raw.to_numpy(), index=keys)])
     coster = totals.coster(scenario, coster)
     ctx = context or coster.context

@@ -20,10 +20,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from costmodel.errors import CostModelError
-from costmodel.pricing.allowance_schemes import AllowanceFields, SubscriptionScheme
+from costmodel.pricing.allowance_schemes import SubscriptionScheme, allowance_fields
 from costmodel.pricing.base import CostContext, Scheme, per_token
 from costmodel.pricing.defaults import DATA_DIR, SCHEME_DEFAULTS_PATH, TIERS, scheme_default, scheme_defaults
-from costmodel.pricing.tier_schemes import CapabilityTierScheme, HybridScheme, TierFields
+from costmodel.pricing.tier_schemes import CapabilityTierScheme, HybridScheme, TierPricing, tier_fields
 from costmodel.pricing.token_schemes import (
     BatchDiscountScheme,
     CachedInputScheme,
@@ -116,7 +116,6 @@ __all__ = [
     "USER_KEY_STRIDE",
     "WINDOW_SECONDS",
     "ActivatedParamsScheme",
-    "AllowanceFields",
     "BatchDiscountScheme",
     "CachedInputScheme",
     "CapabilityTierScheme",
@@ -127,7 +126,8 @@ __all__ = [
     "LongContextTierScheme",
     "Scheme",
     "SubscriptionScheme",
-    "TierFields",
+    "TierPricing",
+    "allowance_fields",
     "allowance_overage",
     "default_schemes",
     "fee_share",
@@ -137,5 +137,6 @@ __all__ = [
     "per_token",
     "scheme_default",
     "scheme_defaults",
+    "tier_fields",
     "window_index",
 ]

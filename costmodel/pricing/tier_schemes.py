@@ -8,32 +8,14 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 from costmodel.errors import CostModelError
-from costmodel.pricing.allowance_schemes import AllowanceFields
+from costmodel.pricing.allowance_schemes import allowance_fields
 from costmodel.pricing.base import CostContext, Scheme, per_token
 from costmodel.pricing.defaults import TIERS, scheme_default
 from costmodel.pricing.windows import allowance_overage, fee_share
 
 
-class TierFields(BaseModel):
-    """The tier table fields shared by the capability-tier and hybrid schemes."""
-
-    tier: Literal["small", "medium", "large", "frontier"] | None = Field(
-        default=scheme_default("capability-tier", "tier"),
-        description="None = from the model's total parameters",
-    )
-    unit: Literal["request", "token"] = Field(default=scheme_default("capability-tier", "unit"))
-    tier_max_params_b: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("capability-tier", "tier_max_params_b")
-    )
-    per_request_usd: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("capability-tier", "per_request_usd")
-    )
-    input_usd_per_m: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("capability-tier", "input_usd_per_m")
-    )
-    output_usd_per_m: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("capability-tier", "output_usd_per_m")
-    )
+class TierPricing(BaseModel):
+    """Tier pick and tier prices; the fields (``tier``, ``unit`` and the tables) come from :func:`tier_fields`."""
 
     @model_validator(mode="after")
     def _all_tiers(self):
@@ -67,7 +49,35 @@ class TierFields(BaseModel):
         )
 
 
-class CapabilityTierScheme(TierFields, Scheme):
+def tier_fields(scheme_id: str) -> type[TierPricing]:
+    """The tier table fields of a tier-priced scheme, defaulting to ``scheme_id``'s entry.
+
+    Capability-tier and hybrid share the fields but not the numbers, so they are declared once here.
+    """
+
+    class TierFields(TierPricing):
+        tier: Literal["small", "medium", "large", "frontier"] | None = Field(
+            default=scheme_default(scheme_id, "tier"),
+            description="None = from the model's total parameters",
+        )
+        unit: Literal["request", "token"] = Field(default=scheme_default(scheme_id, "unit"))
+        tier_max_params_b: dict[str, float] = Field(
+            default_factory=lambda: scheme_default(scheme_id, "tier_max_params_b")
+        )
+        per_request_usd: dict[str, float] = Field(
+            default_factory=lambda: scheme_default(scheme_id, "per_request_usd")
+        )
+        input_usd_per_m: dict[str, float] = Field(
+            default_factory=lambda: scheme_default(scheme_id, "input_usd_per_m")
+        )
+        output_usd_per_m: dict[str, float] = Field(
+            default_factory=lambda: scheme_default(scheme_id, "output_usd_per_m")
+        )
+
+    return TierFields
+
+
+class CapabilityTierScheme(tier_fields("capability-tier"), Scheme):
     """A price per request (or per token) set by the model's capability tier, not its cost.
 
     With ``tier=None`` the tier is picked from the model's total parameters
@@ -84,7 +94,7 @@ class CapabilityTierScheme(TierFields, Scheme):
         return self.model_dump(mode="json")
 
 
-class HybridScheme(AllowanceFields, TierFields, Scheme):
+class HybridScheme(allowance_fields("hybrid"), tier_fields("hybrid"), Scheme):
     """Subscription fee and allowance, then capability-tier prices for the part beyond it.
 
     Per-token tier prices apply to the share of the request beyond the allowance; a
@@ -94,26 +104,6 @@ class HybridScheme(AllowanceFields, TierFields, Scheme):
     id: ClassVar[str] = "hybrid"
     title: ClassVar[str] = "Hybrid: subscription + capability overage"
     stateful: ClassVar[bool] = True
-    monthly_fee_usd: float = Field(default=scheme_default("hybrid", "monthly_fee_usd"), ge=0)
-    allowance_unit: Literal["tokens", "requests"] = Field(default=scheme_default("hybrid", "allowance_unit"))
-    allowance: float = Field(default=scheme_default("hybrid", "allowance"), ge=0)
-    window: Literal["month", "week", "day", "5h"] = Field(default=scheme_default("hybrid", "window"))
-    tier: Literal["small", "medium", "large", "frontier"] | None = Field(
-        default=scheme_default("hybrid", "tier")
-    )
-    unit: Literal["request", "token"] = Field(default=scheme_default("hybrid", "unit"))
-    tier_max_params_b: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("hybrid", "tier_max_params_b")
-    )
-    per_request_usd: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("hybrid", "per_request_usd")
-    )
-    input_usd_per_m: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("hybrid", "input_usd_per_m")
-    )
-    output_usd_per_m: dict[str, float] = Field(
-        default_factory=lambda: scheme_default("hybrid", "output_usd_per_m")
-    )
 
     def revenue(self, c, ctx, state):
         over, _ = allowance_overage(c, self.allowance_unit, self.allowance, self.window, state)
