@@ -88,8 +88,8 @@ def test_gpu_entry_is_sourced_priced_and_checked(path: Path):
 def test_precisions_follow_the_hardware():
     cat = load_catalog()
     for gpu in cat.gpus.values():
-        assert ("fp4" in gpu.dense_tflops) == (gpu.family == "blackwell"), gpu.id
-        if gpu.family in ("hopper", "blackwell", "ada", "cdna3"):
+        assert ("fp4" in gpu.dense_tflops) == (gpu.family in ("blackwell", "cdna4")), gpu.id
+        if gpu.family in ("hopper", "blackwell", "ada", "cdna3", "cdna4"):
             assert gpu.supports("fp8"), gpu.id
     assert not cat.gpu("a100-sxm-80gb").supports("fp8")
     assert cat.gpu("a100-sxm-80gb").best_dtype_for_bits(4) == "bf16"

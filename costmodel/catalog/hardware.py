@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 ComputeDtype = Literal["bf16", "fp8", "fp4"]
 """Precision the matrix units run at. int8 peaks are recorded but not used for serving."""
 
-GpuFamily = Literal["ampere", "ada", "hopper", "blackwell", "cdna3", "tpu"]
+GpuFamily = Literal["ampere", "ada", "hopper", "blackwell", "cdna3", "cdna4", "tpu"]
 
 BITS_OF_DTYPE: dict[str, int] = {"bf16": 16, "fp8": 8, "fp4": 4}
 

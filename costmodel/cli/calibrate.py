@@ -14,14 +14,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Compare the model's predicted throughput with published measurements (data/calibration).",
     )
     p.add_argument("--json", action="store_true", help="print the cases and the summary as one JSON object")
+    p.add_argument("--include-moe", action="store_true",
+                   help="also compare data/calibration/public-calibration-moe.csv (MoE, Blackwell, AMD)")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the calibration report needs pandas, which the other verbs do not load.
-    from costmodel.engine.calibration import calibration_report, summarize
+    from costmodel.engine.calibration import MOE_CSV, calibration_report, summarize
 
-    report = calibration_report()
+    report = calibration_report(moe_path=MOE_CSV if args.include_moe else None)
     summary = summarize(report)
     if args.json:
         print(json.dumps({"cases": report.to_dict(orient="records"), "summary": summary}, default=str))

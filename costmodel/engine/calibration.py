@@ -8,7 +8,11 @@ deployment) are written in the ``assumption`` column of the report, so the
 comparison is auditable. Ratios and fractions (speedups, memory waste) are not
 throughputs and are listed as skipped.
 
-Run: ``python -m costmodel calibrate``.
+The MoE, Blackwell and AMD measurements of ``public-calibration-moe.csv`` are
+turned into cases by :mod:`costmodel.engine.calibration_moe` from the file's
+explicit normalisation columns.
+
+Run: ``python -m costmodel calibrate`` (``--include-moe`` adds the second file).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.calibration_moe import MOE_CSV, moe_cases
 from costmodel.engine.inference import estimate
 from costmodel.engine.scenario import Scenario
 from costmodel.resources import data_path
@@ -66,6 +71,8 @@ class Case:
     measured: float
     assumption: str
     source: str
+    extra: tuple[Scenario, ...] = ()
+    """Further scenarios the metric needs (a disaggregated decode pool): metric(*estimates)."""
 
 
 def _match(patterns: tuple[tuple[str, str], ...], text: str) -> str | None:
@@ -179,18 +186,47 @@ def load_measurements(path: Path = MEASUREMENTS_CSV) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str)
 
 
-def calibration_report(catalog: Catalog | None = None, path: Path = MEASUREMENTS_CSV) -> pd.DataFrame:
-    """One row per covered measurement: predicted, measured, signed relative error, ratio, assumption, source."""
+def all_cases(catalog: Catalog, path: Path = MEASUREMENTS_CSV,
+              moe_path: Path | None = MOE_CSV) -> tuple[list[Case], list[tuple[str, str]]]:
+    """Cases from public-calibration.csv and (unless ``moe_path`` is None) public-calibration-moe.csv."""
+    cases, skipped = build_cases(load_measurements(path), catalog)
+    if moe_path is not None:
+        more, why = moe_cases(load_measurements(moe_path), catalog, Case)
+        cases, skipped = cases + more, skipped + why
+    return cases, skipped
+
+
+def source_group(case_id: str) -> str:
+    """The publication a case comes from, from its id prefix (mlperf41, ix, gpustack, ...)."""
+    head = case_id.split("_")[0]
+    return {"trt": "trtllm-docs", "ds": "deepseek", "ds6": "deepseek", "ixblog": "inferencex-blog",
+            "ix": "inferencex"}.get(head, head)
+
+
+def predict(case: Case, catalog: Catalog) -> float:
+    """The engine's value for a case, in the case's unit."""
+    return float(case.metric(*(estimate(s, catalog=catalog) for s in (case.scenario, *case.extra))))
+
+
+def calibration_report(catalog: Catalog | None = None, path: Path = MEASUREMENTS_CSV,
+                       moe_path: Path | None = None) -> pd.DataFrame:
+    """One row per covered measurement: predicted, measured, signed relative error, ratio, assumption, source.
+
+    ``moe_path=MOE_CSV`` adds the MoE/Blackwell/AMD measurements (not yet fitted: reported apart).
+    """
     cat = catalog or load_catalog()
-    cases, skipped = build_cases(load_measurements(path), cat)
+    cases, skipped = all_cases(cat, path, moe_path)
     records = []
     for case in cases:
-        predicted = float(case.metric(estimate(case.scenario, catalog=cat)))
+        predicted = predict(case, cat)
         records.append({
             "id": case.id,
             "model": case.scenario.model,
             "gpu": case.scenario.gpu,
-            "gpus": case.scenario.gpus,
+            "gpus": case.scenario.gpus + sum(s.gpus for s in case.extra),
+            "source_group": source_group(case.id),
+            "model_family": cat.model(case.scenario.model).family,
+            "gpu_family": cat.gpu(case.scenario.gpu).family,
             "predicted": predicted,
             "measured": case.measured,
             "error": predicted / case.measured - 1,

@@ -1,0 +1,109 @@
+"""Calibration cases from data/calibration/public-calibration-moe.csv (MoE, Blackwell, AMD).
+
+Every row carries explicit normalisation columns (written by
+``scripts/normalise_moe_calibration.py``, documented there): the catalog ids,
+precision, which tokens are counted (output, total or input), how many GPUs
+the published value is divided by, the serving layout (aggregated,
+disaggregated prefill/decode, prefill-only, decode-only), the engine and the
+request shape. Only rows with ``evaluation == max_throughput`` become cases;
+the others are listed with their reason (``why_not``). MLPerf Server and
+Interactive rows (``service_level``) are judged under their latency limits
+elsewhere (issue 10) and are listed as skipped here.
+
+How each layout is predicted (tokens/s, then divided as the source divides):
+
+- aggregated: one Scenario of ``system_gpus`` GPUs in replicas of ``tp``; output
+  tokens/s, times (isl + osl) / osl for total tokens.
+- disaggregated: a prefill pool of ``prefill_gpus`` (replicas of ``prefill_tp``) and
+  a decode pool of ``decode_gpus`` (replicas of ``tp``) at the benchmark
+  concurrency; requests/s = min(prefill pool / isl, decode pool / osl); total
+  tokens/s = requests/s x (isl + osl) (Zhong et al., DistServe, OSDI 2024: the
+  slower pool sets the goodput of a disaggregated system).
+- prefill-only / decode-only: the prefill or decode rate of that pool alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from costmodel.catalog.loader import Catalog
+from costmodel.engine.engine_limits import engine_limits
+from costmodel.engine.scenario import Scenario
+from costmodel.resources import data_path
+
+MOE_CSV = data_path("calibration", "public-calibration-moe.csv")
+
+
+def _num(value: str) -> float | None:
+    return float(value) if str(value).strip() not in ("", "nan") else None
+
+
+def _int(value: str) -> int | None:
+    v = _num(value)
+    return int(round(v)) if v is not None else None
+
+
+def moe_cases(rows: pd.DataFrame, catalog: Catalog, case_type: Callable[..., Any]) -> tuple[list, list]:
+    """(cases, [(id, why skipped)]) for the normalised MoE/Blackwell/AMD rows."""
+    cases, skipped = [], []
+    for row in rows.fillna("").to_dict(orient="records"):
+        if row["evaluation"] != "max_throughput":
+            skipped.append((row["id"], row["why_not"] or "not a max-throughput case"))
+            continue
+        if row["catalog_model"] not in catalog.models or row["catalog_gpu"] not in catalog.gpus:
+            skipped.append((row["id"], "model or GPU not in the catalog"))
+            continue
+        cases.append(_case(row, catalog, case_type))
+    return cases, skipped
+
+
+def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrency: int | str,
+              prompt: float, output: float) -> Scenario:
+    gpu = catalog.gpu(row["catalog_gpu"])
+    seqs, tokens = engine_limits(row["framework_id"], gpu.memory_gb)
+    return Scenario(model=row["catalog_model"], gpu=row["catalog_gpu"], gpus=gpus,
+                    tensor_parallel=min(tp, gpus) if tp else None, weight_bits=int(row["weight_bits"]),
+                    kv_bits=int(row["kv_bits"]), prompt_tokens=max(int(round(prompt)), 1),
+                    output_tokens=max(int(round(output)), 1), concurrency=concurrency,
+                    # a benchmark that holds more requests than the default limit raised it
+                    max_batch_size=max(seqs, concurrency if isinstance(concurrency, int) else 0),
+                    max_num_tokens=max(tokens, concurrency if isinstance(concurrency, int) else 0))
+
+
+def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
+    isl, osl = float(row["isl"]), float(row["osl"])
+    system = _int(row["system_gpus"]) or 1
+    per = _int(row["per_gpus"]) or 1
+    tp = _int(row["tp"])
+    conc: int | str = _int(row["concurrency"]) or "max"
+    kind, serving = row["token_kind"], row["serving"]
+    what = f"{serving}, {row['mode']}, {row['framework_id']} limits, {row['weight_bits']}-bit weights, " \
+           f"{row['kv_bits']}-bit KV, {isl:.0f}/{osl:.0f} tokens"
+    common = dict(id=row["id"], unit=row["unit"], measured=float(row["value"]), source=row["source"])
+    if serving == "disaggregated":
+        pre_gpus, dec_gpus = _int(row["prefill_gpus"]), _int(row["decode_gpus"])
+        prefill = _scenario(row, catalog, pre_gpus, _int(row["prefill_tp"]), "max", isl, 1)
+        decode = _scenario(row, catalog, dec_gpus, tp, conc, isl, osl)
+
+        def metric(p, d, isl=isl, osl=osl, per=per):
+            rate = min(p.prefill_tokens_per_second / isl, d.decode_tokens_per_second / osl)
+            return rate * (isl + osl) / per
+
+        return case_type(scenario=prefill, extra=(decode,), metric=metric,
+                         assumption=f"{what}; {pre_gpus} prefill + {dec_gpus} decode GPUs, the slower pool sets the rate",
+                         **common)
+    if serving == "prefill_only":
+        s = _scenario(row, catalog, system, tp, "max", isl, 1)
+        return case_type(scenario=s, metric=lambda r, per=per: r.prefill_tokens_per_second / per,
+                         assumption=f"{what}; prefill rate of the pool", **common)
+    if serving == "decode_only":
+        s = _scenario(row, catalog, system, tp, conc, isl, max(osl, 2))
+        return case_type(scenario=s, metric=lambda r, per=per: r.decode_tokens_per_second / per,
+                         assumption=f"{what}; decode rate of the pool", **common)
+    s = _scenario(row, catalog, system, tp, conc, isl, osl)
+    scale = (isl + osl) / osl if kind == "total" else 1.0
+    return case_type(scenario=s, metric=lambda r, f=scale, per=per: r.output_tokens_per_second * f / per,
+                     assumption=what, **common)

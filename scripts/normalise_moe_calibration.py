@@ -1,0 +1,240 @@
+"""Add explicit normalisation columns to data/calibration/public-calibration-moe.csv.
+
+The published columns (``id`` ... ``notes``, copied from
+/work/shared/reference/public-calibration-moe.csv; sources in
+data/calibration/public-calibration-moe.md) are never changed. This script
+derives, from them and from each row's notes, the columns that make every row
+comparable with the engine (``costmodel.engine.calibration``):
+
+- ``catalog_model`` / ``catalog_gpu``: catalog ids (empty: not in the catalog).
+- ``weight_bits`` / ``kv_bits``: 4, 8 or 16 (int4 and MXFP4/NVFP4 are 4).
+- ``token_kind``: ``output`` | ``total`` (input + output) | ``input``.
+- ``per_gpus``: GPUs the published value is divided by (1 = a per-system value).
+  published value x per_gpus = tokens/s of the whole measured system.
+- ``system_gpus``: GPUs of the measured system (prefill + decode for disaggregated).
+- ``serving``: ``aggregated`` | ``disaggregated`` | ``prefill_only`` | ``decode_only``.
+- ``tp``: GPUs per engine instance (decode instance for disaggregated); ``prefill_tp``,
+  ``prefill_gpus``, ``decode_gpus`` for disaggregated rows.
+- ``mode``: ``offline`` (all requests queued) | ``saturated`` (no concurrency cap) |
+  ``concurrency`` (closed loop at ``concurrency``) | ``server`` / ``interactive`` (MLPerf latency-bounded).
+- ``isl`` / ``osl``: mean input / output tokens per request used for the comparison
+  (InferenceX random lengths with range ratio 0.8 average 0.9 x nominal).
+- ``mtp``: 1 where speculative decoding (multi-token prediction) was on.
+- ``framework_id``: ``trtllm`` | ``vllm`` | ``sglang`` | ``atom`` | ``pytorch`` (engine limits).
+- ``evaluation``: ``max_throughput`` (this engine's calibration), ``service_level`` (MLPerf
+  Server/Interactive: judged under their TTFT/TPOT limits by the service-level search, issue 10)
+  or ``none``; ``why_not`` says why a row is not compared.
+
+Run: ``python scripts/normalise_moe_calibration.py`` (rewrites the file in place; idempotent).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+CSV = ROOT / "data" / "calibration" / "public-calibration-moe.csv"
+OLD_CSV = ROOT / "data" / "calibration" / "public-calibration.csv"
+PUBLISHED = ["id", "model", "total_params_b", "active_params_b", "precision", "gpu", "num_gpus", "framework",
+             "input_len", "output_len", "concurrency_or_batch", "metric", "value", "unit", "source", "notes"]
+
+MODELS = ((r"^DeepSeek-V3\.2", "deepseek-v3.2"), (r"^DeepSeek", "deepseek-v3"), (r"^Kimi", "kimi-k2"),
+          (r"^Llama-2-70B", "llama-2-70b"), (r"^Llama-3\.1-8B", "llama-3.1-8b"), (r"^Mixtral-8x7B", "mixtral-8x7b"),
+          (r"^gpt-oss-120b", "gpt-oss-120b"), (r"^gpt-oss-20b", "gpt-oss-20b"))
+GPUS = ((r"^GB300", "gb300"), (r"^GB200", "gb200"), (r"^B300", "b300"), (r"^B200", "b200"), (r"^H200", "h200"),
+        (r"^H100", "h100-sxm"), (r"^MI300X", "mi300x"), (r"^MI325X", "mi325x"), (r"^MI355X", "mi355x"))
+MLPERF_MEAN_INPUT = {"llama-2-70b": 300, "mixtral-8x7b": 520, "deepseek-v3": 800}
+"""Assumed mean prompt lengths of the MLPerf data sets (the sources give output lengths only).
+
+Llama 2 70B (OpenOrca) ~300 and Mixtral (OpenOrca/GSM8K/MBXP) ~520 as in
+public-calibration.csv's cases; DeepSeek-R1 (AIME, MATH500, GPQA, MMLU-Pro,
+LiveCodeBench) ~800 is an estimate: at ~3,700 output tokens the prompt is
+under a fifth of the tokens and moves the prediction little.
+"""
+
+
+def match(patterns, text: str) -> str:
+    for pattern, value in patterns:
+        if re.search(pattern, text):
+            return value
+    return ""
+
+
+def num(text: str) -> float | None:
+    m = re.search(r"\d[\d,]*\.?\d*", text or "")
+    return float(m.group().replace(",", "")) if m else None
+
+
+def bits(precision: str, model: str) -> int:
+    p = precision.lower()
+    if "fp4" in p or "int4" in p or "nvfp4" in p:
+        return 4
+    if model.startswith("Kimi-K2-Instruct"):
+        return 8  # native K2 checkpoint: FP8 block-scaled
+    return 8
+
+
+def framework_id(framework: str) -> str:
+    f = framework.lower()
+    for key, fid in (("tensorrt", "trtllm"), ("trt", "trtllm"), ("sglang", "sglang"), ("vllm", "vllm"),
+                     ("atom", "atom"), ("pytorch", "pytorch")):
+        if key in f:
+            return fid
+    return ""
+
+
+def disagg_split(notes: str) -> tuple[int, int, int, int] | None:
+    """(prefill GPUs, prefill TP, decode GPUs, decode TP) from InferenceX disaggregated notes."""
+    m = re.search(r"Prefill: (\d+) worker\(s\) x TP(\d+).*?= (\d+) GPUs; Decode: (\d+) worker\(s\) x TP(\d+).*?= "
+                  r"(\d+) GPUs", notes)
+    if not m:
+        return None
+    pw, ptp, pg, dw, dtp, dg = (int(g) for g in m.groups())
+    # With data-parallel attention the fixtures give TP1 per worker: a worker spans GPUs / workers.
+    return pg, max(ptp, pg // pw), dg, max(dtp, dg // dw)
+
+
+def old_duplicates() -> dict[tuple[str, int], str]:
+    """(source prefix, rounded value) -> id of the row already in public-calibration.csv."""
+    old = pd.read_csv(OLD_CSV, dtype=str).fillna("")
+    return {(r["id"].split("_")[0], round(float(r["value"]))): r["id"]
+            for r in old.to_dict(orient="records") if r["value"].replace(".", "").isdigit()}
+
+
+def normalise(row: dict, dups: dict) -> dict:
+    rid, notes, unit = row["id"], row["notes"], row["unit"]
+    model, gpu = match(MODELS, row["model"]), match(GPUS, row["gpu"])
+    out = {"catalog_model": model, "catalog_gpu": gpu, "weight_bits": bits(row["precision"], row["model"]),
+           "kv_bits": 8, "framework_id": framework_id(row["framework"]), "mtp": int("MTP" in row["framework"]
+                                                                                  or "_mtp_" in rid),
+           "prefill_tp": "", "prefill_gpus": "", "decode_gpus": "", "concurrency": "", "why_not": ""}
+    if out["framework_id"] in ("sglang", "vllm") and "fp8 kv" not in (row["precision"] + notes).lower() \
+            and out["weight_bits"] == 8:
+        out["kv_bits"] = 16  # SGLang/vLLM keep the (latent) cache in bf16 unless told otherwise
+    u = unit.lower()
+    out["token_kind"] = "total" if u.startswith("total") else "input" if u.startswith(("input", "prefill")) \
+        else "output" if u.startswith("output") else ""
+    gpus = int(num(row["num_gpus"]) or 0)
+    out["system_gpus"] = gpus or ""
+    out["per_gpus"] = 1 if "per system" in u else ""
+    conc = row["concurrency_or_batch"]
+    isl, osl = num(row["input_len"]), num(row["output_len"])
+    out["tp"] = ""
+    serving, mode = "aggregated", ""
+    if rid.startswith("mlperf"):
+        mode = conc.split(",")[0].strip().lower()
+        out["tp"] = 8 if model == "deepseek-v3" else ""  # NVIDIA/AMD configs: DeepSeek TP8/EP8; others planned
+        isl = MLPERF_MEAN_INPUT.get(model)
+        if osl is None and model == "mixtral-8x7b":
+            osl = 146.0  # v4.1 Mixtral: ~146 output tokens per sample (public-calibration.csv, same data set)
+        out["per_gpus"] = 1
+        if rid.startswith("mlperf41_mixtral_h100x4") or rid.startswith("mlperf50"):
+            out["weight_bits"] = 8 if "h100" in rid else 4
+        if "mi3" in rid and model in ("mixtral-8x7b", "llama-2-70b"):
+            out["kv_bits"] = 8
+    elif rid.startswith(("ix_", "ixblog_")):
+        mode = "concurrency"
+        out["concurrency"] = int(num(conc) or 0)
+        isl, osl = 0.9 * isl, 0.9 * osl  # random-range-ratio 0.8: lengths uniform in [0.8 n, n]
+        split = disagg_split(notes)
+        if "disagg" in row["framework"].lower():
+            serving = "disaggregated"
+            if split:
+                pg, ptp, dg, dtp = split
+                out.update(prefill_gpus=pg, prefill_tp=ptp, decode_gpus=dg, tp=dtp)
+        else:
+            m = re.search(r"TP(\d+)", notes) or re.search(r"_tp(\d+)", rid)
+            out["tp"] = int(m.group(1)) if m else gpus
+        out["per_gpus"] = gpus
+    elif rid.startswith("lmsys_kimik2"):
+        serving = "prefill_only" if "prefill" in rid else "decode_only"
+        out["per_gpus"] = 1
+        out.update(prefill_gpus=32, decode_gpus=96)
+        out["system_gpus"] = 32 if serving == "prefill_only" else 96
+        out["tp"] = out["system_gpus"]
+        mode = "saturated"
+        out["concurrency"] = 480 * 96 if serving == "decode_only" else ""
+    elif rid.startswith(("lmsys_gb200p", "vllm_gb200")):
+        serving = "prefill_only" if "prefill" in rid else "decode_only"
+        out["per_gpus"] = gpus
+        out["tp"] = gpus if serving == "decode_only" else int(num(conc) or 2) if "ranks" in conc else 2
+        mode = "saturated"
+        osl = osl or 1
+        m = re.search(r"batch chosen to fill KV cache: (\d+)", conc)
+        if m:
+            out["concurrency"] = int(m.group(1)) * gpus
+        if "fp4" in row["precision"].lower() or "nvfp4" in row["precision"].lower():
+            out["weight_bits"] = 4
+    elif rid.startswith("vllm_gb300"):
+        serving = "prefill_only" if "prefillonly" in rid else "aggregated"
+        out["per_gpus"], out["tp"], mode = gpus, gpus, "saturated"
+        m = re.search(r"batch (\d+)", conc)
+        out["concurrency"] = int(m.group(1)) if m else ""
+    elif rid.startswith("vllm_gptoss"):
+        mode, out["per_gpus"], out["tp"] = "concurrency", 1, 1
+        out["concurrency"] = int(num(conc) or 0)
+        out["kv_bits"] = 16 if "kvbf16" in rid else 8
+    elif rid.startswith("gpustack"):
+        out["per_gpus"], out["tp"] = 1, gpus
+        out["kv_bits"] = 16
+        mode = "concurrency" if "max concurrency " in conc else "saturated"
+        out["concurrency"] = int(re.search(r"max concurrency (\d+)", conc).group(1)) if mode == "concurrency" else ""
+        if isl is None:  # ShareGPT: mean ISL from the notes, mean OSL from output / total throughput
+            m = re.search(r"~(\d+) avg ISL", notes)
+            out_tps = num(re.search(r"Output token throughput ([\d.]+)", notes).group(1))
+            total = float(row["value"])
+            if m:
+                isl = float(m.group(1))
+                osl = isl * out_tps / (total - out_tps)
+            else:  # no ISL: keep the output/total ratio only
+                isl, osl = None, None
+    out.update(serving=serving, mode=mode, isl=round(isl, 1) if isl else "", osl=round(osl, 1) if osl else "")
+    out["evaluation"], out["why_not"] = evaluation(row, out, dups)
+    return out
+
+
+def evaluation(row: dict, out: dict, dups: dict) -> tuple[str, str]:
+    rid = row["id"]
+    if not out["catalog_model"] or not out["catalog_gpu"]:
+        return "none", f"not in the catalog ({row['model']} on {row['gpu']})"
+    old_id = dups.get((rid.split("_")[0], round(float(row["value"]))))
+    if old_id:
+        return "none", f"duplicate of {old_id} in public-calibration.csv"
+    if out["mode"] in ("server", "interactive"):
+        return "service_level", "MLPerf latency-bounded scenario: judged under its TTFT/TPOT limits (issue 10)"
+    if out["mtp"]:
+        return "none", "speculative decoding (MTP) on, acceptance rate not published"
+    if not out["token_kind"]:
+        return "none", "token kind (input, output or total) and GPU denominator not stated"
+    if not out["system_gpus"]:
+        return "none", "total GPU count not given"
+    if "PP2" in row["framework"]:
+        return "none", "pipeline parallelism is not modelled"
+    if not out["isl"] or not out["osl"]:
+        return "none", "request lengths not stated"
+    if out["serving"] == "disaggregated" and not out["decode_gpus"]:
+        return "none", "prefill/decode GPU split not given"
+    if "likely" in row["unit"]:
+        return "none", "token kind not stated"
+    return "max_throughput", ""
+
+
+def main() -> int:
+    raw = pd.read_csv(CSV if CSV.exists() else sys.argv[1], dtype=str).fillna("")[PUBLISHED]
+    dups = old_duplicates()
+    extra = pd.DataFrame.from_records([normalise(r, dups) for r in raw.to_dict(orient="records")])
+    out = pd.concat([raw, extra], axis=1)
+    out.to_csv(CSV, index=False)
+    counts = out["evaluation"].value_counts().to_dict()
+    print(f"{len(out)} rows: {counts}")
+    for r in out[out["evaluation"] == "none"].itertuples():
+        print(f"  not compared: {r.id}: {r.why_not}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

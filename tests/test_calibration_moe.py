@@ -1,0 +1,83 @@
+"""The MoE/Blackwell/AMD measurements: normalisation columns and the cases built from them."""
+
+import pandas as pd
+import pytest
+
+from costmodel.catalog.loader import load_catalog
+from costmodel.engine.calibration import MOE_CSV, Case, calibration_report, load_measurements
+from costmodel.engine.calibration_moe import moe_cases
+from costmodel.engine.engine_limits import engine_limits
+
+PUBLISHED = ["id", "model", "precision", "gpu", "num_gpus", "framework", "value", "unit", "source", "notes"]
+
+
+@pytest.fixture(scope="module")
+def rows() -> pd.DataFrame:
+    return load_measurements(MOE_CSV).fillna("")
+
+
+def test_published_columns_are_kept_verbatim(rows):
+    raw = pd.read_csv(MOE_CSV.parent / "public-calibration-moe.csv", dtype=str).fillna("")
+    assert len(rows) == 234
+    assert set(PUBLISHED) <= set(raw.columns)
+    assert rows["id"].is_unique
+
+
+def test_every_row_is_compared_or_says_why_not(rows):
+    assert set(rows["evaluation"]) == {"max_throughput", "service_level", "none"}
+    not_compared = rows[rows["evaluation"] != "max_throughput"]
+    assert (not_compared["why_not"].str.len() > 5).all()
+    assert (rows.loc[rows["evaluation"] == "max_throughput", "why_not"] == "").all()
+    assert (rows["evaluation"] == "max_throughput").sum() >= 170
+
+
+def test_mlperf_server_rows_are_left_to_the_service_level_search(rows):
+    server = rows[rows["concurrency_or_batch"].str.startswith(("Server", "Interactive"))]
+    assert len(server) >= 20
+    assert set(server["evaluation"]) <= {"service_level", "none"}
+
+
+def test_denominators_follow_the_sources(rows):
+    by_id = rows.set_index("id")
+    # MLPerf: output tokens per system
+    assert by_id.loc["mlperf51_dsr1_b200x8_offline", ["token_kind", "per_gpus", "system_gpus"]].tolist() == \
+        ["output", "1", "8"]
+    # InferenceX single node: total tokens per GPU of one TP group
+    assert by_id.loc["ix_dsr1_b200_fp4_dynamosglang_disagg_1k1k_c64", "per_gpus"] == "52"
+    row = by_id.loc["ix_dsr1_b200_fp4_dynamosglang_disagg_1k1k_c64"]
+    assert (row["serving"], row["prefill_gpus"], row["decode_gpus"]) == ("disaggregated", "4", "48")
+    assert by_id.loc["ix_dsr1_h200_fp8_sglang_tp8ep1_8k1k_c16", ["token_kind", "per_gpus", "tp"]].tolist() == \
+        ["total", "8", "8"]
+    # random lengths with range ratio 0.8 average 0.9 x nominal
+    assert float(by_id.loc["ix_dsr1_h200_fp8_sglang_tp8ep1_8k1k_c16", "isl"]) == pytest.approx(0.9 * 8192)
+    # data-parallel attention workers listed as TP1: the worker spans GPUs / workers
+    assert by_id.loc["ix_dsr1_gb200_fp4_dynamosglang_disagg_1k1k_c15000", ["prefill_tp", "tp"]].tolist() == \
+        ["4", "32"]
+    # speculative decoding rows are flagged and not compared
+    mtp = rows[rows["mtp"] == "1"]
+    assert len(mtp) >= 12 and (mtp["evaluation"] == "none").all()
+
+
+def test_every_comparable_row_becomes_a_case():
+    cat = load_catalog()
+    cases, skipped = moe_cases(load_measurements(MOE_CSV), cat, Case)
+    assert len(cases) >= 170
+    assert all(c.measured > 0 for c in cases)
+    assert dict(skipped)["mlperf51_mixtral_rtxpro6000x8_offline"].startswith("not in the catalog")
+    disagg = next(c for c in cases if c.id == "ix_dsr1_b200_fp4_dynamosglang_disagg_1k1k_c64")
+    assert (disagg.scenario.gpus, disagg.extra[0].gpus, disagg.extra[0].concurrency) == (4, 48, 64)
+
+
+def test_report_with_the_moe_file_predicts_every_case():
+    report = calibration_report(moe_path=MOE_CSV)
+    assert len(report) >= 250
+    assert (report["predicted"] > 0).all()
+    assert {"source_group", "model_family", "gpu_family"} <= set(report.columns)
+
+
+def test_engine_limits_follow_the_documented_defaults():
+    assert engine_limits("trtllm", 180) == (2048, 8192)
+    assert engine_limits("vllm", 80) == (1024, 8192)
+    assert engine_limits("vllm", 48) == (256, 2048)
+    assert engine_limits("sglang", 192) == (2048, 16384)
+    assert engine_limits("unknown", 80) == (1024, 16384)
