@@ -46,6 +46,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))  # the e2e harness: Chromium flags and the server fixture
 from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, StreamlitServer, streamlit_server  # noqa: E402
 
+sys.path.insert(0, str(REPO / "benchmarks"))
+from bench_server import percentile  # noqa: E402
+
 HEADLINE = "Cost per request"
 SLIDER = "Prefix-cache hit rate (%)"
 MAX_SESSIONS = 200
@@ -207,14 +210,6 @@ async def run_session(browser, base_url: str, res: SessionResult, go: asyncio.Ev
 
 
 # ----------------------------------------------------------------------------- the run
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
-
-
 async def _drive(server: StreamlitServer, sessions: int, duration_s: float, think_ms: float, ramp_s: float,
                  load_timeout_s: float, change_timeout_s: float, seed: int) -> dict:
     from playwright.async_api import async_playwright
@@ -272,8 +267,8 @@ async def _drive(server: StreamlitServer, sessions: int, duration_s: float, thin
         "errors": len(errors) + len(leaks),
         "leaks": len(leaks),
         "latency_ms": {
-            "p50": _round(_percentile(lat, 50)),
-            "p95": _round(_percentile(lat, 95)),
+            "p50": _round(percentile(lat, 50)),
+            "p95": _round(percentile(lat, 95)),
             "max": _round(max(lat) if lat else None),
         },
         "load_s": {
