@@ -65,21 +65,37 @@ def fmt_prompt(n: int) -> str:
 
 
 # ----------------------------------------------------------------------------- server
-def rss_bytes(server: StreamlitServer) -> int:
-    """Resident memory of the server and any children it started."""
-    p = psutil.Process(server.proc.pid)
+@dataclass
+class ExternalServer:
+    """Server(s) started by someone else (benchmarks/load_run.py): a URL and the processes to measure."""
+
+    url: str
+    pids: tuple[int, ...] = ()
+
+
+def _processes(server: StreamlitServer | ExternalServer) -> list[psutil.Process]:
+    pids = server.pids if isinstance(server, ExternalServer) else (server.proc.pid,)
+    out = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            p = psutil.Process(pid)
+            out += [p, *p.children(recursive=True)]
+    return out
+
+
+def rss_bytes(server: StreamlitServer | ExternalServer) -> int:
+    """Resident memory of the server(s) and any children they started."""
     total = 0
-    for q in [p, *p.children(recursive=True)]:
+    for q in _processes(server):
         with contextlib.suppress(psutil.Error):
             total += q.memory_info().rss
     return total
 
 
-def cpu_seconds(server: StreamlitServer) -> float:
-    """User + system CPU time the server (and its children) used so far."""
-    p = psutil.Process(server.proc.pid)
+def cpu_seconds(server: StreamlitServer | ExternalServer) -> float:
+    """User + system CPU time the server(s) (and children) used so far."""
     total = 0.0
-    for q in [p, *p.children(recursive=True)]:
+    for q in _processes(server):
         with contextlib.suppress(psutil.Error):
             t = q.cpu_times()
             total += t.user + t.system
@@ -210,8 +226,9 @@ async def run_session(browser, base_url: str, res: SessionResult, go: asyncio.Ev
 
 
 # ----------------------------------------------------------------------------- the run
-async def _drive(server: StreamlitServer, sessions: int, duration_s: float, think_ms: float, ramp_s: float,
-                 load_timeout_s: float, change_timeout_s: float, seed: int) -> dict:
+async def _drive(server: StreamlitServer | ExternalServer, sessions: int, duration_s: float, think_ms: float,
+                 ramp_s: float, load_timeout_s: float, change_timeout_s: float, seed: int,
+                 sessions_total: int = 0) -> dict:
     from playwright.async_api import async_playwright
 
     rng = random.Random(seed)
@@ -233,7 +250,7 @@ async def _drive(server: StreamlitServer, sessions: int, duration_s: float, thin
             for r in results:
                 tasks.append(asyncio.create_task(run_session(
                     browser, server.url, r, go, stop_at, think_ms, load_timeout_s, change_timeout_s,
-                    random.Random(rng.random()), sessions)))
+                    random.Random(rng.random()), max(sessions, sessions_total))))
                 await asyncio.sleep(ramp_s / max(sessions, 1))
             t_load = time.monotonic()
             while not all(r.loaded or r.errors for r in results) and time.monotonic() - t_load < load_timeout_s + 5:
@@ -282,7 +299,7 @@ async def _drive(server: StreamlitServer, sessions: int, duration_s: float, thin
         },
         "rss_per_session_mb": round((rss_loaded - rss_before) / mb / max(sessions, 1), 2),
         "rss_per_session_mb_end": round((rss_end - rss_before) / mb / max(sessions, 1), 2),
-        "errors_by_kind": _by_kind(errors),
+        "errors_by_kind": errors_by_kind(errors),
         "first_errors": errors[:8],
         "first_leaks": leaks[:8],
         "per_session": [
@@ -293,10 +310,11 @@ async def _drive(server: StreamlitServer, sessions: int, duration_s: float, thin
     }
 
 
-def _by_kind(errors: list[str]) -> dict[str, int]:
+def errors_by_kind(errors: list[str]) -> dict[str, int]:
+    """Count errors by their leading category (``state: ...`` -> state), client prefixes dropped."""
     out: dict[str, int] = {}
     for e in errors:
-        kind = e.removeprefix("warm-up: ").split(":", 1)[0]
+        kind = e.removeprefix("chromium: ").removeprefix("warm-up: ").split(":", 1)[0]
         out[kind] = out.get(kind, 0) + 1
     return out
 
@@ -306,8 +324,11 @@ def _round(x: float | None, digits: int = 0) -> float | None:
 
 
 def run(sessions: int = 50, duration_s: float = 60, *, think_ms: float = 1000, ramp_s: float | None = None,
-        load_timeout_s: float = 180, change_timeout_s: float = 60, app: Path | None = None, seed: int = 1) -> dict:
-    """Start the server, drive ``sessions`` browsers for ``duration_s`` seconds, stop everything, report."""
+        load_timeout_s: float = 180, change_timeout_s: float = 60, app: Path | None = None, seed: int = 1,
+        url: str | None = None, server_pids: tuple[int, ...] = (), sessions_total: int = 0) -> dict:
+    """Start the server (or use the one at ``url``), drive ``sessions`` browsers for ``duration_s`` seconds,
+    stop everything, report. ``sessions_total``: all sessions in the test (other clients' included), so a
+    leak can be traced to another client's session."""
     if not 1 <= sessions <= MAX_SESSIONS:
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
     if not 1 <= duration_s <= MAX_DURATION_S:
@@ -316,6 +337,12 @@ def run(sessions: int = 50, duration_s: float = 60, *, think_ms: float = 1000, r
         raise FileNotFoundError(f"{CHROMIUM} not found (apt-get install -y chromium); never `playwright install`")
     app = app or REPO / "app.py"
     ramp = ramp_s if ramp_s is not None else min(0.3 * sessions, 30.0)
+    if url:
+        t0 = time.monotonic()
+        report = asyncio.run(_drive(ExternalServer(url, server_pids), sessions, duration_s, think_ms, ramp,
+                                    load_timeout_s, change_timeout_s, seed, sessions_total))
+        report["wall_s"] = round(time.monotonic() - t0, 1)
+        return report
     with tempfile.TemporaryDirectory(prefix="load-test-") as tmp, streamlit_server(app, Path(tmp), cwd=app.parent, timeout_s=120) as server:
         t0 = time.monotonic()
         report = asyncio.run(_drive(server, sessions, duration_s, think_ms, ramp, load_timeout_s, change_timeout_s,
@@ -336,11 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--change-timeout", type=float, default=60,
                    help="seconds a slider change may take to reach the headline before it counts as an error")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--url", default=None, help="drive the server at this URL instead of starting one")
+    p.add_argument("--server-pid", type=int, action="append", default=[], help="with --url: a process to measure")
+    p.add_argument("--sessions-total", type=int, default=0, help="sessions of all clients in the test (leaks)")
     p.add_argument("--json", type=Path, default=None, help="also write the report here")
     p.add_argument("--max-p95-ms", type=float, default=None, help="exit 1 when p95 latency is above this")
     args = p.parse_args(argv)
     report = run(args.sessions, args.duration, think_ms=args.think_ms, ramp_s=args.ramp,
-                 load_timeout_s=args.load_timeout, change_timeout_s=args.change_timeout, seed=args.seed)
+                 load_timeout_s=args.load_timeout, change_timeout_s=args.change_timeout, seed=args.seed,
+                 url=args.url, server_pids=tuple(args.server_pid), sessions_total=args.sessions_total)
     text = json.dumps(report, indent=2)
     print(json.dumps({k: v for k, v in report.items() if k not in ("per_session", "server_log_tail")}, indent=2))
     if args.json:
@@ -357,4 +388,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["SessionResult", "main", "prompt_for", "run", "streamlit_server"]
+__all__ = ["SessionResult", "errors_by_kind", "main", "prompt_for", "run", "streamlit_server"]

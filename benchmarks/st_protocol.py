@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import websocket
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -79,15 +79,17 @@ class Session:
         self.widget_values: dict[str, WidgetState] = {}  # widget id -> the value this client set
         self.number_values: dict[str, float] = {}  # label -> value of number inputs as last sent by the server
         self.ws: websocket.WebSocket | None = None
+        self.upstream = ""  # the backend behind a proxy that says so (X-Upstream), else ""
 
     # ------------------------------------------------------------------ connection
-    def connect(self) -> Run:
-        """Open the websocket and run the page once (what a first visit does)."""
+    def connect(self, cookie: str = "") -> Run:
+        """Open the websocket (with the page's cookies, e.g. a sticky proxy's) and run the page once."""
         parts = urlsplit(self.base_url)
         self.ws = websocket.create_connection(
             f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"], timeout=self.timeout_s,
-            origin=self.base_url,
+            origin=self.base_url, cookie=cookie or None,
         )
+        self.upstream = (self.ws.getheaders() or {}).get("x-upstream", "")  # set by deploy/nginx.conf.template
         return self.rerun()
 
     def close(self) -> None:
@@ -179,6 +181,14 @@ class Session:
         """Set one widget and run: the time from the change to the headline is ``run.headline_s``."""
         self.set_widget(label, **value)
         return self.rerun()
+
+    def set_url_param(self, key: str, value: str | None) -> None:
+        """What the browser does to its URL when a widget bound to ``key`` changes (None: removed)."""
+        params = {k: v[-1] for k, v in parse_qs(self.query_string).items()}
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+        self.query_string = urlencode(params)
 
     def url_param(self, key: str) -> str | None:
         values = parse_qs(self.query_string).get(key)

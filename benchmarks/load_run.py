@@ -1,0 +1,219 @@
+"""Load test: N sessions against the app, most of them light protocol clients driven by Locust, a few real
+Chromium ones; on one Streamlit process or several behind nginx. Writes one JSON report.
+
+    .venv/bin/python benchmarks/load_run.py --sessions 50 --json benchmarks/results/load-50-1proc.json
+    .venv/bin/python benchmarks/load_run.py --sessions 200 --processes 2 --browsers 3 --duration 60 \
+        --json benchmarks/results/load-200-2proc.json
+
+What it does, all on loopback:
+
+1. starts ``--processes`` ``streamlit run app.py`` processes; with more than one (or ``--proxy``), nginx in
+   front of them (``deploy/cluster.py``: sticky cookie, websocket upgrade); loads the app once on every
+   process (imports, caches), then reads the servers' RSS;
+2. runs Locust headless (``benchmarks/locustfile.py``) with ``sessions - browsers`` users, spawned at
+   ``--spawn-rate`` per second, each making one slider change every ``--change-every`` seconds, and
+   beside it ``benchmarks/load_test.py --url`` with ``--browsers`` Chromium sessions (Overview,
+   think time = the same pace), session indexes disjoint so every client can name a leak's owner;
+3. reports: errors and leaks of both kinds of client (a leak = a session shows ANOTHER session's
+   prompt length), change-to-headline latency p50/p95/max (protocol clients: until the headline
+   element arrives; Chromium: until the headline on screen changes), changes per second, server CPU
+   per change over the steady part (after every user spawned), server RSS per session, how the
+   sessions spread over the processes, CPU count and load average. Locust's own CSV and HTML reports
+   go beside the JSON (``--locust-dir``).
+
+The run is bounded: ``--duration`` (max 600 s) after the spawn, plus the spawn, plus timeouts.
+Targets (issue 13): 50 sessions, one change every 5 s each: 0 errors, 0 leaks, p95 <= 500 ms.
+Exit code 0 when there were no errors and no leaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "deploy"))
+from bench_server import percentile  # noqa: E402
+from cluster import cluster  # noqa: E402
+from load_test import errors_by_kind  # noqa: E402
+from st_protocol import Session  # noqa: E402
+
+MAX_SESSIONS = 500
+MAX_DURATION_S = 600
+
+
+def _procs(pids: tuple[int, ...]) -> list[psutil.Process]:
+    out = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            out.append(psutil.Process(pid))
+    return out
+
+
+def rss_mb(pids: tuple[int, ...]) -> float:
+    return sum(p.memory_info().rss for p in _procs(pids)) / 2**20
+
+
+def cpu_s(pids: tuple[int, ...]) -> list[float]:
+    return [sum(p.cpu_times()[:2]) for p in _procs(pids)]
+
+
+def _locust_cmd(url: str, users: int, args, run_time_s: int, out: Path, offset: int) -> list[str]:
+    return [
+        sys.executable, "-m", "locust", "-f", str(REPO / "benchmarks" / "locustfile.py"), "--headless",
+        "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{run_time_s}s", "--host", url, "--only-summary",
+        "--stop-timeout", "30", "--csv", str(out / "locust"), "--html", str(out / "locust.html"),
+        "--report-json", str(out / "locust-tally.json"), "--index-offset", str(offset),
+        "--sessions-total", str(args.sessions), "--change-every", str(args.change_every),
+        "--change-timeout", str(args.change_timeout), "--pages", args.pages, "--loglevel", "WARNING",
+    ]
+
+
+def _browser_cmd(url: str, args, pids: tuple[int, ...], out: Path) -> list[str]:
+    cmd = [
+        sys.executable, str(REPO / "benchmarks" / "load_test.py"), "--url", url, "--sessions", str(args.browsers),
+        "--duration", str(args.duration), "--think-ms", str(args.change_every * 1000),
+        "--change-timeout", str(args.change_timeout), "--sessions-total", str(args.sessions),
+        "--json", str(out / "browsers.json"),
+    ]
+    for pid in pids:
+        cmd += ["--server-pid", str(pid)]
+    return cmd
+
+
+def run(args) -> dict:
+    users = args.sessions - args.browsers
+    spawn_s = users / args.spawn_rate
+    proxy = args.processes > 1 or args.proxy
+    out = args.locust_dir or Path(tempfile.mkdtemp(prefix="load-run-"))
+    out.mkdir(parents=True, exist_ok=True)
+    with cluster(args.processes, 0, access_log=False) as c:
+        url, pids = (c.url if proxy else f"http://{c.backends[0]}"), c.pids
+        for b in c.backends:  # warm every process: imports and the catalog cache are not per session
+            s = Session(f"http://{b}")
+            s.connect()
+            s.close()
+        load0 = os.getloadavg()[0]
+        rss_before = rss_mb(pids)
+        t0 = time.monotonic()
+        loc = subprocess.Popen(_locust_cmd(url, users, args, round(spawn_s + args.duration), out, args.browsers),
+                               cwd=REPO, stdout=open(out / "locust.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        br = None
+        if args.browsers:
+            br = subprocess.Popen(_browser_cmd(url, args, pids, out), cwd=REPO,
+                                  stdout=open(out / "browsers.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
+        time.sleep(spawn_s + 3)  # every Locust user spawned (and loaded, unless the server is overloaded)
+        steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic()}
+        loc.wait(timeout=spawn_s + args.duration + 120)
+        end = {"rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic()}
+        if br is not None:
+            br.wait(timeout=args.duration + 900)
+        loads = (load0, os.getloadavg()[0])
+        wall_s = time.monotonic() - t0
+    return _report(args, out, proxy, rss_before, steady, end, loads, wall_s)
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _report(args, out: Path, proxy: bool, rss_before: float, steady: dict, end: dict, loads: tuple, wall_s) -> dict:
+    """Steady part: from every Locust user spawned to Locust's end (the Chromium sessions' changes run
+    in about the same window); server CPU per change = the servers' CPU there / the changes there."""
+    tally, browsers = _read_json(out / "locust-tally.json"), _read_json(out / "browsers.json")
+    timed = tally.get("latencies", [])
+    lat = [ms for _, ms in timed]
+    in_window = [ms for t, ms in timed if t >= steady["t_epoch"]]
+    b_p95 = (browsers.get("latency_ms") or {}).get("p95")
+    errors = list(tally.get("errors", [])) + [f"chromium: {e}" for e in browsers.get("first_errors", [])]
+    n_leaks = len(tally.get("leaks", [])) + browsers.get("leaks", 0)
+    n_errors = len(tally.get("errors", [])) + browsers.get("errors", 0) - browsers.get("leaks", 0)
+    window_s = end["t"] - steady["t"]
+    cpu_used = sum(end["cpu_s"]) - sum(steady["cpu_s"])
+    window_changes = len(in_window) + (browsers.get("changes") or 0)
+    p95s = [x for x in (_pcts(in_window)["p95"], b_p95) if x is not None]
+    return {
+        "sessions": args.sessions,
+        "protocol_sessions": args.sessions - args.browsers,
+        "browser_sessions": args.browsers,
+        "processes": args.processes,
+        "proxy": "nginx (deploy/cluster.py)" if proxy else None,
+        "change_every_s": args.change_every,
+        "duration_s": args.duration,
+        "wall_s": round(wall_s, 1),
+        "cpu_count": os.cpu_count(),
+        "load_average_1m": {"start": round(loads[0], 2), "end": round(loads[1], 2)},
+        "sessions_loaded": tally.get("users_loaded", 0) + (browsers.get("sessions_loaded") or 0),
+        "changes": len(lat) + (browsers.get("changes") or 0),
+        "changes_per_s_steady": round(window_changes / window_s, 2) if window_s else None,
+        "errors": n_errors + n_leaks,
+        "leaks": n_leaks,
+        "latency_ms": {
+            "protocol": _pcts(in_window),
+            "protocol_incl_spawn": _pcts(lat),
+            "chromium": browsers.get("latency_ms"),
+            "p95_worst_of_both": max(p95s) if p95s else None,
+        },
+        "load_ms": _pcts(tally.get("load_ms", [])),
+        "server_cpu_s_steady": round(cpu_used, 1),
+        "server_cpu_s_per_process": [round(b - a, 1) for a, b in zip(steady["cpu_s"], end["cpu_s"], strict=False)],
+        "server_cpu_cores_busy": round(cpu_used / window_s, 2) if window_s else None,
+        "server_cpu_ms_per_change": round(1000 * cpu_used / window_changes, 1) if window_changes else None,
+        "server_rss_mb": {"before_sessions": round(rss_before, 1), "all_loaded": round(steady["rss_mb"], 1),
+                          "end": round(end["rss_mb"], 1)},
+        "rss_per_session_mb": round((end["rss_mb"] - rss_before) / max(args.sessions, 1), 2),
+        "sessions_per_backend": tally.get("upstreams"),
+        "errors_by_kind": errors_by_kind(errors),
+        "first_errors": errors[:10],
+        "first_leaks": (tally.get("leaks", []) + browsers.get("first_leaks", []))[:10],
+        "locust_reports": str(out),
+    }
+
+
+def _pcts(values: list[float]) -> dict:
+    def r(x: float | None) -> int | None:
+        return None if x is None else round(x)
+
+    return {"n": len(values), "p50": r(percentile(values, 50)), "p95": r(percentile(values, 95)),
+            "max": r(max(values) if values else None)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sessions", type=int, default=50, help="all sessions, Chromium ones included (default 50)")
+    p.add_argument("--browsers", type=int, default=3, help="of which real Chromium sessions (default 3)")
+    p.add_argument("--processes", type=int, default=1, help="Streamlit processes (more than 1: behind nginx)")
+    p.add_argument("--proxy", action="store_true", help="nginx in front even of one process")
+    p.add_argument("--duration", type=float, default=60, help="seconds of changes after the spawn (default 60)")
+    p.add_argument("--change-every", type=float, default=5.0, help="seconds between one session's changes")
+    p.add_argument("--spawn-rate", type=float, default=10.0, help="protocol users started per second")
+    p.add_argument("--change-timeout", type=float, default=30.0, help="seconds before a change is an error")
+    p.add_argument("--pages", default="home", help="comma-separated url paths for the protocol users")
+    p.add_argument("--locust-dir", type=Path, default=None, help="where Locust's CSV/HTML and logs go")
+    p.add_argument("--json", type=Path, default=None, help="write the report here")
+    args = p.parse_args(argv)
+    if not 1 <= args.sessions <= MAX_SESSIONS or not 0 <= args.browsers <= min(args.sessions, 10):
+        p.error(f"--sessions 1..{MAX_SESSIONS}, --browsers 0..10 and at most --sessions")
+    if not 5 <= args.duration <= MAX_DURATION_S:
+        p.error(f"--duration 5..{MAX_DURATION_S} s")
+    report = run(args)
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 1 if report["errors"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
