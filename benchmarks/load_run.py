@@ -113,9 +113,15 @@ def run(args) -> dict:
             br = subprocess.Popen(_browser_cmd(url, args, pids, out), cwd=REPO,
                                   stdout=open(out / "browsers.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
         time.sleep(spawn_s + 3)  # every Locust user spawned (and loaded, unless the server is overloaded)
-        steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic()}
-        loc.wait(timeout=spawn_s + args.duration + 120)
-        end = {"rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic()}
+        steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
+                  "locust_cpu_s": sum(cpu_s((loc.pid,)))}
+        try:
+            while loc.poll() is None:  # Locust's CPU just before it exits: the load generator's own cost
+                end_locust_cpu = sum(cpu_s((loc.pid,)))
+                time.sleep(0.5)
+        finally:
+            loc.wait(timeout=spawn_s + args.duration + 120)
+        end = {"rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(), "locust_cpu_s": end_locust_cpu}
         if br is not None:
             br.wait(timeout=args.duration + 900)
         loads = (load0, os.getloadavg()[0])
@@ -169,6 +175,8 @@ def _report(args, out: Path, proxy: bool, rss_before: float, steady: dict, end: 
         "server_cpu_s_per_process": [round(b - a, 1) for a, b in zip(steady["cpu_s"], end["cpu_s"], strict=False)],
         "server_cpu_cores_busy": round(cpu_used / window_s, 2) if window_s else None,
         "server_cpu_ms_per_change": round(1000 * cpu_used / window_changes, 1) if window_changes else None,
+        # the load generator shares the machine: if it is near 1 core, latencies include its own queueing
+        "locust_cpu_cores_busy": round((end["locust_cpu_s"] - steady["locust_cpu_s"]) / window_s, 2) if window_s else None,
         "server_rss_mb": {"before_sessions": round(rss_before, 1), "all_loaded": round(steady["rss_mb"], 1),
                           "end": round(end["rss_mb"], 1)},
         "rss_per_session_mb": round((end["rss_mb"] - rss_before) / max(args.sessions, 1), 2),

@@ -11,7 +11,7 @@ Each user (``StreamlitUser``) gets its own prompt length, ``1000 + 37 * index`` 
 ``--pages``). It fetches ``/`` like a browser (the proxy's affinity cookie, if any), opens the
 websocket with that cookie and loads ``/<page>?prompt_tokens=N`` (``benchmarks/st_protocol.py``).
 Then, paced by Locust at one change every ``--change-every`` seconds (a person reading between
-moves), it moves the "Prefix-cache hit rate" slider 0% <-> 100% and reports the time from sending
+moves; each user's rhythm starts at a random phase, as people do not move in step), it moves the "Prefix-cache hit rate" slider 0% <-> 100% and reports the time from sending
 the change to the page's headline element as a Locust request (``change <page>``).
 
 Every finished run is checked for isolation: the scenario sentence, the sidebar's "Prompt tokens"
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import threading
 import time
 import urllib.request
@@ -129,6 +130,8 @@ class StreamlitUser(User):
             up = self.session.upstream or "direct"
             TALLY.upstreams[up] = TALLY.upstreams.get(up, 0) + 1
         self._check(run, "after load")
+        # People do not move in step: start each user's 5-second rhythm at a random phase (seeded by index).
+        time.sleep(random.Random(self.index).uniform(0, opts.change_every))
 
     def on_stop(self) -> None:
         if self.session is not None:

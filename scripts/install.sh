@@ -24,6 +24,15 @@ if [[ $what == test && ! -x /usr/bin/chromium ]]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y chromium
 fi
 
+# nginx for the multi-process recipe's test (deploy/cluster.py, tests/e2e/test_server_load.py).
+if [[ $what == test ]] && ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+  echo "install: nginx missing, installing Debian's nginx-light package"
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y nginx-light
+fi
+
 if [[ ! -x .venv/bin/python ]]; then
   echo "install: creating .venv"
   python3 -m venv .venv

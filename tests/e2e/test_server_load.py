@@ -1,0 +1,85 @@
+"""The server-side load tools against a real ``streamlit run``: the protocol client, the Locust run, the
+nginx cluster recipe and the per-page CPU benchmark, each small enough for CI (the full runs are
+scripts: benchmarks/load_run.py, benchmarks/bench_server.py; figures in docs/deploying.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from e2e_helpers import REPO_ROOT, StreamlitServer
+
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+sys.path.insert(0, str(REPO_ROOT / "deploy"))
+from st_protocol import Session  # noqa: E402
+
+SLIDER = "Prefix-cache hit rate (%)"
+HEADLINE = "Cost per request"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def test_protocol_sessions_load_change_and_stay_apart(app_server: StreamlitServer) -> None:
+    a, b = Session(app_server.url, "", "prompt_tokens=1037"), Session(app_server.url, "", "prompt_tokens=1074")
+    try:
+        ra, rb = a.connect(), b.connect()
+        assert (ra.scenario_prompt(), rb.scenario_prompt()) == (1037, 1074)
+        assert a.number_values["Prompt tokens"] == 1037 and b.number_values["Prompt tokens"] == 1074
+        before = ra.metric(HEADLINE)
+        after = a.change(SLIDER, string_array_value={"data": ["100"]})
+        assert after.metric(HEADLINE) != before, "a 100% prefix-cache hit rate must lower the cost per request"
+        assert after.scenario_prompt() == 1037 and after.headline_s is not None and not after.problems
+        again = b.rerun()  # b's own scenario, untouched by a's change
+        assert again.metric(HEADLINE) == rb.metric(HEADLINE) and again.scenario_prompt() == 1074
+    finally:
+        a.close()
+        b.close()
+
+
+def test_locust_load_run_has_no_errors_or_leaks(tmp_path: Path) -> None:
+    """benchmarks/load_run.py with 4 protocol users (Locust) for a few seconds: it cannot rot."""
+    out = tmp_path / "load.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "load_run.py"), "--sessions", "4", "--browsers", "0",
+         "--duration", "8", "--change-every", "1", "--spawn-rate", "4", "--pages", "home,cost-curves",
+         "--json", str(out), "--locust-dir", str(tmp_path / "locust")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert out.exists(), f"no report (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    report = json.loads(out.read_text())
+    assert proc.returncode == 0 and report["errors"] == 0 and report["leaks"] == 0, report["first_errors"]
+    assert report["sessions_loaded"] == 4 and report["changes"] >= 8
+    assert report["latency_ms"]["protocol"]["p95"] >= report["latency_ms"]["protocol"]["p50"] > 0
+    assert report["server_cpu_ms_per_change"] > 0 and report["server_rss_mb"]["before_sessions"] > 0
+    assert (tmp_path / "locust" / "locust.html").exists() and (tmp_path / "locust" / "locust_stats.csv").exists()
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None and not os.path.isfile("/usr/sbin/nginx") and not _in_ci(),
+                    reason="nginx not installed (apt-get install -y nginx-light)")
+def test_two_processes_behind_nginx_keep_each_visitor_on_one_backend() -> None:
+    from cluster import check, cluster
+
+    with cluster(2, 0) as c:
+        problems = check(c)
+    assert problems == [], problems
+
+
+def test_bench_server_prints_cpu_per_change(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "benchmarks" / "bench_server.py"), "--page", "home", "--changes", "4",
+         "--json", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (row,) = json.loads(out.read_text())["pages"]
+    assert row["page"] == "home" and row["changes"] == 4 and row["cpu_ms"]["median"] > 0 and not row["problems"]
+    assert "CPU ms med" in proc.stdout
