@@ -13,7 +13,10 @@ from costmodel.pricing.billing import CostContext, bill
 from costmodel.pricing.prices import (
     import_litellm,
     list_provider_prices,
+    load_price_history,
     load_prices,
+    price_history,
+    prices_as_of,
     provider_price,
     provider_scheme,
     scheme_for,
@@ -44,7 +47,7 @@ def test_shipped_prices_cover_the_required_providers():
         "deepinfra",
     } <= providers
     for p in prices:
-        assert p.source and p.date <= dt.date(2026, 11, 22)
+        assert p.source and p.date <= dt.date(2026, 12, 1)
     assert provider_price("openai/gpt-4o").cached_input == 1.25
     assert provider_price("together/llama-3.1-70b-instruct-turbo").catalog_model == "llama-3.1-70b"
     with pytest.raises(CostModelError, match="unknown provider price 'x/y'"):
@@ -52,7 +55,8 @@ def test_shipped_prices_cover_the_required_providers():
 
 
 def test_sonnet_long_context_whole_request_at_a_real_price():
-    s = provider_scheme("anthropic/claude-sonnet-4.5")
+    # the >200K tier of the 1M-context beta, for the period it applied (retired 2026-04-30)
+    s = provider_scheme("anthropic/claude-sonnet-4.5", as_of=dt.date(2026, 1, 15))
     assert revenue(s, 200_000, 1_000) == pytest.approx(200_000 * 3e-6 + 1_000 * 15e-6)
     assert revenue(s, 200_001, 1_000) == pytest.approx(200_001 * 6e-6 + 1_000 * 22.5e-6)
     # above the tier, cache reads and writes move to their long prices too
@@ -87,7 +91,11 @@ def test_bad_price_rows_are_rejected_with_file_and_field(tmp_path):
         ),
         "long": (base + ", long_input: 2}\n", "long_\\* prices given without long_context_threshold"),
         "batch": (base + ", batch_input: 0.5}\n", "both batch_input and batch_output"),
-        "dup": (base + "}\n" + base[6:] + "}\n", "duplicate price id 'acme/m1'"),
+        "dup": (base + "}\n" + base[6:] + "}\n", "duplicate price id 'acme/m1' with an overlapping"),
+        "window": (base + ", offpeak_windows_utc: ['25:00-01:00'], offpeak_input: 1, offpeak_output: 1}\n",
+                   "not HH:MM-HH:MM"),
+        "offpeak": (base + ", offpeak_input: 0.5, offpeak_output: 1}\n", "need offpeak_windows_utc"),
+        "period": (base + ", valid_from: 2026-02-01, valid_until: 2026-01-01}\n", "not after valid_from"),
     }
     for name, (text, msg) in cases.items():
         p = tmp_path / f"{name}.yaml"
@@ -155,7 +163,7 @@ def test_import_litellm(tmp_path):
     assert skipped["not a chat/completion model"] == 1 and skipped["no input or output price"] == 1
     assert sum(v for k, v in skipped.items() if k.startswith("invalid")) == 1
     # the imported price bills like the shipped one
-    shipped = provider_scheme("anthropic/claude-sonnet-4.5")
+    shipped = provider_scheme("anthropic/claude-sonnet-4.5", as_of=dt.date(2025, 10, 5))  # the tier's period
     imported = scheme_for(s)
     for args in ((1_000, 100, 500, 200), (250_000, 1_000, 10_000, 5_000)):
         assert revenue(imported, *args) == pytest.approx(revenue(shipped, *args))
@@ -163,3 +171,54 @@ def test_import_litellm(tmp_path):
         bad = tmp_path / "bad.json"
         bad.write_text("{", encoding="utf-8")
         import_litellm(bad, as_of="2026-11-12")
+
+
+# ----------------------------------------------------------------------------- validity periods (issue 14)
+def test_every_shipped_row_carries_a_validity_period_and_histories_do_not_overlap():
+    rows = load_price_history()
+    for p in rows:
+        assert p.valid_from is not None, p.id
+        assert p.valid_from <= p.date or p.valid_until is not None, p.id
+    # the stale rows of shared/reference/pricing-semantics.md, fixed
+    sonnet = price_history("anthropic/claude-sonnet-4.5")
+    assert [(p.valid_from, p.valid_until, p.long_context_threshold) for p in sonnet] == [
+        (dt.date(2025, 9, 29), dt.date(2026, 4, 30), 200_000),
+        (dt.date(2026, 4, 30), None, None),
+    ]
+    assert provider_price("anthropic/claude-sonnet-4.5").long_context_threshold is None
+    assert (provider_price("anthropic/claude-opus-5.5").batch_input,
+            provider_price("anthropic/claude-opus-5.5").batch_output) == (2, 10)
+    assert (provider_price("anthropic/claude-haiku-5.5").batch_input,
+            provider_price("anthropic/claude-haiku-5.5").batch_output) == (0.05, 0.25)
+    assert provider_price("deepseek/deepseek-chat").valid_until == dt.date(2026, 7, 24)
+    assert provider_price("fireworks/llama-3.1-8b-instruct").input == 0.20
+    for pid in ("mistral/open-mixtral-8x22b", "mistral/open-mixtral-8x7b"):
+        assert provider_price(pid).valid_until == dt.date(2025, 3, 30)
+    assert provider_price("mistral/mistral-large-2411").valid_until is not None
+    for p in list_provider_prices():
+        if p.provider == "fireworks":
+            assert p.cached_input == pytest.approx(p.input / 2), p.id
+
+
+def test_prices_as_of_a_date():
+    ids = lambda day: {p.id for p in prices_as_of(day)}  # noqa: E731
+    assert "mistral/open-mixtral-8x22b" in ids("2025-01-01")
+    assert "mistral/open-mixtral-8x22b" not in ids("2025-03-30")  # retired that day
+    assert "deepseek/deepseek-chat" in ids("2026-07-23") and "deepseek/deepseek-chat" not in ids("2026-07-24")
+    old = next(p for p in prices_as_of("2026-01-01") if p.id == "anthropic/claude-sonnet-4.5")
+    new = next(p for p in prices_as_of("2026-06-01") if p.id == "anthropic/claude-sonnet-4.5")
+    assert (old.long_context_threshold, new.long_context_threshold) == (200_000, None)
+    with pytest.raises(CostModelError, match="unknown provider price on 2020-01-01"):
+        provider_price("anthropic/claude-sonnet-4.5", as_of=dt.date(2020, 1, 1))
+
+
+def test_a_later_period_of_the_same_id_is_history_not_a_duplicate(tmp_path):
+    text = ("rows:\n"
+            "  - {provider: acme, model: m1, input: 2, output: 4, date: 2026-01-01, source: here,"
+            " valid_from: 2025-01-01, valid_until: 2026-01-01}\n"
+            "  - {provider: acme, model: m1, input: 1, output: 2, date: 2026-01-01, source: here,"
+            " valid_from: 2026-01-01}\n")
+    p = tmp_path / "h.yaml"
+    p.write_text(text, encoding="utf-8")
+    assert len(load_price_history(p)) == 2
+    assert load_prices(p)["acme/m1"].input == 1

@@ -5,7 +5,7 @@ import streamlit as st
 
 from costmodel.analysis import curves
 from costmodel.analysis.compare import market_comparison, market_summary
-from costmodel.pricing.prices import list_provider_prices
+from costmodel.pricing.prices import list_provider_prices, prices_as_of
 from ui import tables
 from ui.charts import bar_chart, line_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens
@@ -57,5 +57,8 @@ chart(line_chart(x, {f"{pid} list price": plain, f"{pid} with your cache hits": 
       "cost line has no step, it bends upwards smoothly. Cache discounts lower the price line where cached "
       "prompts also cost less to serve.")
 formula("implied margin", r"m = 1 - \frac{\text{modeled cost per request}}{\text{list price per request}}")
-with st.expander(f"All {len(prices)} list prices, with dates and sources"):
-    table(pd.DataFrame([p.model_dump(mode="json") for p in prices]), "provider-list-prices", "prices")
+with st.expander(f"All {len(prices)} list prices, with dates, validity periods and sources"):
+    as_of = st.date_input("Prices as of", value=None, key="mk_as_of", help="Empty: the current price of each "
+                          "model. A date: the rows valid on that day (retired models and earlier price periods).")
+    shown = prices if as_of is None else prices_as_of(as_of)
+    table(pd.DataFrame([p.model_dump(mode="json") for p in shown]), "provider-list-prices", "prices")

@@ -138,6 +138,19 @@ def test_market_compares_list_prices_and_draws_a_tier():
     assert any("tier above 200k" in a["text"] for a in tier["layout"]["annotations"])
 
 
+def test_market_shows_list_prices_as_of_a_date():
+    import datetime as dt
+
+    at = new_app(page="views/market-prices.py")
+    current = at.dataframe[-1].value
+    at.date_input(key="mk_as_of").set_value(dt.date(2025, 1, 1)).run()
+    no_exception(at)
+    old = at.dataframe[-1].value
+    # retired rows of that day (open-mixtral, retired 2025-03-30) and none that started later
+    assert "open-mixtral-8x22b" in set(old["model"]) and "claude-opus-5.5" not in set(old["model"])
+    assert "claude-opus-5.5" in set(current["model"])
+
+
 @pytest.mark.parametrize("query", [
     {"model": "llama-3.1-405b", "gpu": "l4", "gpus": "1"},
     {"model": "deepseek-v3", "gpu": "tpu-v5e", "gpus": "1", "prompt_tokens": "160000"},
