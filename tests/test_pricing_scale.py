@@ -27,10 +27,14 @@ def schemes():
 
 @pytest.fixture(scope="module")
 def log(tmp_path_factory):
+    return write_logs(tmp_path_factory.mktemp("logs"))
+
+
+def write_logs(d):
+    """A synthetic chat workload as all.parquet, all.csv and a shuffled 3-file dataset ds/ in ``d``."""
     w = synthesize("chat", users=60, months=2, seed=5)
     df = w.to_frame().rename(columns={"output_tokens": "completion_tokens", "user": "user_id"})
     df["user_id"] = "u" + df["user_id"].astype(str)
-    d = tmp_path_factory.mktemp("logs")
     df.to_parquet(d / "all.parquet", index=False)
     df.to_csv(d / "all.csv", index=False)
     (d / "ds").mkdir()

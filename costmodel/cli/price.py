@@ -4,6 +4,10 @@
     python -m costmodel price --workload usage.parquet --model llama-3.1-70b --gpu h100-sxm \\
         --scheme flat cached-input --provider-price anthropic/claude-sonnet-4.5 --json
     python -m costmodel price --workload logs/ --engine dask ...     # a Parquet dataset on Dask
+    python -m costmodel price --workload s3://bucket/logs/ --engine dask --dask-scheduler tcp://10.0.0.5:8786 ...
+
+On a terminal, long work (log pricing, streaming chunks, Dask partitions) draws progress bars on
+stderr; nothing is drawn with ``--json`` or when stderr is not a terminal.
 
 Bad input raises CostModelError (one line; costmodel.cli.app exits with code 2). The scenario flags
 (``--gpus``, ``--weight-bits``, ...) are generated from Scenario (costmodel.cli.args), shared with ``estimate``.
@@ -19,6 +23,7 @@ from typing import Any
 import yaml
 
 from costmodel.cli.args import add_scenario_flags, finite_float, scenario_from_args
+from costmodel.cli.progress import terminal_progress
 from costmodel.errors import CostModelError
 
 
@@ -31,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "revenue with the modeled cost to serve.",
     )
     p.add_argument(
-        "--workload", required=True, help="preset or trace id, or a usage log (CSV, JSONL, Parquet)"
+        "--workload",
+        required=True,
+        help="preset or trace id, or a usage log (CSV, JSONL, Parquet): a path or an fsspec URL (s3://, gs://, file://)"
     )
     p.add_argument(
         "--scheme",
@@ -61,6 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--engine", choices=["local", "dask"], default="local", help="dask: a Parquet dataset on Dask"
     )
     p.add_argument("--workers", type=int, default=2, help="Dask workers (threads) for --engine dask")
+    p.add_argument(
+        "--dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run --engine dask on an existing cluster, e.g. tcp://10.0.0.5:8786 "
+        "(default: $DASK_SCHEDULER_ADDRESS, else an in-process cluster of --workers)",
+    )
     p.add_argument(
         "--users", type=int, default=None, help="preset users; for logs without users, synthetic users"
     )
@@ -139,30 +153,47 @@ def _is_log(spec: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
-    from costmodel.pricing.billing import bill
-    from costmodel.pricing.scale import bill_log
-    from costmodel.workloads.loading import load_workload
 
     if args.chunk_rows < 1:
         raise CostModelError("--chunk-rows must be >= 1")
     scenario = scenario_from_args(args)
     schemes = _schemes(args)
+    with terminal_progress(args.json) as progress:
+        report = _bill(args, schemes, scenario, progress)
+    data = report.to_dict()
+    data["workload"] = {"id": args.workload, **data["workload"]}
+    if args.json:
+        print(json.dumps(_clean(data), default=str, allow_nan=False))
+    else:
+        print(_table(data))
+    return 0
+
+
+def _bill(args: argparse.Namespace, schemes: list, scenario: Any, progress: Any) -> Any:
+    from pathlib import Path
+
+    from costmodel.pricing.billing import bill
+    from costmodel.pricing.scale import bill_log
+    from costmodel.workloads.loading import load_workload
+    from costmodel.workloads.readers import is_url
+
     errors = "raise" if args.strict else "skip"
     spec = args.workload
-    if _is_log(spec) and Path(spec).expanduser().exists() and args.users is None:
+    if args.dask_scheduler and args.engine != "dask":
+        raise CostModelError("--dask-scheduler needs --engine dask")
+    if _is_log(spec) and (is_url(spec) or Path(spec).expanduser().exists()) and args.users is None:
         if args.engine == "dask":
-            report = _run_dask(args, schemes, scenario, errors)
-        else:
-            report = bill_log(
-                Path(spec).expanduser(),
-                schemes,
-                scenario=scenario,
-                chunk_rows=args.chunk_rows,
-                errors=errors,
-                target_margin_pct=args.target_margin,
-            )
+            return _run_dask(args, schemes, scenario, errors, progress)
+        return bill_log(
+            spec if is_url(spec) else Path(spec).expanduser(),
+            schemes,
+            scenario=scenario,
+            chunk_rows=args.chunk_rows,
+            errors=errors,
+            target_margin_pct=args.target_margin,
+            progress=progress,
+        )
     else:
         if args.engine == "dask":
             raise CostModelError(
@@ -177,43 +208,41 @@ def run(args: argparse.Namespace) -> int:
             errors=errors,
         )
         report = bill(
-            w, schemes, scenario=scenario, target_margin_pct=args.target_margin, chunk_size=args.chunk_rows
-        )
-        report.workload["notes"] = list(w.notes)
-    data = report.to_dict()
-    data["workload"] = {"id": spec, **data["workload"]}
-    if args.json:
-        print(json.dumps(_clean(data), default=str, allow_nan=False))
-    else:
-        print(_table(data))
-    return 0
-
-
-def _run_dask(args, schemes, scenario, errors):
-    from costmodel.pricing.scale import bill_log
-
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - declared dependency
-        raise CostModelError(f"--engine dask needs the distributed package ({exc})") from None
-    import logging
-
-    logging.getLogger("distributed").setLevel(logging.ERROR)
-    workers = max(1, args.workers)
-    with (
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
-        Client(cluster),
-    ):
-        return bill_log(
-            args.workload,
+            w,
             schemes,
             scenario=scenario,
-            engine="dask",
-            errors=errors,
             target_margin_pct=args.target_margin,
+            chunk_size=args.chunk_rows,
+            progress=progress,
         )
+        report.workload["notes"] = list(w.notes)
+        return report
+
+
+def _run_dask(args, schemes, scenario, errors, progress):
+    """--engine dask: on the cluster at --dask-scheduler / $DASK_SCHEDULER_ADDRESS, else in-process."""
+    import contextlib
+    import logging
+    import os
+
+    from costmodel.pricing.scale import bill_log
+
+    address = args.dask_scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    with contextlib.ExitStack() as stack:
+        if not address:  # an in-process cluster of --workers threads
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError as exc:  # pragma: no cover - declared dependency
+                raise CostModelError(f"--engine dask needs the distributed package ({exc})") from None
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=max(1, args.workers), threads_per_worker=1, processes=False,
+                             dashboard_address=None)
+            )
+            stack.enter_context(Client(cluster))
+        # on an existing cluster the workers must read the path and import costmodel
+        return bill_log(args.workload, schemes, scenario=scenario, engine="dask", errors=errors,
+                        target_margin_pct=args.target_margin, scheduler=address, progress=progress)
 
 
 def _clean(obj: Any) -> Any:

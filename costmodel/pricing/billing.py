@@ -62,6 +62,7 @@ from costmodel.pricing.chunks import (
     workload_summary,
 )
 from costmodel.pricing.costers import EngineCoster, LinearCoster, RequestCoster
+from costmodel.pricing.progress import Progress, report_progress
 from costmodel.pricing.report import PricingReport, SchemeResult
 from costmodel.pricing.schemes import (
     SCHEMES,
@@ -104,6 +105,7 @@ def bill(
     chunk_size: int = 1_000_000,
     break_even_ratio: float | None = None,
     target_margin_pct: float = 20.0,
+    progress: Progress | None = None,
 ) -> PricingReport:
     """Bill an in-memory workload under each scheme, against its cost to serve.
 
@@ -112,7 +114,8 @@ def bill(
     arrays, a ``coster`` (see :class:`LinearCoster`), or a ``scenario`` (the engine:
     operating point at the workload's mean request, then every request at that concurrency).
     ``context`` overrides what the schemes know about the deployment (GPU-hour price,
-    active and total parameters).
+    active and total parameters). ``progress(stage, done, total)`` is called after each
+    chunk of ``chunk_size`` requests (see costmodel.pricing.progress).
     """
     schemes = resolve_schemes(schemes)
     data = workload.columns() if hasattr(workload, "columns") else workload
@@ -148,6 +151,7 @@ def bill(
         part = {k: v[start : start + chunk_size] for k, v in c.items()}
         for acc, new in zip(accs, price_chunk(part, schemes, ctx, um, states, coster), strict=True):
             acc.merge(new)
+        report_progress(progress, "pricing requests", min(start + chunk_size, n), n)
     results, bills = finish(schemes, accs)
     ratio = break_even_ratio if break_even_ratio is not None else flat_output_ratio(schemes)
     cost_all = accs[0].cost_all

@@ -22,7 +22,8 @@ kernel), which gives the in-memory result whatever the file order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,8 +36,10 @@ from costmodel.pricing.billing import resolve_schemes
 from costmodel.pricing.breakeven import break_even_report, flat_output_ratio
 from costmodel.pricing.chunks import SchemeTotals, UserMonths, as_chunk, finish, price_chunk, workload_summary
 from costmodel.pricing.costers import EngineCoster, RequestCoster
+from costmodel.pricing.progress import Progress, report_progress
 from costmodel.pricing.report import PricingReport
 from costmodel.pricing.windows import USER_KEY_STRIDE
+from costmodel.workloads.readers import is_url
 from costmodel.workloads.usage_log import (
     ColumnMap,
     ReadReport,
@@ -126,11 +129,15 @@ def bill_log(
     engine: Engine = "local",
     break_even_ratio: float | None = None,
     target_margin_pct: float = 20.0,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
 ) -> PricingReport:
-    """Bill a usage log (CSV, JSONL, Parquet; path or bytes) without loading it whole.
+    """Bill a usage log (CSV, JSONL, Parquet; path, fsspec URL or bytes) without loading it whole.
 
-    ``engine='dask'`` prices a Parquet file or dataset directory on the active Dask
-    scheduler (see :func:`bill_dask`).
+    ``engine='dask'`` prices a Parquet file or dataset directory on Dask: the cluster
+    whose scheduler is at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``), else the active
+    one (see :func:`bill_dask`). ``progress`` is called after every chunk (see
+    :data:`costmodel.pricing.progress.Progress`).
     """
     schemes = resolve_schemes(schemes)
     if engine == "dask":
@@ -145,6 +152,8 @@ def bill_log(
             errors=errors,
             break_even_ratio=break_even_ratio,
             target_margin_pct=target_margin_pct,
+            scheduler=scheduler,
+            progress=progress,
         )
     if engine != "local":
         raise CostModelError(f"unknown engine {engine!r}; valid choices: local, dask")
@@ -154,6 +163,7 @@ def bill_log(
         source, filename=filename, chunk_rows=chunk_rows, errors=errors, report=read, coder=coder
     ):
         totals.add(as_chunk(c))
+        report_progress(progress, "reading rows", totals.n, None)
     if totals.n == 0:
         raise CostModelError(f"{read.source}: no usable rows ({read.describe()})")
     um = UserMonths.from_partials(totals.partials)
@@ -162,7 +172,7 @@ def bill_log(
     ctx = context or coster.context
     states: list[dict] = [{} for _ in schemes]
     accs = [SchemeTotals(len(um)) for _ in schemes]
-    beyond = 0
+    beyond = done = 0
     for c in iter_usage_chunks(
         source, filename=filename, chunk_rows=chunk_rows, errors=errors, report=ReadReport(), coder=coder
     ):
@@ -170,6 +180,8 @@ def bill_log(
         beyond += _beyond_context(chunk, ctx)
         for acc, part in zip(accs, price_chunk(chunk, schemes, ctx, um, states, coster), strict=True):
             acc.merge(part)
+        done += len(chunk["prompt_tokens"])
+        report_progress(progress, "pricing rows", done, totals.n)
     return _report(totals, schemes, accs, ctx, read, beyond, break_even_ratio, target_margin_pct)
 
 
@@ -222,6 +234,49 @@ def _pass2(
     return accs, _beyond_context(c, ctx)
 
 
+@contextlib.contextmanager
+def _cluster(scheduler: str | None) -> Iterator[None]:
+    """Run inside a client of the cluster at ``scheduler`` (None: the active or default scheduler)."""
+    if scheduler is None:
+        yield
+        return
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - declared dependency of the [dask] extra
+        raise CostModelError(f"a Dask scheduler address needs the distributed package ({exc})") from None
+    try:
+        client = Client(scheduler, timeout="10s", set_as_default=True)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise CostModelError(f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}: {exc})") from None
+    with client:
+        yield
+
+
+def _compute(tasks: list, stage: str, progress: Progress | None) -> list:
+    """dask.compute of delayed tasks, reporting each finished partition when there is a client."""
+    import dask
+
+    client = None
+    if progress is not None:
+        with contextlib.suppress(ImportError, ValueError):
+            from distributed import get_client
+
+            client = get_client()
+    if client is None:
+        out = list(dask.compute(*tasks))
+        report_progress(progress, stage, len(tasks), len(tasks))
+        return out
+    from distributed import as_completed
+
+    futures = client.compute(tasks)
+    index = {f.key: i for i, f in enumerate(futures)}
+    out: list = [None] * len(futures)
+    for done, fut in enumerate(as_completed(futures), start=1):
+        out[index[fut.key]] = fut.result()
+        report_progress(progress, stage, done, len(futures))
+    return out
+
+
 def bill_dask(
     path: str | Path,
     schemes: Iterable[Scheme | str] | None = None,
@@ -232,21 +287,30 @@ def bill_dask(
     errors: Literal["skip", "raise"] = "skip",
     break_even_ratio: float | None = None,
     target_margin_pct: float = 20.0,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
 ) -> PricingReport:
-    """Bill a Parquet file or dataset directory partition by partition on Dask.
+    """Bill a Parquet file or dataset directory (a path or any fsspec URL) partition by partition on Dask.
 
-    Runs on the active Dask scheduler (a ``distributed.Client`` if one is open, else
-    dask's default). Columns are matched as for any usage log; nested (struct) columns
-    need the local engine.
+    Runs on the cluster whose scheduler is at ``scheduler`` (``tcp://host:8786``), else
+    on the active Dask scheduler (a ``distributed.Client`` if one is open, else dask's
+    default). The workers must be able to read the path and import costmodel. Columns
+    are matched as for any usage log; nested (struct) columns need the local engine.
     """
+    with _cluster(scheduler):
+        return _bill_dask(path, resolve_schemes(schemes), scenario, coster, context, errors,
+                          break_even_ratio, target_margin_pct, progress)
+
+
+def _bill_dask(path, schemes, scenario, coster, context, errors, break_even_ratio, target_margin_pct, progress):
+    """The body of :func:`bill_dask`, run inside the chosen cluster's client."""
     try:
         import dask
         import dask.dataframe as dd
     except ImportError as exc:  # pragma: no cover - dask is a declared dependency
         raise CostModelError(f"the dask engine needs dask[dataframe] ({exc})") from None
-    schemes = resolve_schemes(schemes)
-    p = Path(path).expanduser()
-    if not p.exists():
+    p = str(path) if is_url(path) else Path(path).expanduser()
+    if not is_url(p) and not p.exists():
         raise CostModelError(f"{p}: no such file or directory")
     try:
         ddf = dd.read_parquet(str(p))
@@ -259,11 +323,10 @@ def bill_dask(
     lengths = ddf.map_partitions(len).compute()
     offsets = np.r_[1, 1 + np.cumsum(lengths)[:-1]].astype(int)
     parts = ddf.to_delayed()
-    stats = dask.compute(
-        *[
-            dask.delayed(_pass1)(part, cmap, int(off), errors)
-            for part, off in zip(parts, offsets, strict=True)
-        ]
+    stats = _compute(
+        [dask.delayed(_pass1)(part, cmap, int(off), errors) for part, off in zip(parts, offsets, strict=True)],
+        "reading partitions",
+        progress,
     )
     read = ReadReport(source=str(p))
     totals = _Totals()
@@ -297,7 +360,7 @@ def bill_dask(
     tasks = [
         dask.delayed(_pass2)(part, cmap, users, um, schemes, ctx, coster, errors) for part in ddf.to_delayed()
     ]
-    outs = dask.compute(*tasks)
+    outs = _compute(tasks, "pricing partitions", progress)
     accs = [SchemeTotals(len(um)) for _ in schemes]
     beyond = 0
     for part_accs, part_beyond in outs:

@@ -57,10 +57,30 @@ def _utf8_problem(raw: io.BufferedIOBase | Any, source: str) -> CostModelError |
     return None
 
 
+def is_url(source: Any) -> bool:
+    """Whether ``source`` names an fsspec location (``s3://``, ``gs://``, ``file://``, ``memory://``...)."""
+    return isinstance(source, str) and "://" in source[:40]
+
+
+def _open_url(url: str) -> Any:
+    try:
+        import fsspec
+    except ImportError:
+        raise CostModelError(f"{url}: reading a URL path needs fsspec (pip install fsspec)") from None
+    try:
+        return fsspec.open(url, "rb").open()
+    except FileNotFoundError:
+        raise CostModelError(f"{url}: no such file") from None
+    except (ImportError, ValueError, OSError) as exc:  # unknown protocol, missing backend, no access
+        raise CostModelError(f"{url}: cannot open ({type(exc).__name__}: {exc})") from None
+
+
 def open_source(source: str | Path | bytes) -> tuple[Any, str]:
-    """A binary file handle and a display name for a path or an upload's bytes."""
+    """A binary file handle and a display name for a path, an fsspec URL or an upload's bytes."""
     if isinstance(source, (bytes, bytearray)):
         return io.BytesIO(bytes(source)), "upload"
+    if is_url(source):
+        return _open_url(source), source
     path = Path(source).expanduser()
     if not path.is_file():
         raise CostModelError(f"{path}: no such file")
