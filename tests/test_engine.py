@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from costmodel import CostModelError, Scenario, estimate, estimate_arrays, load_catalog, sweep
+from costmodel.engine import attention, batching, communication, decode, memory_plan, money, prefill, rates
 from costmodel.engine.memory import weight_bytes_per_param
 
 CAT = load_catalog()
@@ -204,7 +205,6 @@ def test_sweep_rejects_bad_axes_with_a_clear_message(axes, message):
 
 
 # --------------------------------------------------------------------------- the physics steps, called directly
-from costmodel.engine import batching, communication, decode, memory_plan, money, prefill, rates  # noqa: E402
 
 H100 = CAT.gpu("h100-sxm")
 H100_EFF = CAT.efficiency_for(H100)
@@ -344,3 +344,14 @@ def test_money_hand_computed():
     assert float(prices.usd_per_million_cached_input_tokens) == pytest.approx(usd_s * 0.5 * 0.02 / 100 / 2 * 1e6)
     assert float(prices.usd_per_million_input_tokens) == pytest.approx(usd_s * 0.5 * 0.8 / 250 / 2 * 1e6)
     assert float(prices.usd_per_million_output_tokens) == pytest.approx(usd_s * 0.01 / 2 * 1e6)
+
+
+def test_attention_flops_sliding_window_and_latent_hand_computed():
+    oss = CAT.model("gpt-oss-120b")  # 18 full + 18 sliding-window layers (128 tokens), 64 heads x 64
+    per_pair = 4.0 * 64 * 64
+    # 1000 new tokens, nothing cached: 1000^2/2 pairs per full layer, 1000 x min(128, 500) per window layer
+    expected = per_pair * (18 * 500_000 + 18 * 1000 * 128)
+    assert float(attention.prefill_attention_flops(oss, np.asarray(1000.0), np.asarray(0.0))) == expected
+    ds = CAT.model("deepseek-v3")  # absorbed MLA at decode: 2h(d_c + d_r) + 2h d_c per pair, 61 layers
+    per_pair_mla = 2.0 * 128 * (512 + 64) + 2.0 * 128 * 512
+    assert float(attention.decode_attention_flops_per_token(ds, np.asarray(4096.0))) == per_pair_mla * 61 * 4096

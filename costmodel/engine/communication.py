@@ -69,13 +69,13 @@ def interconnect(
     ``compute_dtype_code`` is 0 for bf16 (an index into ``roofline.DTYPE_CODES``).
     """
     tp = tensor_parallel
-    across = min(INTER_NODE_GB_S * 1e9 / 2, gpu.link_bytes_s_one_way)
-    link = np.where(tp > gpu.scale_up_domain_gpus, across, gpu.link_bytes_s_one_way) * comm_efficiency
+    across_nodes = tp > gpu.scale_up_domain_gpus
+    network = min(INTER_NODE_GB_S * 1e9 / 2, gpu.link_bytes_s_one_way)  # one way: half the bidirectional NIC
     return Interconnect(
         tensor_parallel=tp,
-        link_bytes_s=link,
+        link_bytes_s=np.where(across_nodes, network, gpu.link_bytes_s_one_way) * comm_efficiency,
         latency_s=collective_latency_us / 1e6,
-        across_nodes=tp > gpu.scale_up_domain_gpus,
+        across_nodes=across_nodes,
         attention_data_parallel=attention_data_parallel,
         dispatch_bytes=np.where(compute_dtype_code == 0, float(ACTIVATION_BYTES), 1.0),
         multi=tp > 1,
