@@ -4,7 +4,7 @@
     r = estimate(Scenario(model="llama-3.1-70b", gpu="h100-sxm", gpus=8))
     r.usd_per_million_output_tokens
 
-The library never imports Streamlit; the app (``app.py``, ``pages/``, ``ui/``) is built on it.
+The library never imports Streamlit; the app (``app.py``, ``views/``, ``ui/``) is built on it.
 """
 
 from costmodel.catalog.loader import Catalog, load_catalog
