@@ -136,3 +136,20 @@ def test_module_entry_point():
         timeout=120,
     )
     assert json.loads(out.stdout)["workload"]["requests"] == 19_366
+
+
+def test_provider_price_suffixes_batch_and_1h(capsys, tmp_path):
+    # an Anthropic usage log with 5-minute and 1-hour writes (usage.cache_creation.ephemeral_*_input_tokens)
+    rec = {"usage": {"input_tokens": 1_000, "cache_creation_input_tokens": 30_000, "output_tokens": 500,
+                     "cache_creation": {"ephemeral_5m_input_tokens": 10_000, "ephemeral_1h_input_tokens": 20_000}}}
+    log = tmp_path / "a.jsonl"
+    log.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    out = run_json(capsys, "--workload", str(log), "--provider-price", "anthropic/claude-sonnet-4.5",
+                   "--provider-price", "anthropic/claude-sonnet-4.5:batch:1h")
+    by_name = {s["scheme"]: s["revenue_usd"] for s in out["schemes"]}
+    assert by_name["provider:anthropic/claude-sonnet-4.5"] == pytest.approx(
+        (1_000 * 3 + 10_000 * 3.75 + 20_000 * 6 + 500 * 15) / 1e6)
+    assert by_name["provider:anthropic/claude-sonnet-4.5 (batch)"] == pytest.approx(
+        (1_000 * 3 + 30_000 * 6 + 500 * 15) / 2e6)
+    assert main([*BASE, "--workload", "chat", "--provider-price", "gpt-4.1:1h"]) == 2
+    assert "expected PROVIDER/MODEL[:batch][:1h]" in capsys.readouterr().err

@@ -95,7 +95,8 @@ def test_litellm_spend_log_and_gemini_names():
     assert (
         g.prompt == "usageMetadata.promptTokenCount" and g.cached == "usageMetadata.cachedContentTokenCount"
     )
-    assert g.reasoning is None  # nested: not a top-level reasoning column
+    # Gemini reports thinking tokens beside candidatesTokenCount: they are billed as output (issue 14)
+    assert g.reasoning == "usageMetadata.thoughtsTokenCount"
     r = match_columns(["input_tokens", "output_tokens", "reasoning_tokens"])
     assert r.reasoning == "reasoning_tokens"
     o = match_columns(["prompt_tokens", "completion_tokens", "reasoning_tokens"])

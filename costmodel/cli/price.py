@@ -59,8 +59,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--provider-price",
         action="append",
         default=[],
-        metavar="ID[:batch]",
-        help="also bill at a provider's list price, e.g. anthropic/claude-sonnet-4.5 or openai/gpt-4.1:batch",
+        metavar="ID[:batch][:1h]",
+        help="also bill at a provider's list price, e.g. anthropic/claude-sonnet-4.5 or openai/gpt-4.1:batch; "
+        "cache writes are 5-minute writes unless the log reports 1-hour ones (or :1h bills them all at the "
+        "1-hour price)",
     )
     p.add_argument("--litellm-json", default=None, help="a LiteLLM model_prices_and_context_window.json")
     p.add_argument("--as-of", default=None, help="date of the --litellm-json prices (YYYY-MM-DD)")
@@ -136,13 +138,30 @@ def _schemes(args: argparse.Namespace) -> list:
             raise CostModelError(f"--as-of {args.as_of}: {exc}") from None
         extra = {r.id: r for r in rows}
     for spec in args.provider_price:
-        pid, _, mode = spec.partition(":")
-        if mode not in ("", "batch"):
-            raise CostModelError(f"--provider-price {spec!r}: the only suffix is ':batch'")
-        schemes.append(scheme_for(provider_price(pid, extra), batch=mode == "batch"))
+        pid, batch, ttl = _price_spec(spec)
+        schemes.append(scheme_for(provider_price(pid, extra), batch=batch, cache_ttl=ttl))
     if not schemes:
         raise CostModelError("no scheme to bill: give --scheme or --provider-price")
     return schemes
+
+
+def _price_spec(spec: str) -> tuple[str, bool, str]:
+    """'openai/gpt-4.1:batch' -> ('openai/gpt-4.1', True, '5m'); ':1h' bills every cache write at the 1-hour price.
+
+    Suffixes are read from the right, so a model id may itself contain ':'.
+    """
+    pid, batch, ttl = spec, False, "5m"
+    while True:
+        head, sep, tail = pid.rpartition(":")
+        if sep and tail == "batch" and not batch:
+            pid, batch = head, True
+        elif sep and tail in ("5m", "1h") and ttl == "5m":
+            pid, ttl = head, tail
+        else:
+            break
+    if not pid or pid.count("/") < 1:
+        raise CostModelError(f"--provider-price {spec!r}: expected PROVIDER/MODEL[:batch][:1h]")
+    return pid, batch, ttl
 
 
 def _is_log(spec: str) -> bool:

@@ -24,6 +24,7 @@ COLUMNS: tuple[str, ...] = (
     "output_tokens",  # all generated tokens, reasoning included
     "cached_tokens",  # prompt tokens read from the prefix cache
     "cache_write_tokens",  # prompt tokens written to the cache
+    "cache_write_1h_tokens",  # the part of them written with the 1-hour TTL (0 when unknown: 5-minute)
     "user",  # integer user code
     "timestamp",  # seconds since the Unix epoch (0 when unknown)
 )
@@ -96,7 +97,7 @@ def as_chunk(data: Mapping[str, Any], n: int | None = None) -> dict[str, np.ndar
     p = np.asarray(data["prompt_tokens"], dtype=np.float64)
     n = len(p) if n is None else n
     out = {"prompt_tokens": p, "output_tokens": np.asarray(data["output_tokens"], dtype=np.float64)}
-    for col in ("cached_tokens", "cache_write_tokens", "timestamp"):
+    for col in ("cached_tokens", "cache_write_tokens", "cache_write_1h_tokens", "timestamp"):
         v = data.get(col)
         out[col] = np.zeros(n) if v is None else np.asarray(v, dtype=np.float64)
     u = data.get("user")
@@ -146,10 +147,13 @@ def price_chunk(
             acc.cost = cost_all
             acc.loss = int(np.count_nonzero(rev < cost))
         else:
-            acc.served = int(np.count_nonzero(served))
+            # 1 served, 0 refused, a fraction: served by a cheaper fallback model at that share of the cost
+            factor = np.asarray(served, dtype=np.float64)
+            ok = factor > 0
+            acc.served = int(np.count_nonzero(ok))
             acc.refused = len(rev) - acc.served
-            acc.cost = float(cost[served].sum())
-            acc.loss = int(np.count_nonzero((rev < cost) & served))
+            acc.cost = float((cost * factor).sum())
+            acc.loss = int(np.count_nonzero((rev < cost * factor) & ok))
         accs.append(acc)
     return accs
 

@@ -354,7 +354,9 @@ def _bill_dask(path, schemes, scenario, coster, context, errors, break_even_rati
     ctx = context or coster.context
     if cmap.user is None:
         read.note("no user column: all requests belong to one user")
-    if any(s.stateful for s in schemes):
+    if any(getattr(s, "needs_global_time_order", False) for s in schemes):
+        ddf = ddf.repartition(npartitions=1)  # provisioned time: one pass over the whole log in time order
+    elif any(s.stateful for s in schemes):
         # allowances are consumed per user in time order: put each user's rows in one partition
         ddf = ddf.repartition(npartitions=1) if cmap.user is None else ddf.shuffle(on=cmap.user)
     tasks = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from costmodel.errors import CostModelError
 from costmodel.pricing.allowance_schemes import allowance_fields
@@ -77,18 +77,51 @@ def tier_fields(scheme_id: str) -> type[TierPricing]:
     return TierFields
 
 
+class SizeBand(BaseModel):
+    """One published size band: models up to ``max_params_b`` billion TOTAL parameters pay these prices."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_params_b: float = Field(gt=0)
+    input_usd_per_m: float = Field(ge=0)
+    output_usd_per_m: float | None = Field(default=None, ge=0, description="None = the input price")
+    moe: bool = False  # a band of the mixture-of-experts list (hosts publish MoE bands separately)
+
+
 class CapabilityTierScheme(tier_fields("capability-tier"), Scheme):
     """A price per request (or per token) set by the model's capability tier, not its cost.
 
     With ``tier=None`` the tier is picked from the model's total parameters
-    (``tier_max_params_b``), a stand-in for capability.
+    (``tier_max_params_b``), a stand-in for capability. With ``size_bands`` the price per
+    token is the band the model's TOTAL parameters fall in, the way serverless hosts
+    publish it (Fireworks: up to 16B $0.20/M, 16.1B-80B $0.90/M; mixture-of-experts models
+    in their own bands by total parameters, when the list has MoE bands).
     """
 
     id: ClassVar[str] = "capability-tier"
     title: ClassVar[str] = "Capability tier"
+    size_bands: tuple[SizeBand, ...] = Field(
+        default=tuple(scheme_default("capability-tier", "size_bands")),
+        description="per-token prices by total parameters; empty = the named tiers",
+    )
+
+    def band(self, ctx: CostContext) -> SizeBand:
+        """The band of the served model: by total parameters, in the MoE list for an MoE model if there is one."""
+        if not ctx.total_params:
+            raise CostModelError("capability-tier: size bands need the model's size (give a scenario)")
+        moe = bool(ctx.active_params) and ctx.active_params < ctx.total_params
+        bands = [b for b in self.size_bands if b.moe == moe] or [b for b in self.size_bands if not b.moe]
+        size_b = ctx.total_params / 1e9
+        for b in sorted(bands, key=lambda b: b.max_params_b):
+            if size_b <= b.max_params_b + 1e-9:
+                return b
+        raise CostModelError(f"capability-tier: no size band covers {size_b:.1f}B parameters")
 
     def revenue(self, c, ctx, state):
-        return self.tier_price(c, ctx), None
+        if not self.size_bands:
+            return self.tier_price(c, ctx), None
+        b = self.band(ctx)
+        out = b.output_usd_per_m if b.output_usd_per_m is not None else b.input_usd_per_m
+        return c["prompt_tokens"] * per_token(b.input_usd_per_m) + c["output_tokens"] * per_token(out), None
 
     def params(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

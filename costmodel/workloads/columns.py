@@ -50,6 +50,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "prompt_cache_hit_tokens",
     ),
     "cache_write": ("cache_creation_input_tokens", "cache_write_tokens", "cache_creation_tokens"),
+    # the 1-hour part of the cache writes (Anthropic usage.cache_creation.ephemeral_1h_input_tokens)
+    "cache_write_1h": ("ephemeral_1h_input_tokens", "cache_write_1h_tokens", "cache_creation_1h_tokens"),
     "reasoning": ("reasoning_tokens", "thinking_tokens", "thoughts_token_count"),
     "user": (
         "user_id",
@@ -75,7 +77,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "end_time",
     ),
 }
-TOP_LEVEL_ONLY = {"reasoning"}  # nested *_details.reasoning_tokens are already inside output
+TOP_LEVEL_ONLY = {"reasoning"}  # nested *_details.reasoning_tokens are already inside output ...
+NESTED_OK = {"thoughts_token_count"}  # ... but Gemini's usageMetadata.thoughtsTokenCount is not: it adds to output
 
 
 def normalize_name(name: Any) -> str:
@@ -96,6 +99,7 @@ class ColumnMap:
     output: str
     cached: str | None = None
     cache_write: str | None = None
+    cache_write_1h: str | None = None
     reasoning: str | None = None
     user: str | None = None
     timestamp: str | None = None
@@ -110,6 +114,7 @@ class ColumnMap:
                 self.output,
                 self.cached,
                 self.cache_write,
+                self.cache_write_1h,
                 self.reasoning,
                 self.user,
                 self.timestamp,
@@ -126,7 +131,7 @@ def match_columns(names: list[Any], source: str = "log") -> ColumnMap:
         for alias in aliases:
             hit = None
             for key, orig in norm.items():
-                if role in TOP_LEVEL_ONLY and "." in key:
+                if role in TOP_LEVEL_ONLY and "." in key and alias not in NESTED_OK:
                     continue
                 matches = key == alias or key.endswith("." + alias)
                 if matches and (hit is None or key.count(".") < normalize_name(hit).count(".")):
@@ -160,6 +165,7 @@ def match_columns(names: list[Any], source: str = "log") -> ColumnMap:
         output=found["output"][1],
         cached=found.get("cached", (None, None))[1],
         cache_write=found.get("cache_write", (None, None))[1],
+        cache_write_1h=found.get("cache_write_1h", (None, None))[1],
         reasoning=reasoning,
         user=found.get("user", (None, None))[1],
         timestamp=found.get("timestamp", (None, None))[1],

@@ -192,10 +192,14 @@ def parse_frame(
     output = _numeric(df, cmap.output)
     cached = _numeric(df, cmap.cached)
     writes = _numeric(df, cmap.cache_write)
+    writes_1h = _numeric(df, cmap.cache_write_1h)
     reasoning = _numeric(df, cmap.reasoning)
     zeros = np.zeros(n)
     cached_f = zeros if cached is None else np.nan_to_num(cached, nan=0.0, posinf=np.inf, neginf=-np.inf)
-    writes_f = zeros if writes is None else np.nan_to_num(writes, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    w1h_f = zeros if writes_1h is None else np.nan_to_num(writes_1h, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    writes_f = (
+        w1h_f if writes is None else np.nan_to_num(writes, nan=0.0, posinf=np.inf, neginf=-np.inf)
+    )
     reason_f = (
         zeros if reasoning is None else np.nan_to_num(reasoning, nan=0.0, posinf=np.inf, neginf=-np.inf)
     )
@@ -208,6 +212,7 @@ def parse_frame(
         "output": output,
         "cached": cached_f,
         "cache writes": writes_f,
+        "1-hour cache writes": w1h_f,
         "reasoning": reason_f,
     }
     col_of = {
@@ -215,6 +220,7 @@ def parse_frame(
         "output": cmap.output,
         "cached": cmap.cached,
         "cache writes": cmap.cache_write,
+        "1-hour cache writes": cmap.cache_write_1h,
         "reasoning": cmap.reasoning,
     }
     bad = np.zeros(n, dtype=bool)
@@ -247,6 +253,7 @@ def parse_frame(
             writes_f > np.nan_to_num(prompt) - cached_f,
         )
     )
+    checks.append(("rows with 1-hour cache writes above all cache writes", "1-hour cache writes", w1h_f > writes_f))
     checks.append(
         (
             "rows with no tokens at all",
@@ -282,6 +289,7 @@ def parse_frame(
         "output_tokens": total_out[keep],
         "cached_tokens": cached_f[keep],
         "cache_write_tokens": writes_f[keep],
+        "cache_write_1h_tokens": w1h_f[keep],
         "user": users[keep],
         "timestamp": ts[keep],
     }

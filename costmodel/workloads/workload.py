@@ -64,6 +64,7 @@ class Workload:
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_first_row: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    cache_write_1h_tokens: np.ndarray | None = None  # the 1-hour-TTL part of cache_write_tokens, if logged
 
     def __post_init__(self) -> None:
         n = len(self.prompt_tokens)
@@ -85,7 +86,7 @@ class Workload:
             "cache_write_tokens": self.cache_write_tokens,
             "user": self.user,
             "timestamp": self.timestamp,
-        }
+        } | ({} if self.cache_write_1h_tokens is None else {"cache_write_1h_tokens": self.cache_write_1h_tokens})
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.columns())
