@@ -30,6 +30,8 @@ pages = {
         _page("overview.py", "home", "Overview", ":material/dashboard:", "The scenario in numbers", default=True),
         _page("cost-curves.py", "cost-curves", "Cost curves", ":material/show_chart:",
               "Cost vs context, batch, cache hits; the roofline"),
+        _page("frontier.py", "frontier", "Throughput vs interactivity", ":material/speed:",
+              "Throughput per GPU and all-in cost against tokens/s per user, every plan and batch"),
         _page("pricing-schemes.py", "pricing-schemes", "Pricing schemes", ":material/receipt_long:",
               "Bill a workload under every scheme"),
         _page("optimization-levers.py", "optimization-levers", "Optimization levers", ":material/waterfall_chart:",

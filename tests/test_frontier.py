@@ -5,7 +5,13 @@ import pytest
 
 from costmodel import Scenario, estimate, load_catalog
 from costmodel.analysis.frontier import batch_grid, frontier_points, operating_point, pareto_mask, plan_sizes
-from costmodel.analysis.published_points import output_per_gpu, per_user_speed, published_points
+from costmodel.analysis.published_points import (
+    comparable,
+    output_per_gpu,
+    per_user_speed,
+    published_points,
+    similar_shape,
+)
 
 CAT = load_catalog()
 CHAT = Scenario(model="llama-3.1-70b", gpu="h100-sxm", gpus=8, prompt_tokens=2048, output_tokens=512)
@@ -104,3 +110,22 @@ def test_published_points_match_the_catalog():
     row = pts[pts.id == "mlperf51_dsr1_b200x8_server"].iloc[0]
     assert row.tokens_per_second_per_user == pytest.approx(1000 / 69.9)
     assert published_points("llama-3.1-70b", "h100-sxm").empty
+
+
+def test_similar_shape_within_a_factor():
+    pts = published_points("deepseek-v3", "b200")
+    near = similar_shape(pts, 1024, 1024)
+    assert near.any() and not near.all()
+    chosen = pts[near]
+    assert ((chosen.isl >= 512) & (chosen.isl <= 2048) & (chosen.osl >= 512) & (chosen.osl <= 2048)).all()
+    assert not similar_shape(pts.assign(isl=np.nan), 1024, 1024).any()  # unknown lengths never match
+
+
+def test_comparable_runs_share_shape_precision_and_speculation():
+    pts = published_points("deepseek-v3", "b200")
+    s = Scenario(model="deepseek-v3", gpu="b200", gpus=8, weight_bits=8, prompt_tokens=1024, output_tokens=1024)
+    ok = comparable(pts, s)
+    assert ok.any()
+    assert (pts[ok].weight_bits == 8).all() and not pts[ok].speculative.any()
+    assert not comparable(pts, s.model_copy(update={"weight_bits": 16})).any()  # nobody ran it in 16 bits
+    assert comparable(pts.iloc[:0], s).size == 0

@@ -109,3 +109,18 @@ def test_bar_chart_can_hide_unreadable_category_labels():
     fig = charts.bar_chart([f"case{i}" for i in range(80)], {"error": list(range(80))}, title="E",
                            x_title="Cases", y_title="%", category_labels=False)
     assert fig.layout.xaxis.showticklabels is False and len(fig.data[0].x) == 80
+
+
+def test_frontier_chart_plans_envelope_published_point_and_target():
+    fig = charts.frontier_chart({"4 GPUs per replica": (np.array([50.0, 20.0]), np.array([100.0, 300.0]))},
+                                (np.array([20.0, 50.0]), np.array([300.0, 100.0])), title="T",
+                                y_title="Output tokens/s per GPU (log)", log_y=True, current=(20, 300, "you"),
+                                published={"Published: MLPerf": (np.array([15.0]), np.array([250.0]), ["run"])},
+                                target=30)
+    assert [t.name for t in fig.data] == ["4 GPUs per replica", "Frontier (best plan at each speed)",
+                                          "Published: MLPerf", "you"]
+    assert list(fig.data[1].x) == [20.0, 50.0]  # the envelope is drawn left to right
+    assert fig.layout.yaxis.type == "log" and fig.layout.xaxis.type is None
+    assert _axis_titles(fig) == ("Output tokens/s per user (interactivity)", "Output tokens/s per GPU (log)")
+    assert fig.layout.shapes[0].x0 == 30 and "30" in fig.layout.annotations[0].text
+    assert not charts.frontier_chart({}, (np.array([1.0]), np.array([1.0])), title="T", y_title="y").layout.shapes

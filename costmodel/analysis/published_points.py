@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.analysis.frontier import all_in_usd_per_million
+from costmodel.engine.scenario import Scenario
 from costmodel.resources import data_path
 
 MOE_CSV = data_path("calibration", "public-calibration-moe.csv")
@@ -83,7 +84,7 @@ def _all_points() -> pd.DataFrame:
             "output_tokens_per_second_per_gpu": per_gpu, "isl": isl, "osl": osl,
             "concurrency": _number(row["concurrency"]), "system_gpus": _number(row["system_gpus"]),
             "serving": row["serving"], "mode": row["mode"], "framework": row["framework"],
-            "speculative": row["mtp"] == "1", "source": row["source"],
+            "weight_bits": _number(row["weight_bits"]), "speculative": row["mtp"] == "1", "source": row["source"],
         })
     return pd.DataFrame.from_records(records)
 
@@ -98,10 +99,32 @@ def published_points(model: str | None = None, gpu: str | None = None) -> pd.Dat
     return df.reset_index(drop=True)
 
 
+def similar_shape(points: pd.DataFrame, prompt_tokens: float, output_tokens: float, factor: float = 2.0) -> np.ndarray:
+    """True for measurements whose mean prompt and output lengths are both within ``factor`` of the given ones
+    (a run with unknown lengths is never similar)."""
+    isl = points["isl"].to_numpy(dtype=float)
+    osl = points["osl"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        near_in = (isl >= prompt_tokens / factor) & (isl <= prompt_tokens * factor)
+        near_out = (osl >= output_tokens / factor) & (osl <= output_tokens * factor)
+    return near_in & near_out
+
+
+def comparable(points: pd.DataFrame, s: Scenario, factor: float = 2.0) -> np.ndarray:
+    """True for measurements run like the scenario: a similar request shape (:func:`similar_shape`), the same
+    weight precision, and speculative decoding on exactly when the scenario drafts tokens."""
+    if points.empty:
+        return np.zeros(0, dtype=bool)
+    same_bits = points["weight_bits"].to_numpy(dtype=float) == s.weight_bits
+    same_spec = points["speculative"].to_numpy(dtype=bool) == (s.spec_draft_tokens > 0)
+    return similar_shape(points, s.prompt_tokens, s.output_tokens, factor) & same_bits & same_spec
+
+
 def usd_per_million_output(points: pd.DataFrame, gpu_hourly_usd: float) -> np.ndarray:
     """All-in $ per million output tokens of each measured point at a GPU-hour price:
     $/GPU-hour / 3600 / output tokens/s per GPU x 1e6."""
     return all_in_usd_per_million(1, gpu_hourly_usd, points["output_tokens_per_second_per_gpu"].to_numpy(dtype=float))
 
 
-__all__ = ["MOE_CSV", "output_per_gpu", "per_user_speed", "published_points", "usd_per_million_output"]
+__all__ = ["MOE_CSV", "comparable", "output_per_gpu", "per_user_speed", "published_points", "similar_shape",
+           "usd_per_million_output"]

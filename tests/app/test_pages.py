@@ -11,6 +11,7 @@ from tests.app.conftest import chart_specs, fingerprint, new_app, no_exception
 PAGES = (
     "views/overview.py",
     "views/cost-curves.py",
+    "views/frontier.py",
     "views/optimization-levers.py",
     "views/hardware-comparison.py",
     "views/pricing-schemes.py",
