@@ -25,6 +25,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from costmodel import Scenario, load_catalog
+from ui.money import ALL_IN_OUTPUT, PHASE_INPUT, PHASE_OUTPUT
 from ui.state import CACHE_KEY, URL_KEYS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +40,7 @@ SEED = int(os.environ.get("FUZZ_APP_SEED", "20261122"))
 BUDGET_S = 85.0
 
 OVERVIEW = "views/overview.py"
-HEADLINE = ("Cost per million input tokens", "Cost per million output tokens", "Cost per request")
+HEADLINE = (PHASE_INPUT, PHASE_OUTPUT, ALL_IN_OUTPUT, "Cost per request")
 
 BOOL_KEYS = {"flash_attention", "paged_kv", "prefix_caching"}
 # Sidebar keys drawn as integer st.number_input (bound to the URL).

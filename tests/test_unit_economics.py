@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from costmodel.analysis.unit_economics import (
+    MarginAtPrice,
     cost_multiple,
     deployment_usd_per_hour,
     flat_price_usd,
@@ -23,8 +24,17 @@ def test_margin_at_price():
     assert m.revenue_usd == pytest.approx(2560 * 0.9 / 1e6)  # $0.002304
     assert m.margin_usd == pytest.approx(0.002304 - 0.001)
     assert m.margin_share == pytest.approx(1 - 0.001 / 0.002304) and m.cost_share == pytest.approx(0.001 / 0.002304)
+    assert m.cost_profit_share == pytest.approx((0.002304 - 0.001) / 0.001)  # the markup, (R - C) / C
     free = margin_at_price(100, 10, 0.5, 0.0, 0.0)
     assert free.margin_usd == -0.5 and free.margin_share is None and free.cost_share is None
+    assert free.cost_profit_share == pytest.approx(-1.0)
+    assert margin_at_price(100, 10, 0.0, 1.0, 1.0).cost_profit_share is None  # nothing spent: no markup
+
+
+def test_deepseeks_day_margins_both_ways():
+    # open-infra-index day 6: revenue $562,027, cost $87,072 -> gross 84.5 %, cost-profit 545 %
+    m = MarginAtPrice(562_027.0, 87_072.0)
+    assert m.margin_share == pytest.approx(0.8451, abs=1e-4) and round(100 * m.cost_profit_share) == 545
 
 
 def test_margin_pct_and_multiples():

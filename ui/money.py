@@ -19,25 +19,27 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from ui.format import fmt_pct, fmt_usd, fmt_usd_per_mtok
+from ui.format import fmt_pct, fmt_usd
 
-ALL_IN_OUTPUT = "All-in cost per million output tokens"
-BLENDED = "Blended cost per million tokens"
-PHASE_INPUT = "Phase split: input tokens"
-PHASE_CACHED = "Phase split: cached input tokens"
-PHASE_OUTPUT = "Phase split: output tokens"
-GROSS_MARGIN = "Gross margin (R − C) / R"
-COST_PROFIT_MARGIN = "Cost-profit margin (R − C) / C"
+ALL_IN_OUTPUT = "All-in $/M output tokens"
+BLENDED = "Blended $/M tokens"
+PHASE_INPUT = "Phase-split $/M input"
+PHASE_CACHED = "Phase-split $/M cached"
+PHASE_OUTPUT = "Phase-split $/M output"
+GROSS_MARGIN = "Gross margin (R−C)/R"
+COST_PROFIT_MARGIN = "Cost-profit margin (R−C)/C"
 
 HELP = {
-    ALL_IN_OUTPUT: "The whole deployment's cost over the output tokens it delivers: GPUs × $/GPU-hour ÷ 3600 ÷ "
+    ALL_IN_OUTPUT: "All-in USD per million output tokens: the whole deployment's cost over the output tokens it delivers: GPUs × $/GPU-hour ÷ 3600 ÷ "
                    "output tokens/s × 10⁶, at the fleet's average utilization. Prefill time is included. This is "
                    "the figure AIConfigurator and InferenceX quote.",
-    BLENDED: "The whole deployment's cost over every token it reads or writes: GPUs × $/GPU-hour ÷ 3600 ÷ "
+    BLENDED: "Blended USD per million tokens: the whole deployment's cost over every token it reads or writes: GPUs × $/GPU-hour ÷ 3600 ÷ "
              "(input + output tokens/s) × 10⁶, at the fleet's average utilization.",
-    PHASE_INPUT: "Only the prefill GPU time, per new (uncached) prompt token.",
-    PHASE_CACHED: "A prompt token served from the prefix cache: only the attention over it is still paid.",
-    PHASE_OUTPUT: "Only the decode GPU time, per output token; the prefill is charged to the input tokens. "
+    PHASE_INPUT: "Phase split, USD per million new (uncached) input tokens: only the prefill GPU time.",
+    PHASE_CACHED: "Phase split, USD per million cached input tokens: a prompt token served from the prefix cache "
+                  "pays only the attention over it.",
+    PHASE_OUTPUT: "Phase split, USD per million output tokens: only the decode GPU time; the prefill is charged "
+                  "to the input tokens. "
                   "Lower than the all-in figure, which carries the whole deployment.",
     GROSS_MARGIN: "The share of revenue left after the cost to serve: (revenue − cost) ÷ revenue.",
     COST_PROFIT_MARGIN: "Profit as a markup on the cost to serve: (revenue − cost) ÷ cost. DeepSeek's published "
@@ -76,10 +78,10 @@ def money_metrics(all_in_output: float, blended: float, phase: Sequence[float], 
     """One row: all-in $/M output and blended $/M beside the phase split (input, cached input, output)."""
     c = st.columns(5)
     note = f" ({utilization_note(utilization)})"
-    c[0].metric(ALL_IN_OUTPUT, fmt_usd_per_mtok(all_in_output), help=HELP[ALL_IN_OUTPUT] + note)
-    c[1].metric(BLENDED, fmt_usd_per_mtok(blended), help=HELP[BLENDED] + note)
+    c[0].metric(ALL_IN_OUTPUT, fmt_usd(all_in_output), help=HELP[ALL_IN_OUTPUT] + note)
+    c[1].metric(BLENDED, fmt_usd(blended), help=HELP[BLENDED] + note)
     for col, label, value in zip(c[2:], (PHASE_INPUT, PHASE_CACHED, PHASE_OUTPUT), phase, strict=True):
-        col.metric(label, fmt_usd_per_mtok(value), help=HELP[label])
+        col.metric(label, fmt_usd(value), help=HELP[label])
 
 
 def margin_metrics(cols: Sequence, gross_pct: float | None, cost_profit_pct: float | None) -> None:

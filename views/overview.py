@@ -4,9 +4,11 @@ import streamlit as st
 
 from costmodel.analysis import curves
 from costmodel.analysis.compare import compare_scenarios
+from costmodel.analysis.frontier import operating_point
 from costmodel.analysis.unit_economics import margin_at_price, margin_pct
 from ui.charts import illusion_chart, line_chart
-from ui.format import fmt_pct, fmt_rate, fmt_seconds, fmt_usd
+from ui.format import fmt_rate, fmt_seconds, fmt_usd
+from ui.money import PHASE_SPLIT_NOTE, margin_metrics, money_caption, money_metrics
 from ui.page import open_page
 from ui.widgets import chart, formula, table
 
@@ -14,22 +16,29 @@ page = open_page("Overview", "What it costs to serve this scenario, and what it 
                  about="Scenario", check_fit=True)
 catalog, s, r = page.catalog, page.scenario, page.estimate
 
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else 100 * share
+
+
+here = operating_point(s, r)
+money_metrics(here["usd_per_million_output_tokens_all_in"], here["usd_per_million_tokens_blended"],
+              (r.usd_per_million_input_tokens, r.usd_per_million_cached_input_tokens, r.usd_per_million_output_tokens),
+              utilization=getattr(s, "utilization", 1.0))
+st.caption(f"{PHASE_SPLIT_NOTE} {money_caption(getattr(s, 'utilization', 1.0), r.gpu_hourly_usd)}")
 c = st.columns(4)
-c[0].metric("Cost per million input tokens", fmt_usd(r.usd_per_million_input_tokens),
-            help="GPU time spent in prefill per input token, at the GPU-hour price.")
-c[1].metric("Cost per million output tokens", fmt_usd(r.usd_per_million_output_tokens),
-            help="GPU time spent in decode per output token, at the GPU-hour price.")
-c[2].metric("Cost per request", fmt_usd(r.usd_per_request), help="Prefill plus decode GPU time of one request.")
-c[3].metric("Cost per million cached input tokens", fmt_usd(r.usd_per_million_cached_input_tokens),
-            help="A prompt token served from the prefix cache: only attention over it is still paid.")
-c = st.columns(4)
-c[0].metric("Output throughput", fmt_rate(r.output_tokens_per_second),
+c[0].metric("Cost per request", fmt_usd(r.usd_per_request), help="Prefill plus decode GPU time of one request.")
+c[1].metric("Output throughput", fmt_rate(r.output_tokens_per_second),
             help="Output tokens per second across the whole deployment.")
-c[1].metric("Time to first token", fmt_seconds(r.ttft_seconds), help="Prefill of one prompt, no queueing.")
-c[2].metric("Time per output token", fmt_seconds(r.tpot_seconds), help="One decode step at this batch size.")
+c[2].metric("Speed per user", fmt_rate(here["tokens_per_second_per_user"]),
+            help="Output tokens per second each user sees: the deployment's output rate over the requests in "
+                 "flight (their streams also wait while other requests' prompts are prefilled).")
 c[3].metric("GPUs", f"{s.gpus} = {r.replicas} × {r.tensor_parallel}",
             help=f"{r.replicas} replicas of {r.tensor_parallel} GPUs; {r.concurrency:,.0f} requests decoded "
                  f"together (at most {r.max_concurrency:,} fit).")
+c = st.columns(4)
+c[0].metric("Time to first token", fmt_seconds(r.ttft_seconds), help="Prefill of one prompt, no queueing.")
+c[1].metric("Time per output token", fmt_seconds(r.tpot_seconds), help="One decode step at this batch size.")
 
 st.subheader("Margin at your price")
 p1, p2 = st.columns(2)
@@ -38,11 +47,10 @@ price_in = p1.number_input("Your list price, USD per million input tokens", min_
 price_out = p2.number_input("Your list price, USD per million output tokens", min_value=0.0, max_value=1000.0,
                             value=0.90, step=0.05, format="%.2f", key="price_out", persist_state="session")
 m = margin_at_price(s.prompt_tokens, s.output_tokens, r.usd_per_request, price_in, price_out)
-c = st.columns(3)
+c = st.columns(4)
 c[0].metric("Revenue per request", fmt_usd(m.revenue_usd))
-c[1].metric("Margin per request", fmt_usd(m.margin_usd),
-            delta=fmt_pct(m.margin_share) if m.margin_share is not None else None)
-c[2].metric("Cost as a share of price", fmt_pct(m.cost_share) if m.cost_share is not None else "n/a")
+c[1].metric("Margin per request", fmt_usd(m.margin_usd))
+margin_metrics(c[2:], _pct(m.margin_share), _pct(m.cost_profit_share))
 
 x, cost, price = curves.illusion(s, catalog, price_in, price_out)
 chart(illusion_chart(x, price, cost, s.prompt_tokens), "illusion",

@@ -38,8 +38,13 @@ class MarginAtPrice:
 
     @property
     def margin_share(self) -> float | None:
-        """Margin as a fraction of the price (None at a zero price)."""
+        """Gross margin, (R - C) / R: margin as a fraction of the price (None at a zero price)."""
         return self.margin_usd / self.revenue_usd if self.revenue_usd else None
+
+    @property
+    def cost_profit_share(self) -> float | None:
+        """Margin as a fraction of the cost, (R - C) / C: the markup (None at a zero cost)."""
+        return self.margin_usd / self.cost_usd if self.cost_usd else None
 
     @property
     def cost_share(self) -> float | None:

@@ -6,6 +6,7 @@ import pytest
 
 from costmodel import Scenario, estimate, load_catalog
 from tests.app.conftest import chart_specs, decode, metrics, new_app, no_exception
+from ui.money import PHASE_OUTPUT
 
 CATALOG = load_catalog()
 
@@ -17,7 +18,7 @@ def test_overview_headline_numbers_match_the_engine():
     from ui.format import fmt_usd
 
     assert m["Cost per request"] == fmt_usd(r.usd_per_request)
-    assert m["Cost per million output tokens"] == fmt_usd(r.usd_per_million_output_tokens)
+    assert m[PHASE_OUTPUT] == fmt_usd(r.usd_per_million_output_tokens)
     illusion = chart_specs(at)[0]
     price = decode(illusion["data"][0]["y"])
     assert (price[1:] >= price[:-1]).all()  # the price line grows with the prompt
@@ -174,3 +175,18 @@ def test_cost_curves_overlay_the_pinned_scenario():
     no_exception(at)
     names = [t["name"] for t in chart_specs(at)[0]["data"]]
     assert "Pinned scenario A" in names
+
+
+def test_learn_page_arithmetic_checks_out():
+    """Section 2 divides the hourly cost by the tokens an hour: the quoted result must be that quotient."""
+    import re
+
+    at = new_app(page="views/learn-basics.py")
+    no_exception(at)
+    text = next(m.value for m in at.main.markdown if m.value.startswith("A provider rents GPUs by the hour"))
+    hourly, tokens, result = re.search(r"\$([\d,.]+) ÷ ([\d,]+) × 10⁶ = \*\*\$([\d.]+) all-in", text).groups()
+    quotient = float(hourly.replace(",", "")) / float(tokens.replace(",", "")) * 1e6
+    assert float(result) == pytest.approx(quotient, rel=5e-3)
+    r = estimate(Scenario(), CATALOG)
+    assert float(result) == pytest.approx(8 * r.gpu_hourly_usd / 3600 / r.output_tokens_per_second * 1e6, rel=5e-3)
+    assert float(result) > r.usd_per_million_output_tokens  # all-in carries the prefill too: above the phase split

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from costmodel import Scenario
 from tests.app.conftest import metrics, new_app, no_exception
+from ui.money import PHASE_INPUT
 
 
 def test_default_app_renders_the_overview(app):
     no_exception(app)
     assert app.title[0].value == "Overview"
     m = metrics(app)
-    assert m["Cost per million input tokens"].startswith("$")
+    assert m[PHASE_INPUT].startswith("$")
     assert app.session_state["_scenario"] == Scenario(**{
         k: v for k, v in app.session_state["_scenario"].model_dump().items()
     })

@@ -39,6 +39,8 @@ from e2e_helpers import (
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from ui.money import ALL_IN_OUTPUT
+
 SPEC_SLIDER = re.compile(r"Speculative tokens per step")
 
 
@@ -68,7 +70,7 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("", "Overview", "Cost per million output tokens", before_csv=_pin_scenario),
+    PageSpec("", "Overview", ALL_IN_OUTPUT, before_csv=_pin_scenario),
     PageSpec("cost-curves", "Cost curves"),  # no st.metric: the curves' CSV must change instead
     PageSpec("pricing-schemes", "Pricing schemes", "Cost to serve the workload"),
     PageSpec("optimization-levers", "Optimization levers"),  # "Your scenario" rounds to 2 digits: any metric
