@@ -4,7 +4,12 @@ import pytest
 
 from costmodel import CostModelError, Scenario
 from costmodel.pricing.billing import bill, make_scheme
-from costmodel.pricing.target_price import money_fields, price_factor_for_margin, prices_for_margin, scaled_scheme
+from costmodel.pricing.target_price import (
+    money_fields,
+    price_factor_for_margin,
+    prices_for_margin,
+    scaled_scheme,
+)
 from costmodel.workloads.loading import load_workload
 
 SCHEMES = ("flat", "cached-input", "long-context-tier", "batch-discount", "subscription", "compute-time",
