@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import pytest
 
 from costmodel.analysis.curves import roofline
-from ui import charts
+from ui import charts, theme
 
 
 def _axis_titles(fig: go.Figure) -> tuple[str, str]:
@@ -124,3 +124,46 @@ def test_frontier_chart_plans_envelope_published_point_and_target():
     assert _axis_titles(fig) == ("Output tokens/s per user (interactivity)", "Output tokens/s per GPU (log)")
     assert fig.layout.shapes[0].x0 == 30 and "30" in fig.layout.annotations[0].text
     assert not charts.frontier_chart({}, (np.array([1.0]), np.array([1.0])), title="T", y_title="y").layout.shapes
+
+
+def test_money_ticks_are_plain_dollars_and_log_axes_have_minor_grid():
+    fig = charts.line_chart([1, 10], {"Cost per request": [1e-4, 1e2]}, title="T", x_title="x", y_title="USD",
+                            log_y=True, y_money=True)
+    y = fig.layout.yaxis
+    assert y.tickprefix == "$" and y.tickformat == charts.MONEY_TICKFORMAT and y.exponentformat == "none"
+    assert y.minor.showgrid is True
+
+
+def test_series_take_their_concept_colour_and_never_share_one():
+    assert charts.series_colors(["Input tokens", "Output tokens", "List price", "Modeled cost"]) == [
+        theme.INPUT, theme.OUTPUT, theme.PRICE, theme.COST]
+    a, b = charts.series_colors(["Cost with caching", "Cost without"])
+    assert a == theme.COST and b != a
+
+
+def test_dot_chart_is_dots_on_a_log_axis_with_vendor_colours():
+    fig = charts.dot_chart(["L4", "GB200"], {"Output": [9.0, 1.0]}, title="D", value_title="USD per M", category_title="GPU",
+                           money=True, point_colors=[theme.vendor_color("nvidia"), theme.vendor_color("amd")],
+                           highlight="GB200")
+    assert fig.data[0].type == "scatter" and fig.data[0].mode == "markers"
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.tickprefix == "$"
+    assert list(fig.data[0].marker.color) == [theme.VENDOR["nvidia"], theme.VENDOR["amd"]]
+    assert list(fig.data[0].marker.line.width) == [1, 3]
+
+
+def test_bar_chart_has_no_log_option():
+    import inspect
+
+    assert "log_y" not in inspect.signature(charts.bar_chart).parameters
+
+
+def test_plan_changes_become_labelled_vlines():
+    lines = charts.plan_change_lines([1, 2, 4, 8], ["8 GPUs", "8 GPUs", "4 GPUs", ""])
+    assert lines == [(4.0, "4 GPUs", theme.PLAN_CHANGE)]
+    assert charts.plan_change_lines([1, 2], ["8", "8"]) == []
+
+
+def test_an_empty_line_chart_says_why():
+    fig = charts.line_chart([1, 2], {"Cost": [float("nan")] * 2}, title="E", x_title="x", y_title="y",
+                            empty_reason="Does not fit")
+    assert any(a.text == "Does not fit" for a in fig.layout.annotations)

@@ -12,18 +12,35 @@ from types import MappingProxyType
 import numpy as np
 import plotly.graph_objects as go
 
-COLORS = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563")
-PRICE_COLOR, COST_COLOR, MARGIN_COLOR = "#2563eb", "#dc2626", "#16a34a"
+from ui import theme
+
+COLORS = theme.SERIES
+PRICE_COLOR, COST_COLOR, MARGIN_COLOR = theme.PRICE, theme.COST, theme.MARGIN
 _MARGIN = MappingProxyType({"l": 10, "r": 10, "t": 60, "b": 10})
+MONEY_TICKFORMAT = ",.6~f"
+"""Money ticks in plain dollars ($0.0001, $2.5, $1,200): never SI suffixes ("$100µ") or exponents."""
 
 
 def _axis(title: str, log: bool, money: bool) -> dict:
-    axis: dict = {"title": {"text": title}}
+    axis: dict = {"title": {"text": title}, "automargin": True}
     if log:
         axis["type"] = "log"  # otherwise plotly picks linear or category from the data
+        axis["minor"] = {"showgrid": True, "ticks": ""}  # the 2..9 gridlines without piling labels on them
     if money:
-        axis["tickprefix"] = "$"
+        axis.update(tickprefix="$", tickformat=MONEY_TICKFORMAT, exponentformat="none")
     return axis
+
+
+def series_colors(names: Sequence[str]) -> list[str]:
+    """One colour per series by concept (``theme.concept_color``); a concept drawn twice gets the next free
+    colour so two lines never look alike."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        c = theme.concept_color(name, i)
+        if c in out:
+            c = next((x for x in theme.SERIES if x not in out), c)
+        out.append(c)
+    return out
 
 
 def _figure(data: list, title: str, x_title: str, y_title: str, log_x: bool = False, log_y: bool = False,
@@ -75,16 +92,43 @@ def line_chart(
     dashed: Sequence[str] = (),
     hover_y: str = "%{y:.4g}",
     vlines: Sequence[tuple[float, str, str]] = (),
+    colors: Mapping[str, str] | None = None,
+    empty_reason: str | None = None,
 ) -> go.Figure:
-    """Several lines over one x axis; ``marker=(x, y, label)`` marks the scenario's own point."""
-    data = [_line(x, y, name, COLORS[i % len(COLORS)], "dash" if name in dashed else "solid", hover=hover_y)
-            for i, (name, y) in enumerate(series.items())]
+    """Several lines over one x axis; ``marker=(x, y, label)`` marks the scenario's own point. Colours follow
+    the concept each series names (``ui.theme``) unless ``colors`` gives them. ``empty_reason``: the text shown
+    in the plot area when no series has a finite point (an empty chart always says why)."""
+    palette = dict(zip(series, series_colors(list(series)), strict=True)) | dict(colors or {})
+    data = [_line(x, y, name, palette[name], "dash" if name in dashed else "solid", hover=hover_y)
+            for name, y in series.items()]
     if marker is not None:
         mx, my, label = marker
         data.append({"type": "scatter", "x": [float(mx)], "y": [float(my)], "name": label, "mode": "markers",
-                     "marker": {"size": 12, "color": "#111827", "symbol": "diamond"},
+                     "marker": {"size": 12, "color": theme.SCENARIO, "symbol": "diamond"},
                      "hovertemplate": f"{label}: {hover_y}<extra></extra>"})
-    return _figure(data, title, x_title, y_title, log_x, log_y, y_money, vlines=vlines)
+    fig = _figure(data, title, x_title, y_title, log_x, log_y, y_money, vlines=vlines)
+    if not any(np.isfinite(np.asarray(y, dtype=float)).any() for y in series.values()):
+        note_empty(fig, empty_reason or "No point of this curve is valid at these settings.")
+    return fig
+
+
+def note_empty(fig: go.Figure, reason: str) -> None:
+    """Write why a chart has no data in the middle of its plot area."""
+    fig.add_annotation(text=reason, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
+                       font={"size": 16, "color": theme.REFERENCE})
+
+
+def plan_change_lines(x: Sequence[float], plans: Sequence[str]) -> list[tuple[float, str, str]]:
+    """``vlines`` marking where the serving plan changes along a curve: at the first x of each new plan
+    (``plans[i]`` a label such as "8 GPUs/replica"; empty strings, e.g. points that do not fit, are skipped)."""
+    out, last = [], None
+    for xi, p in zip(x, plans, strict=True):
+        if not p:
+            continue
+        if last is not None and p != last:
+            out.append((float(xi), p, theme.PLAN_CHANGE))
+        last = p
+    return out
 
 
 def illusion_chart(
@@ -100,7 +144,7 @@ def illusion_chart(
         data.append({"type": "scatter", "x": x[loss], "y": cost[loss], "mode": "markers", "name": "Served at a loss",
                      "marker": {"color": COST_COLOR, "size": 7, "symbol": "x"},
                      "hovertemplate": "loss<extra></extra>"})
-    vlines = [(float(scenario_prompt), "this scenario", "#6b7280")] if scenario_prompt is not None else []
+    vlines = [(float(scenario_prompt), "this scenario", theme.REFERENCE)] if scenario_prompt is not None else []
     return _figure(data, "The token illusion: price is linear, cost is not", "Prompt length (tokens, log scale)",
                    "USD per request (log scale)", log_x=True, log_y=True, y_money=True, vlines=vlines)
 
@@ -112,16 +156,16 @@ def roofline_chart(
     points (intensity, achieved FLOP/s) and the ridge (FLOP/byte) marked."""
     ai, attainable = np.asarray(intensity, dtype=float), np.asarray(attainable, dtype=float)
     data = [{"type": "scatter", "x": ai, "y": attainable / 1e12, "name": "Roofline (peak)", "mode": "lines",
-             "line": {"color": "#111827", "width": 3},
+             "line": {"color": theme.SCENARIO, "width": 3},
              "hovertemplate": "%{x:.3g} FLOP/B → %{y:.4g} TFLOP/s<extra></extra>"}]
     for i, (name, (x, y)) in enumerate(points.items()):
         data.append({"type": "scatter", "x": [float(x)], "y": [float(y) / 1e12], "name": name,
                      "mode": "markers+text", "text": [name], "textposition": "top center",
-                     "marker": {"size": 14, "color": COLORS[(i + 1) % len(COLORS)]},
+                     "marker": {"size": 14, "color": theme.concept_color(name, i + 1)},
                      "hovertemplate": f"{name}: %{{x:.3g}} FLOP/B, %{{y:.4g}} TFLOP/s<extra></extra>"})
     return _figure(data, "Roofline: where prefill and decode sit", "Arithmetic intensity (FLOP per byte moved, log)",
                    "Attainable compute (TFLOP/s per GPU, log)", log_x=True, log_y=True, hovermode="closest",
-                   vlines=[(ridge, f"ridge {ridge:.0f} FLOP/byte", "#6b7280")])
+                   vlines=[(ridge, f"ridge {ridge:.0f} FLOP/byte", theme.REFERENCE)])
 
 
 def waterfall_chart(labels: Sequence[str], values: Sequence[float], measures: Sequence[str],
@@ -138,31 +182,60 @@ def waterfall_chart(labels: Sequence[str], values: Sequence[float], measures: Se
 
 
 def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str, x_title: str,
-              y_title: str, y_money: bool = False, log_y: bool = False, horizontal: bool = False,
+              y_title: str, y_money: bool = False, horizontal: bool = False,
               highlight: str | None = None, text_fmt: str | None = None,
-              category_labels: bool = True) -> go.Figure:
-    """Grouped bars; ``highlight`` outlines one category (e.g. the cheapest GPU). ``category_labels=False``
-    hides the category ticks (too many to read; hover still names each bar)."""
+              category_labels: bool = True, colors: Mapping[str, str] | None = None) -> go.Figure:
+    """Grouped bars on a linear axis (a bar's length is its value; values spanning decades go in ``dot_chart``).
+    ``highlight`` outlines one category (e.g. the cheapest GPU). ``category_labels=False`` hides the category
+    ticks (too many to read; hover still names each bar)."""
     cats = list(categories)
+    palette = dict(zip(series, series_colors(list(series)), strict=True)) | dict(colors or {})
     data = []
-    for i, (name, y) in enumerate(series.items()):
+    for name, y in series.items():
         vals = [float(v) for v in y]
         trace: dict = {"type": "bar", "name": name,
-                       "marker": {"color": COLORS[i % len(COLORS)],
-                                  "line": {"width": [3 if c == highlight else 0 for c in cats], "color": "#111827"}}}
+                       "marker": {"color": palette[name], "line": {"width": [3 if c == highlight else 0 for c in cats],
+                                                                  "color": theme.SCENARIO}}}
         trace.update({"y": cats, "x": vals, "orientation": "h"} if horizontal else {"x": cats, "y": vals})
         if text_fmt:
             trace["texttemplate"] = text_fmt
         data.append(trace)
     if horizontal:
-        height = max(420, 22 * len(cats) * max(len(data), 1) + 120)  # room for every label
-        fig = _figure(data, title, y_title, x_title, log_x=log_y, x_money=y_money, hovermode="closest",
-                      barmode="group", height=height)
+        fig = _figure(data, title, y_title, x_title, x_money=y_money, hovermode="closest",
+                      barmode="group", height=_rows_height(len(cats), len(data)))
         fig.layout.yaxis.autorange = "reversed"
         return fig
-    fig = _figure(data, title, x_title, y_title, log_y=log_y, y_money=y_money, hovermode="closest", barmode="group")
+    fig = _figure(data, title, x_title, y_title, y_money=y_money, hovermode="closest", barmode="group")
     if not category_labels:
         fig.layout.xaxis.showticklabels = False
+    return fig
+
+
+def _rows_height(rows: int, series: int = 1) -> int:
+    return max(420, 22 * rows * max(series, 1) + 120)  # room for every category label
+
+
+def dot_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str, value_title: str,
+              category_title: str, money: bool = False, log: bool = True, highlight: str | None = None,
+              colors: Mapping[str, str] | None = None, symbols: Mapping[str, str] | None = None,
+              point_colors: Sequence[str] | None = None) -> go.Figure:
+    """One row per category, one dot per series, values on a (log) x axis: the honest form of values that span
+    decades (a bar on a log axis makes 9x look like 2x). ``point_colors``: one colour per category for every
+    series (e.g. the GPU's vendor), the series then told apart by ``symbols``; ``highlight`` rings a category."""
+    cats = list(categories)
+    palette = dict(zip(series, series_colors(list(series)), strict=True)) | dict(colors or {})
+    data = []
+    for name, v in series.items():
+        color = list(point_colors) if point_colors is not None else palette[name]
+        data.append({"type": "scatter", "mode": "markers", "name": name, "y": cats, "x": [float(x) for x in v],
+                     "marker": {"size": 13, "color": color, "symbol": (symbols or {}).get(name, "circle"),
+                                "line": {"width": [3 if c == highlight else 1 for c in cats],
+                                         "color": theme.SCENARIO}},
+                     "hovertemplate": f"%{{y}}<br>{name}: " + ("$%{x:.4g}" if money else "%{x:.4g}") + "<extra></extra>"})
+    fig = _figure(data, title, value_title, category_title, log_x=log, x_money=money, hovermode="closest",
+                  height=_rows_height(len(cats)))
+    fig.layout.yaxis.autorange = "reversed"
+    fig.layout.yaxis.type = "category"
     return fig
 
 

@@ -7,6 +7,7 @@ from costmodel import CostModelError
 from costmodel.analysis import curves
 from costmodel.analysis.unit_economics import cost_multiple
 from costmodel.pricing.billing import LongContextTierScheme, agent_session_cost
+from ui import theme
 from ui.charts import line_chart
 from ui.format import fmt_multiplier, fmt_tokens, fmt_usd
 from ui.page import open_page
@@ -47,7 +48,8 @@ chart(line_chart(df["turn"], {"Cost without prefix caching": df["cum_cost_usd_un
                  title="Cumulative cost and revenue of one agent session", x_title="Turn",
                  y_title="Cumulative USD", y_money=True, dashed=("Revenue, flat per-token price",
                                                                  "Revenue, cached-input pricing"),
-                 hover_y="$%{y:.4g}"), "agent_cum",
+                 hover_y="$%{y:.4g}", colors={"Cost with prefix caching": theme.CACHED,
+                                              "Revenue, cached-input pricing": theme.PRICE_ALT}), "agent_cum",
       "Notice: without caching the session's cost grows with the square of the number of turns, because turn t "
       "re-reads t turns of history; with caching it grows far more slowly, since only attention over the history "
       "and reading its KV cache still grow with it.")
@@ -63,7 +65,7 @@ keys = ("usd_per_million_input_tokens", "usd_per_million_output_tokens")
 x, v = curves.over_context(s, catalog, keys)
 rel = curves.relative_to_first(v)
 top = page.model.max_context_tokens
-vlines = [(float(tier.threshold_tokens), f"{fmt_tokens(tier.threshold_tokens)} tier", "#7c3aed")]
+vlines = [(float(tier.threshold_tokens), f"{fmt_tokens(tier.threshold_tokens)} tier", theme.REFERENCE)]
 chart(line_chart(x, {"Output tokens": rel["usd_per_million_output_tokens"],
                      "Input tokens": rel["usd_per_million_input_tokens"]},
                  title="Cost per token relative to a short prompt", x_title="Prompt length (tokens, log)",

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from costmodel.analysis import curves
-from ui.charts import line_chart, roofline_chart
+from ui.charts import line_chart, plan_change_lines, roofline_chart
 from ui.format import fmt_pct
 from ui.page import open_page
 from ui.widgets import chart, formula, table
@@ -13,6 +13,7 @@ from ui.widgets import chart, formula, table
 page = open_page("Cost curves", "How the cost of a request moves when one thing changes and the rest of the "
                  "scenario stays put. The diamond marks your scenario.", about="Scenario", check_fit=True)
 catalog, s, r, a = page.catalog, page.scenario, page.estimate, page.pinned
+NO_FIT = "No point fits in memory: see the message above for what would make it fit."
 
 tabs = st.tabs(["Context length", "Batch size", "Cache hit rate", "Marginal cost", "Roofline"], key="curves_tab",
                on_change="rerun")  # only the open tab is computed and drawn
@@ -43,14 +44,22 @@ if tab_ctx.open:
                 "S new prompt tokens after C cached ones: the second term is quadratic in S.")
 if tab_batch.open:
     with tab_batch:
-        xb, vb = curves.over_concurrency(s, catalog, ("usd_per_million_output_tokens", "tpot_seconds"))
+        xb, vb = curves.over_concurrency(s, catalog, ("usd_per_million_output_tokens", "tpot_seconds",
+                                                      "tensor_parallel", "replicas"),
+                                         include=r.concurrency if r.fits else None)
+        plans = [f"{tp:.0f} GPUs/replica × {n:.0f}" if tp == tp else ""
+                 for tp, n in zip(vb["tensor_parallel"], vb["replicas"], strict=True)]
+        changes = plan_change_lines(xb, plans)
         chart(line_chart(xb, {"Cost per million output tokens": vb["usd_per_million_output_tokens"]},
                          title="Cost per output token vs requests decoded together", x_title="Concurrent requests (log)",
                          y_title="USD per million output tokens (log)", log_x=True, log_y=True, y_money=True,
                          marker=(r.concurrency, r.usd_per_million_output_tokens, "your scenario") if r.fits else None,
-                         hover_y="$%{y:.4g}"), "batch_cost",
+                         hover_y="$%{y:.4g}", vlines=changes, empty_reason=NO_FIT), "batch_cost",
               "Notice: batching shares each read of the weights across requests, so cost falls steeply until "
-              "decode turns compute-bound or memory runs out (the line stops where the batch no longer fits).")
+              "decode turns compute-bound or memory runs out (the line stops where the batch no longer fits)."
+              + (" Dotted lines mark where the planner changes the GPU split (" + "; ".join(
+                  f"from {x:,.0f} requests: {p}" for x, p, _ in changes) + "), so the curve can kink there."
+                 if changes else f" One plan over the whole curve: {plans[0] if plans else ''}."))
         chart(line_chart(xb, {"Time per output token": vb["tpot_seconds"] * 1e3}, title="Latency vs batch",
                          x_title="Concurrent requests (log)", y_title="Milliseconds per output token", log_x=True,
                          hover_y="%{y:.3g} ms"), "batch_latency",

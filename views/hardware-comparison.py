@@ -3,8 +3,8 @@
 import streamlit as st
 
 from costmodel.analysis.compare import compare_gpus
-from ui import tables
-from ui.charts import bar_chart
+from ui import tables, theme
+from ui.charts import bar_chart, dot_chart
 from ui.format import fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.page import open_page
 from ui.widgets import chart, formula, spec_table
@@ -32,16 +32,20 @@ st.caption(f"Cheapest: {best['name']}, {best['gpus']} GPUs at {fmt_usd(best['gpu
            f"(price of {best['price_date']}).")
 
 names = list(fit["name"])
-chart(bar_chart(names, {"Input tokens": fit["usd_per_million_input_tokens"],
-                        "Output tokens": fit["usd_per_million_output_tokens"]},
-                title="Cost per million tokens on each GPU (cheapest first)", x_title="GPU",
-                y_title="USD per million tokens (log)", y_money=True, log_y=True, highlight=best["name"],
-                horizontal=True),
+vendors = [theme.vendor_color(catalog.gpu(g).vendor) for g in fit["gpu"]]
+chart(dot_chart(names, {"Input tokens (○)": fit["usd_per_million_input_tokens"],
+                        "Output tokens (●)": fit["usd_per_million_output_tokens"]},
+                title="Cost per million tokens on each GPU (cheapest first; colour = vendor)",
+                value_title="USD per million tokens (log scale: equal steps are equal ratios)", category_title="GPU",
+                money=True,
+                highlight=best["name"], point_colors=vendors,
+                symbols={"Input tokens (○)": "circle-open", "Output tokens (●)": "circle"}),
       "hw_cost", "Notice: the cheapest rental per hour is rarely the cheapest per token; memory bandwidth and "
-      "capacity decide how many requests share each read of the weights.")
+      "capacity decide how many requests share each read of the weights. Dots on a log axis: one step to the "
+      "right is the same multiple anywhere on it.")
 chart(bar_chart(names, {"Output tokens per second per GPU": fit["output_tokens_per_second_per_gpu"]},
                 title="Throughput per GPU", x_title="GPU", y_title="Output tokens per second per GPU",
-                horizontal=True),
+                horizontal=True, colors={"Output tokens per second per GPU": theme.OUTPUT}),
       "hw_speed", "Notice: throughput per GPU tracks memory bandwidth while decode is memory-bound.")
 formula("cost per million output tokens",
         r"\frac{\$}{\text{M tok}} = \frac{N \cdot \$_\text{GPU-h} / 3600}{\text{output tokens/s}} \times 10^6")

@@ -6,8 +6,8 @@ import streamlit as st
 from costmodel.analysis import curves
 from costmodel.analysis.compare import market_comparison, market_summary
 from costmodel.pricing.prices import list_provider_prices, prices_as_of
-from ui import tables
-from ui.charts import bar_chart, line_chart
+from ui import tables, theme
+from ui.charts import dot_chart, line_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens
 from ui.page import open_page
 from ui.widgets import chart, formula, spec_table, table
@@ -30,12 +30,14 @@ c[2].metric("Priced below this deployment's cost", fmt_count(summary["below_cost
             help="Rows whose list price per request is under the modeled cost: cheaper hardware, better "
                  "utilisation or a loss leader.")
 if len(fit):
-    chart(bar_chart(list(fit["price_id"]), {"List price": fit["price_per_request_usd"],
+    chart(dot_chart(list(fit["price_id"]), {"List price": fit["price_per_request_usd"],
                                              "Modeled cost": fit["cost_per_request_usd"]},
                     title=f"Price vs modeled cost per request ({fmt_tokens(s.prompt_tokens)} in, "
-                          f"{fmt_tokens(s.output_tokens)} out)", x_title="Provider / model",
-                    y_title="USD per request (log)", y_money=True, log_y=True, horizontal=True), "market_bars",
-          "Notice: the gap between the bars is the implied margin; providers of the same open model price it very "
+                          f"{fmt_tokens(s.output_tokens)} out)",
+                    value_title="USD per request (log scale: equal steps are equal ratios)",
+                    category_title="Provider / model", money=True,
+                    symbols={"Modeled cost": "diamond"}), "market_bars",
+          "Notice: the gap between the two dots is the implied margin; providers of the same open model price it very "
           "differently, and some sit below what this deployment would cost.")
     spec_table(tables.MARKET, df, "market")
 
@@ -52,7 +54,7 @@ chart(line_chart(x, {f"{pid} list price": plain, f"{pid} with your cache hits": 
                  title="Price per request vs cost per request as the prompt grows", x_title="Prompt length (tokens, log)",
                  y_title="USD per request (log)", log_x=True, log_y=True, y_money=True, hover_y="$%{y:.4g}",
                  dashed=(f"{pid} with your cache hits",),
-                 vlines=[(float(thr), f"tier above {fmt_tokens(thr)}", "#7c3aed")] if thr else ()), "market_tier",
+                 vlines=[(float(thr), f"tier above {fmt_tokens(thr)}", theme.REFERENCE)] if thr else ()), "market_tier",
       "Notice: a long-context tier is a step in the price line where every token of the request gets dearer; the "
       "cost line has no step, it bends upwards smoothly. Cache discounts lower the price line where cached "
       "prompts also cost less to serve.")

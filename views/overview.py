@@ -10,6 +10,7 @@ from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_rate, fmt_seconds, fmt_usd
 from ui.money import PHASE_SPLIT_NOTE, margin_metrics, money_caption, money_metrics
 from ui.page import open_page
+from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
 from ui.widgets import chart, formula, table
 
 page = open_page("Overview", "What it costs to serve this scenario, and what it earns at a price you choose.",
@@ -43,9 +44,11 @@ c[1].metric("Time per output token", fmt_seconds(r.tpot_seconds), help="One deco
 st.subheader("Margin at your price")
 p1, p2 = st.columns(2)
 price_in = p1.number_input("Your list price, USD per million input tokens", min_value=0.0, max_value=1000.0,
-                           value=0.90, step=0.05, format="%.2f", key="price_in", persist_state="session")
+                           value=DEFAULT_LIST_PRICE_USD_PER_M, step=0.01, format="%.2f", key="price_in",
+                           persist_state="session")
 price_out = p2.number_input("Your list price, USD per million output tokens", min_value=0.0, max_value=1000.0,
-                            value=0.90, step=0.05, format="%.2f", key="price_out", persist_state="session")
+                            value=DEFAULT_LIST_PRICE_USD_PER_M, step=0.01, format="%.2f", key="price_out",
+                            persist_state="session")
 m = margin_at_price(s.prompt_tokens, s.output_tokens, r.usd_per_request, price_in, price_out)
 c = st.columns(4)
 c[0].metric("Revenue per request", fmt_usd(m.revenue_usd))

@@ -7,6 +7,7 @@ from ui import pricing, tables
 from ui.charts import bar_chart, histogram_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok, md_escape
 from ui.page import open_page
+from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
 from ui.widgets import chart, formula, spec_table
 
 SOURCES = {"synthetic": "Preset workload", "trace": "Real trace", "log": "Your usage log"}
@@ -45,8 +46,9 @@ st.caption(f"{md_escape(workload.title)}: {fmt_count(summ['requests'])} requests
 
 with st.expander("Your prices", icon=":material/sell:", expanded=False):
     c = st.columns(4)
-    p_in = c[0].number_input("USD per M input tokens", 0.0, 1000.0, 0.88, 0.01, key="px_in", persist_state="session")
-    p_out = c[1].number_input("USD per M output tokens", 0.0, 1000.0, 0.88, 0.01, key="px_out",
+    p_in = c[0].number_input("USD per M input tokens", 0.0, 1000.0, DEFAULT_LIST_PRICE_USD_PER_M, 0.01,
+                             key="price_in", persist_state="session")
+    p_out = c[1].number_input("USD per M output tokens", 0.0, 1000.0, DEFAULT_LIST_PRICE_USD_PER_M, 0.01, key="price_out",
                               persist_state="session")
     fee = c[2].number_input("Subscription, USD per month", 0.0, 10_000.0, 20.0, 1.0, key="px_fee",
                             persist_state="session")
@@ -77,7 +79,7 @@ c[3].metric(f"Most requests at a loss: {worst['title']}", fmt_pct(worst["loss_re
 
 chart(bar_chart(list(df["title"]), {"Revenue": df["revenue_usd"], "Cost to serve": df["cost_usd"]},
                 title="Revenue and cost of the same workload under each scheme", x_title="Pricing scheme",
-                y_title="USD for the whole workload (log)", y_money=True, log_y=True, horizontal=True),
+                y_title="USD for the whole workload", y_money=True, horizontal=True),
       "schemes_rev",
       "Notice: the cost bar is the same under every scheme; only the revenue moves, and per-token schemes miss the "
       "requests whose cost grows faster than their tokens.")

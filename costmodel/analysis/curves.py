@@ -55,9 +55,12 @@ def illusion(s: Scenario, catalog: Catalog, price_in: float, price_out: float):
     return x, v["usd_per_request"], flat_price_usd(x, s.output_tokens, price_in, price_out)
 
 
-def over_concurrency(s: Scenario, catalog: Catalog, keys: tuple[str, ...]):
-    """(concurrency grid, {key: values}); points above the largest batch that fits are dropped to NaN."""
+def over_concurrency(s: Scenario, catalog: Catalog, keys: tuple[str, ...], include: float | None = None):
+    """(concurrency grid, {key: values}); points above the largest batch that fits are dropped to NaN.
+    ``include``: a concurrency added to the grid (the scenario's own, so its point lies on the curve)."""
     x = np.asarray(CONCURRENCY_GRID, dtype=float)
+    if include is not None and np.isfinite(include) and include >= 1:
+        x = np.unique(np.append(x, float(include)))
     arr = estimate_arrays(s, catalog, concurrency=x)
     over = x > np.asarray(arr["max_concurrency"], dtype=float)
     out = {}
