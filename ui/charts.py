@@ -305,6 +305,7 @@ def frontier_chart(
     published: Mapping[str, tuple[np.ndarray, np.ndarray, Sequence[str]]] = MappingProxyType({}),
     target: float | None = None,
     hover_y: str = "%{y:.4g}",
+    color: str = theme.OUTPUT,
 ) -> go.Figure:
     """The throughput-interactivity plane (``costmodel.analysis.frontier``): x = tokens/s per user.
 
@@ -314,26 +315,26 @@ def frontier_chart(
     """
     data = [{"type": "scatter", "x": np.asarray(x, dtype=float), "y": np.asarray(y, dtype=float), "name": name,
              "mode": "lines+markers", "marker": {"size": 4}, "opacity": 0.55,
-             "line": {"color": COLORS[(i + 3) % len(COLORS)], "width": 1.5},
+             "line": {"color": theme.PLAN_CHANGE, "width": 1.5},
              "hovertemplate": f"{name}: %{{x:.3g}} tok/s per user, {hover_y}<extra></extra>"}
             for i, (name, (x, y)) in enumerate(curves.items())]
     ex, ey = (np.asarray(v, dtype=float) for v in envelope)
     order = np.argsort(ex)
     data.append({"type": "scatter", "x": ex[order], "y": ey[order], "name": "Frontier (best plan at each speed)",
-                 "mode": "lines", "line": {"color": PRICE_COLOR, "width": 3.5},
+                 "mode": "lines", "line": {"color": color, "width": 3.5},
                  "hovertemplate": f"frontier: %{{x:.3g}} tok/s per user, {hover_y}<extra></extra>"})
     symbols = ("x", "circle-open", "triangle-up-open", "square-open")
     for i, (group, (x, y, labels)) in enumerate(published.items()):
         data.append({"type": "scatter", "x": np.asarray(x, dtype=float), "y": np.asarray(y, dtype=float),
                      "name": group, "mode": "markers", "text": list(labels),
-                     "marker": {"size": 10, "symbol": symbols[i % len(symbols)], "color": COLORS[(i + 1) % len(COLORS)],
+                     "marker": {"size": 10, "symbol": symbols[i % len(symbols)], "color": theme.REFERENCE if i == 0 else COLORS[(i + 5) % len(COLORS)],
                                 "line": {"width": 2}},
                      "hovertemplate": f"%{{text}}<br>%{{x:.3g}} tok/s per user, {hover_y}<extra></extra>"})
     if current is not None:
         cx, cy, label = current
         data.append({"type": "scatter", "x": [float(cx)], "y": [float(cy)], "name": label, "mode": "markers",
-                     "marker": {"size": 15, "color": "#111827", "symbol": "diamond"},
+                     "marker": {"size": 15, "color": theme.SCENARIO, "symbol": "diamond"},
                      "hovertemplate": f"{label}: %{{x:.3g}} tok/s per user, {hover_y}<extra></extra>"})
-    vlines = [(float(target), f"target {target:g} tok/s per user", COST_COLOR)] if target else []
+    vlines = [(float(target), f"target {target:g} tok/s per user", theme.REFERENCE)] if target else []
     return _figure(data, title, "Output tokens/s per user (interactivity)", y_title, log_y=log_y, y_money=y_money,
                    hovermode="closest", vlines=vlines)

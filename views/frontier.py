@@ -6,6 +6,7 @@ import streamlit as st
 
 from costmodel.analysis.frontier import frontier_points, operating_point
 from costmodel.analysis.published_points import comparable, published_points, usd_per_million_output
+from ui import theme
 from ui.charts import frontier_chart
 from ui.format import fmt_rate
 from ui.money import ALL_IN_OUTPUT, money_caption
@@ -80,7 +81,7 @@ else:
                          y_money=True, log_y=True,
                          current=(here["tokens_per_second_per_user"], here["usd_per_million_output_tokens_all_in"], you),
                          published=_published(usd_per_million_output(measured, rate) if not measured.empty else []),
-                         target=target or None, hover_y="$%{y:.3g} per M output tokens"),
+                         target=target or None, hover_y="$%{y:.3g} per M output tokens", color=theme.COST),
           "frontier_cost", "Notice: the same GPUs cost several times more per token when each user must be served "
           "fast. " + money_caption(getattr(s, "utilization", 1.0), rate))
 if every_run.empty:
