@@ -67,10 +67,32 @@ def price_overrides(input_usd_per_m: float, output_usd_per_m: float, monthly_fee
     return out
 
 
+PROGRESS_MIN_REQUESTS = 200_000
+"""Workloads this large (a big upload or trace) bill in steps behind a progress bar; smaller ones take well
+under a second (benchmarks/bench_pricing.py) and show only the spinner."""
+
+
+def bill_with_progress(workload: Workload, schemes: list, scenario: Scenario, bar: Any) -> PricingReport:
+    """Bill in about twenty chunks, moving ``bar`` (an ``st.progress``) after each; the result equals one bill."""
+    n = len(workload)
+
+    def moved(stage: str, done: int, total: int | None) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Billing requests: {done:,} of {total:,}")
+
+    return bill(workload, schemes, scenario=scenario, chunk_size=max(n // 20, 1_000), progress=moved)
+
+
 @st.cache_data(show_spinner="Billing every request…", max_entries=64, scope="session")
 def cached_bill(scenario_json: str, workload_key: str, overrides: tuple, _workload: Workload) -> PricingReport:
     """Bill the workload under every scheme against the scenario's cost (cached per session by its inputs)."""
-    return bill(_workload, schemes_with(dict(overrides)), scenario=Scenario.model_validate_json(scenario_json))
+    schemes, scenario = schemes_with(dict(overrides)), Scenario.model_validate_json(scenario_json)
+    if len(_workload) < PROGRESS_MIN_REQUESTS:
+        return bill(_workload, schemes, scenario=scenario)
+    bar = st.progress(0.0, text=f"Billing {len(_workload):,} requests…")
+    try:
+        return bill_with_progress(_workload, schemes, scenario, bar)
+    finally:
+        bar.empty()
 
 
 def freeze(overrides: Mapping[str, Mapping[str, Any]]) -> tuple:
