@@ -26,14 +26,19 @@ class TerminalProgress:
 
         bar = self.bars.get(stage)
         if bar is None:
-            unit = stage.rsplit(" ", 1)[-1].rstrip("s") or "item"
+            unit = stage.rsplit(" ", 1)[-1]
             bar = self.bars[stage] = tqdm(
-                total=total, desc=stage, unit=f" {unit}", unit_scale=True, file=self.stream, leave=True,
+                total=total, desc=stage, unit=f" {unit.rstrip('s') or 'item'}", file=self.stream, leave=True,
+                unit_scale=unit in ("rows", "requests"),  # 3.00M rows; but 5/6 partitions, not 5.00/6.00
                 dynamic_ncols=True, mininterval=0.2,
             )
+        if bar.disable:  # closed: the stage is finished
+            return
         if total is not None and bar.total != total:
             bar.total = total
         bar.update(done - bar.n)
+        if total is not None and done >= total:
+            bar.close()  # draws 100% now and stops its clock
 
     def close(self) -> None:
         for bar in self.bars.values():
