@@ -36,6 +36,8 @@ pages = {
               "Bill a workload under every scheme"),
         _page("optimization-levers.py", "optimization-levers", "Optimization levers", ":material/waterfall_chart:",
               "From a naive baseline, lever by lever"),
+        _page("right-sizing.py", "right-sizing", "Right-sizing and routing", ":material/alt_route:",
+              "A smaller model for part of the traffic, or a cascade"),
         _page("hardware-comparison.py", "hardware-comparison", "Hardware", ":material/memory:", "One workload on every GPU"),
         _page("market-prices.py", "market-prices", "Market", ":material/storefront:", "List prices beside modeled cost"),
         _page("agents-long-context.py", "agents-long-context", "Agents and long context", ":material/smart_toy:",

@@ -169,7 +169,7 @@ def render_sidebar() -> Scenario:
                             help=state.field_help("experts_active"))
         st.radio("Weight bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["weight_bits"]),
                  key="weight_bits", horizontal=True, bind=BIND, help=state.field_help("weight_bits"))
-        st.radio("KV-cache bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["kv_bits"]),
+        st.radio("KV-cache bits", state.KV_BITS_CHOICES, index=state.KV_BITS_CHOICES.index(d["kv_bits"]),
                  key="kv_bits", horizontal=True, bind=BIND, help=state.field_help("kv_bits"))
         st.select_slider(
             "Prefix-cache hit rate (%)", options=range(state.CACHE_STEPS + 1), value=0,

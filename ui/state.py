@@ -45,6 +45,7 @@ CACHE_STEPS = 1000  # the cache-hit widget holds tenths of a percent: 0..1000
 TP_CHOICES: tuple[str | int, ...] = ("auto", 1, 2, 4, 8, 16, 32, 64, 128)
 DTYPE_CHOICES: tuple[str, ...] = ("auto", "bf16", "fp8", "fp4")
 BITS_CHOICES: tuple[int, ...] = (16, 8, 4)
+KV_BITS_CHOICES: tuple[int, ...] = (16, 8, 4, 3, 2)
 
 URL_KEYS: tuple[str, ...] = (
     "model",

@@ -79,6 +79,7 @@ LEVERS = TableSpec("optimization-levers", (
     _c("setting", "Setting in your scenario", kind="text"),
     _c("seed_claim", "Typical gain (seed article)", kind="text"),
     _c("multiplier", "Multiplier on cost per request", "×%.3f"),
+    _c("accuracy", "Published accuracy change", kind="text"),
     _c("usd_per_request", "USD per request", "$%.6f"),
     _c("usd_per_million_input_tokens", "USD per M input tokens", "$%.4f"),
     _c("usd_per_million_output_tokens", "USD per M output tokens", "$%.4f"),

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.catalog.quality import kv_quality_note, weight_quality_note
 from costmodel.engine.inference import estimate
 from costmodel.engine.scenario import Scenario
 
@@ -131,7 +132,8 @@ def lever_steps(scenario: Scenario, catalog: Catalog | None = None) -> pd.DataFr
     scenario leaves the lever off, so it changes nothing), ``fits``, every
     metric in ``METRICS`` (NaN where the deployment does not fit), ``multiplier``
     (usd_per_request after / before this lever; NaN for the baseline or when a
-    side does not fit) and ``seed_claim``.
+    side does not fit), ``seed_claim`` and ``accuracy`` (the published accuracy change of the precision levers,
+    or "no published figure"; empty for the other levers).
     """
     cat = catalog or load_catalog()
     model = cat.model(scenario.model)
@@ -155,7 +157,17 @@ def lever_steps(scenario: Scenario, catalog: Catalog | None = None) -> pd.DataFr
     with np.errstate(invalid="ignore", divide="ignore"):
         df["multiplier"] = cost / prev
     df["seed_claim"] = [SEED_CLAIMS.get(lever, "") for lever in df["lever"]]
+    df["accuracy"] = [accuracy_note(lever, scenario) for lever in df["lever"]]
     return df
+
+
+def accuracy_note(lever: str, scenario: Scenario) -> str:
+    """The published accuracy change of a precision lever for the scenario's model (data/quality), else ""."""
+    if lever == "weight_bits":
+        return weight_quality_note(scenario.model, scenario.weight_bits)
+    if lever == "kv_bits":
+        return kv_quality_note(scenario.kv_bits)
+    return ""
 
 
 def _row(step: int, lever: str, title: str, setting: str, applies: bool, s: Scenario, cat: Catalog) -> dict:

@@ -16,12 +16,13 @@ import numpy as np
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS, Efficiency
 from costmodel.catalog.hardware import GPU
-from costmodel.engine.scenario import NUMERIC_FIELDS, Scenario
+from costmodel.engine.scenario import KV_BITS, NUMERIC_FIELDS, WEIGHT_BITS, Scenario
 from costmodel.errors import CostModelError
 
 INTEGER_FIELDS = frozenset({
     "gpus", "tensor_parallel", "weight_bits", "kv_bits", "prompt_tokens", "output_tokens",
     "experts_total", "experts_active", "spec_draft_tokens", "max_batch_size", "max_num_tokens",
+    "reasoning_tokens", "context_parallel",
 })
 """Numeric fields that take whole numbers (an axis is probed at its extremes as integers)."""
 
@@ -61,9 +62,10 @@ def check_axes(scenario: Scenario, axes: Mapping[str, np.ndarray]) -> None:
             if name in INTEGER_FIELDS:
                 probe = [int(v) for v in probe]
                 if name in {"weight_bits", "kv_bits"}:
-                    bad = set(np.unique(numeric.astype(int)).tolist()) - {4, 8, 16}
+                    allowed = set(KV_BITS if name == "kv_bits" else WEIGHT_BITS)
+                    bad = set(np.unique(numeric.astype(int)).tolist()) - allowed
                     if bad:
-                        raise CostModelError(f"{name} must be 4, 8 or 16, got {sorted(bad)}")
+                        raise CostModelError(f"{name} must be one of {sorted(allowed)}, got {sorted(bad)}")
         for v in probe:
             try:
                 Scenario.model_validate({**scenario.model_dump(), name: v})
@@ -105,6 +107,12 @@ def engine_inputs(
         "spec_draft_cost_ratio": 0.05,
         "max_batch_size": 1024,
         "max_num_tokens": 16384,
+        "reasoning_tokens": 0,
+        "context_parallel": 1,
+        "gpu_idle_power_fraction": 0.15,
+        "host_power_fraction": 0.5,
+        "pue": 1.2,
+        "electricity_usd_per_kwh": 0.08,
         **{name: getattr(base_eff, name) for name in EFFICIENCY_FIELDS},
     }
     inputs = {name: field_values(scenario, arrays, name, default) for name, default in defaults.items()}

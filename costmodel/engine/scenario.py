@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
 
 WEIGHT_BITS = (4, 8, 16)
-KV_BITS = (4, 8, 16)
+KV_BITS = (2, 3, 4, 8, 16)
 COMPUTE_DTYPES = ("bf16", "fp8", "fp4")
 
 
@@ -38,8 +38,9 @@ class Scenario(BaseModel):
         "serves the most concurrent requests",
     )
     weight_bits: Literal[4, 8, 16] = Field(default=16, description="weight precision, bits per weight")
-    kv_bits: Literal[4, 8, 16] = Field(
-        default=16, description="KV-cache precision, bits per cached key/value"
+    kv_bits: Literal[2, 3, 4, 8, 16] = Field(
+        default=16,
+        description="KV-cache precision, bits per cached key/value (2 and 3: KIVI/KVQuant/TurboQuant-style methods)",
     )
     compute_dtype: Literal["bf16", "fp8", "fp4"] | None = Field(
         default=None,

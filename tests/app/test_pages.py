@@ -13,6 +13,7 @@ PAGES = (
     "views/cost-curves.py",
     "views/frontier.py",
     "views/optimization-levers.py",
+    "views/right-sizing.py",
     "views/hardware-comparison.py",
     "views/pricing-schemes.py",
     "views/market-prices.py",
@@ -44,6 +45,8 @@ EXEMPT = {
     ("views/hardware-comparison.py", "gpu"): "every GPU is shown whichever is selected",
     ("views/hardware-comparison.py", "gpus"): "the count is chosen per GPU (cheapest) unless 'same count' is picked",
     ("views/hardware-comparison.py", "concurrency"): "each GPU runs at its own cheapest count and batch",
+    **{("views/right-sizing.py", k): "the page costs a mix of workload-preset requests with their own lengths"
+       for k in ("prompt_tokens", "output_tokens")},
     **{("views/model-validation.py", k): "published cases have fixed setups; only model and GPU highlight rows"
        for k in CONTROL_CHANGES if k not in ("model", "gpu")},
 }
