@@ -51,7 +51,7 @@ def test_flags_reach_the_scenario(capsys):
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        (["--model", "gpt-9", "--gpu", "h100-sxm"], "valid choices: deepseek-v3"),
+        (["--model", "gpt-9", "--gpu", "h100-sxm"], "valid choices: deepseek-r1-distill-qwen-32b, deepseek-v3"),
         (["--model", "llama-3.1-8b", "--gpu", "tpu-v9"], "unknown gpu 'tpu-v9'"),
         (["--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--prompt-tokens", "-3"], "--prompt-tokens -3"),
         (["--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--cache-hit-rate", "1.2"], "--cache-hit-rate 1.2"),

@@ -28,6 +28,7 @@ from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.hardware import GPU
 from costmodel.catalog.hf_import import model_from_hf_config
 from costmodel.catalog.loader import DATA_DIR, clear_cache, load_catalog, load_entry_file
+from costmodel.engine.energy import ENERGY_RESULT_KEYS
 from costmodel.errors import CatalogError
 
 GPU_FILES = sorted((DATA_DIR / "gpus").glob("*.yaml"))
@@ -84,8 +85,9 @@ def _check_usable(kind: str, entry, directory: Path) -> None:
         r = estimate(s, catalog)
     except CostModelError:
         return
+    unpowered = set(ENERGY_RESULT_KEYS) if catalog.gpu(s.gpu).tdp_w is None else set()  # energy needs a TDP
     for key, value in r.to_dict().items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int | float) and not isinstance(value, bool) and key not in unpowered:
             assert math.isfinite(value) and value >= 0, (key, value, entry.id)
 
 

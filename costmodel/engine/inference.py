@@ -64,6 +64,15 @@ RESULT_KEYS: tuple[str, ...] = (
     "decode_flops_per_step",
     "decode_bytes_per_step",
     "spec_tokens_per_step",
+    "context_parallel",
+    "ring_kv_bytes_per_gpu",
+    "gpu_busy_share",
+    "all_in_power_watts",
+    "joules_per_output_token",
+    "joules_per_input_token",
+    "joules_per_request",
+    "output_tokens_per_kwh",
+    "usd_energy_per_million_output_tokens",
 )
 
 
@@ -108,6 +117,15 @@ class Estimate:
     decode_flops_per_step: float
     decode_bytes_per_step: float
     spec_tokens_per_step: float
+    context_parallel: int
+    ring_kv_bytes_per_gpu: float
+    gpu_busy_share: float
+    all_in_power_watts: float
+    joules_per_output_token: float
+    joules_per_input_token: float
+    joules_per_request: float
+    output_tokens_per_kwh: float
+    usd_energy_per_million_output_tokens: float
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in RESULT_KEYS}
@@ -118,7 +136,7 @@ class Estimate:
         values: dict[str, Any] = {}
         for key in RESULT_KEYS:
             v = np.asarray(arrays[key]).reshape(-1)[index]
-            if key in {"max_concurrency", "tensor_parallel", "replicas"}:
+            if key in {"max_concurrency", "tensor_parallel", "replicas", "context_parallel"}:
                 values[key] = int(v)
             elif key in {"fits", "attention_data_parallel"}:
                 values[key] = bool(v)

@@ -39,6 +39,9 @@ class TokenPrices:
     usd_per_million_input_tokens: np.ndarray
     usd_per_million_cached_input_tokens: np.ndarray
     usd_per_million_output_tokens: np.ndarray
+    deployment_seconds_per_input_token: np.ndarray
+    """Deployment seconds charged to one new input token (the energy split uses the same time)."""
+    deployment_seconds_per_output_token: np.ndarray
 
 
 def usd_per_million_tokens(
@@ -71,4 +74,6 @@ def usd_per_million_tokens(
         usd_per_million_input_tokens=deployment_usd_per_second * seconds_per_input * 1e6,
         usd_per_million_cached_input_tokens=deployment_usd_per_second * seconds_per_cached * 1e6,
         usd_per_million_output_tokens=deployment_usd_per_second * seconds_per_output * 1e6,
+        deployment_seconds_per_input_token=seconds_per_input,
+        deployment_seconds_per_output_token=seconds_per_output,
     )

@@ -43,12 +43,19 @@ from costmodel.engine.attention import (
 )
 from costmodel.engine.batching import continuous_batching_throughput, occupancy
 from costmodel.engine.communication import interconnect
+from costmodel.engine.context_parallel import (
+    exposed_ring_seconds,
+    rank_gpus,
+    replica_free_kv_bytes,
+    ring_kv_bytes_per_gpu,
+)
 from costmodel.engine.decode import (
     average_decode_context,
     decode_step,
     speculative_step_seconds,
     speculative_tokens_per_step,
 )
+from costmodel.engine.energy import all_in_watts, deployment_gpu_watts, replica_busy_share, token_energy
 from costmodel.engine.memory import attention_score_bytes
 from costmodel.engine.memory_plan import batch_that_fits, free_kv_bytes, model_weights, replica_layout
 from costmodel.engine.money import request_cost, usd_per_million_tokens
@@ -69,7 +76,9 @@ def evaluate(
     constants that are not Scenario fields. Returns arrays keyed like ``inference.RESULT_KEYS``, with
     codes for the bounds and the compute precision (``*_compute_bound``, ``compute_dtype_code``).
     """
-    S, O, E, k = x["prompt_tokens"], x["output_tokens"], x["experts_total"], x["experts_active"]  # noqa: E741
+    S, E, k = x["prompt_tokens"], x["experts_total"], x["experts_active"]
+    O = x["output_tokens"] + x.get("reasoning_tokens", 0.0)  # noqa: E741 - thinking tokens decode (and bill) as output
+    cp = x.get("context_parallel", 1.0)
     g = x["spec_draft_tokens"]
     new = new_prompt_tokens(S, x["cache_hit_rate"] if scenario.prefix_caching else 0.0)
     cached = S - new
@@ -83,8 +92,8 @@ def evaluate(
     kv_per_request = np.asarray(model.kv_bytes_for_context(context, x["kv_bits"]), dtype=float)
     paged_util = base_eff.paged_kv_utilization if scenario.paged_kv else base_eff.unpaged_kv_utilization
     scores = 0.0 if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, new, S)
-    layout = replica_layout(model, x["gpus"], x["tensor_parallel"], x.get("attention_dp"))
-    free = free_kv_bytes(layout, weights, gpu.memory_bytes, x["memory_utilization"], scores)
+    layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
+    free = replica_free_kv_bytes(free_kv_bytes(layout, weights, gpu.memory_bytes, x["memory_utilization"], scores), cp)
     reserved = kv_per_request / paged_util * layout.kv_copies
     batch_cap = batch_that_fits(free, reserved, x["max_batch_size"], x["max_num_tokens"], verify_tokens)
     max_concurrency = layout.replicas * np.maximum(batch_cap, 0)
@@ -103,26 +112,38 @@ def evaluate(
     # ---- decode (with speculative drafts) and prefill
     step_of = partial(
         decode_step, model, weights, layout, rates, net, batch=occ.batch, experts_total=E, experts_active=k,
-        attention_flops_per_token=decode_attention_flops_per_token(model, context),
-        kv_bytes_per_request=kv_per_request, moe_gemm_min_tokens=base_eff.moe_gemm_min_tokens,
+        attention_flops_per_token=decode_attention_flops_per_token(model, context) / cp,
+        kv_bytes_per_request=kv_per_request / cp, moe_gemm_min_tokens=base_eff.moe_gemm_min_tokens,
         step_overhead_s=overhead, per_sequence_overhead_s=base_eff.per_sequence_overhead_us / 1e6,
     )
     dec = step_of(tokens_per_sequence=verify_tokens)
     plain = step_of(tokens_per_sequence=1.0).seconds if np.any(g > 0) else None
     step = speculative_step_seconds(dec.seconds, plain, g, x["spec_draft_cost_ratio"])
-    pre = prefill(model, weights, layout, rates, net, new_tokens=new,
-                  attention_flops=prefill_attention_flops(model, new, cached), kv_bytes_per_token=kv_per_token,
+    pre = prefill(model, weights, layout, rates, net, new_tokens=new / cp,
+                  attention_flops=prefill_attention_flops(model, new, cached) / cp, kv_bytes_per_token=kv_per_token,
                   experts_total=E, experts_active=k, max_num_tokens=x["max_num_tokens"], step_overhead_s=overhead)
+    ring_bytes = ring_kv_bytes_per_gpu(S, kv_per_token, layout.kv_copies, tp, cp)
+    ring_link = interconnect(gpu, tp * cp, x["comm_efficiency"], base_eff.collective_latency_us,
+                             layout.attention_data_parallel, dtype_codes).link_bytes_s
+    exposed_ring = exposed_ring_seconds(ring_bytes, ring_link, pre.seconds_per_request)
+    prefill_seconds, ttft = pre.seconds_per_request + exposed_ring, pre.ttft_seconds + exposed_ring
 
     # ---- throughput and money
-    thr = continuous_batching_throughput(occ, layout.replicas, step, tokens_per_step, pre.seconds_per_request,
-                                         new, O)
+    thr = continuous_batching_throughput(occ, layout.replicas, step, tokens_per_step, prefill_seconds, new, O)
     cost = request_cost(x["gpus"], x["gpu_hourly_usd"], thr.requests_per_second)
     prices = usd_per_million_tokens(
-        x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, pre.seconds_per_request, pre.flops,
-        prefix_attention_flops_per_cached_token(model, new), cached, new,
+        x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, prefill_seconds, pre.flops,
+        prefix_attention_flops_per_cached_token(model, new) / cp, cached, new,
         thr.decode_seconds_per_output_token,
     )
+    busy = replica_busy_share(thr.decode_seconds_per_output_token,
+                              np.maximum(dec.compute_seconds, dec.memory_seconds) / step, prefill_seconds / O)
+    gpu_watts = deployment_gpu_watts(np.nan if gpu.tdp_w is None else gpu.tdp_w,
+                                     x.get("gpu_idle_power_fraction", 0.15), busy, x["gpus"],
+                                     occ.busy_replicas * tp * cp)
+    watts = all_in_watts(gpu_watts, x.get("host_power_fraction", 0.5), x.get("pue", 1.2))
+    energy = token_energy(watts, prices.deployment_seconds_per_output_token, prices.deployment_seconds_per_input_token,
+                          thr.requests_per_second, thr.output_tokens_per_second, x.get("electricity_usd_per_kwh", 0.08))
     return {
         "weights_bytes": weights.weights_bytes,
         "kv_bytes_per_token": kv_per_token,
@@ -133,9 +154,9 @@ def evaluate(
         "tensor_parallel": tp,
         "attention_data_parallel": layout.attention_data_parallel,
         "replicas": layout.replicas,
-        "ttft_seconds": pre.ttft_seconds,
+        "ttft_seconds": ttft,
         "tpot_seconds": step / tokens_per_step,
-        "prefill_seconds_per_request": pre.seconds_per_request,
+        "prefill_seconds_per_request": prefill_seconds,
         "decode_step_seconds": step,
         "prefill_tokens_per_second": thr.prefill_tokens_per_second,
         "decode_tokens_per_second": thr.decode_tokens_per_second,
@@ -161,4 +182,13 @@ def evaluate(
         "decode_flops_per_step": dec.flops,
         "decode_bytes_per_step": dec.bytes,
         "spec_tokens_per_step": tokens_per_step,
+        "context_parallel": np.asarray(cp, dtype=float),
+        "ring_kv_bytes_per_gpu": ring_bytes,
+        "gpu_busy_share": busy,
+        "all_in_power_watts": energy.all_in_watts,
+        "joules_per_output_token": energy.joules_per_output_token,
+        "joules_per_input_token": energy.joules_per_input_token,
+        "joules_per_request": energy.joules_per_request,
+        "output_tokens_per_kwh": energy.output_tokens_per_kwh,
+        "usd_energy_per_million_output_tokens": energy.usd_energy_per_million_output_tokens,
     }

@@ -132,6 +132,42 @@ class Scenario(BaseModel):
         le=1,
         description="share of interconnect bandwidth reached by collectives (fraction)",
     )
+    reasoning_tokens: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="thinking tokens per request, decoded before the answer and billed as output (tokens)",
+    )
+    context_parallel: int = Field(
+        default=1,
+        ge=1,
+        le=1024,
+        description="GPU groups one request's prefill and KV cache are split over (ring attention), count; "
+        "1 = off. A replica is tensor_parallel x context_parallel GPUs",
+    )
+    # Energy assumptions (costmodel.engine.energy)
+    gpu_idle_power_fraction: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="board power with no kernel running, as a fraction of TDP (assumption)",
+    )
+    host_power_fraction: float = Field(
+        default=0.5,
+        ge=0,
+        le=5,
+        description="server power beyond the GPUs (CPUs, memory, NICs, fans) as a fraction of the GPUs' draw "
+        "(assumption; DGX H100 at its 10.2 kW maximum: 0.82)",
+    )
+    pue: float = Field(
+        default=1.2,
+        ge=1,
+        le=3,
+        description="data-centre power usage effectiveness, facility power / IT power (ratio)",
+    )
+    electricity_usd_per_kwh: float = Field(
+        default=0.08, ge=0, le=10, description="electricity price, USD per kWh"
+    )
 
     @model_validator(mode="after")
     def _experts_consistent(self) -> Scenario:
@@ -162,5 +198,11 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "max_batch_size",
     "max_num_tokens",
     *EFFICIENCY_FIELDS,
+    "reasoning_tokens",
+    "context_parallel",
+    "gpu_idle_power_fraction",
+    "host_power_fraction",
+    "pue",
+    "electricity_usd_per_kwh",
 )
 """Scenario fields that ``sweep`` accepts as axes (``concurrency`` takes 'max' or 0 for max)."""
