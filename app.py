@@ -38,6 +38,7 @@ pages = {
               "From a naive baseline, lever by lever"),
         _page("right-sizing.py", "right-sizing", "Right-sizing and routing", ":material/alt_route:",
               "A smaller model for part of the traffic, or a cascade"),
+        _page("energy.py", "energy", "Energy", ":material/bolt:", "Joules per token, tokens per kWh"),
         _page("hardware-comparison.py", "hardware-comparison", "Hardware", ":material/memory:", "One workload on every GPU"),
         _page("market-prices.py", "market-prices", "Market", ":material/storefront:", "List prices beside modeled cost"),
         _page("agents-long-context.py", "agents-long-context", "Agents and long context", ":material/smart_toy:",

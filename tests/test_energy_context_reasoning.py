@@ -106,3 +106,24 @@ def test_reasoning_tokens_decode_and_bill_as_output():
     assert r.usd_per_request == same.usd_per_request  # decoded over the longer context, billed as output
     assert r.kv_bytes_per_request == same.kv_bytes_per_request
     assert r.usd_per_request > estimate(plain, CAT).usd_per_request
+
+
+# ----------------------------------------------------------------------------- the pages' analyses
+def test_context_parallel_curve_prices_from_the_first_size_that_fits():
+    from costmodel.analysis.long_context import context_parallel_curve
+
+    df = context_parallel_curve(Scenario(model="llama-3.1-70b", gpus=4, weight_bits=8), 1_000_000, (1, 2, 4),
+                                catalog=CAT)
+    assert df["gpus"].tolist() == [4, 8, 16]
+    assert df["fits"].tolist() == [False, True, True]
+    assert math.isnan(df["usd_per_request"].iloc[0]) and df["usd_per_request"].iloc[1] > 0
+    assert df["ring_kv_bytes_per_gpu"].iloc[1] == pytest.approx(0.5 * 1_000_000 * 327680 / 4)
+
+
+def test_reasoning_comparison_bills_thinking_as_output():
+    from costmodel.analysis.long_context import reasoning_comparison
+
+    df = reasoning_comparison(Scenario(output_tokens=300), 3000, CAT)
+    assert df["billed_output_tokens"].tolist() == [300, 3300]
+    same = estimate(Scenario(output_tokens=3300), CAT).usd_per_request
+    assert df["usd_per_request"].iloc[1] == pytest.approx(same, rel=1e-12)

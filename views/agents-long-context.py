@@ -5,11 +5,12 @@ import streamlit as st
 
 from costmodel import CostModelError
 from costmodel.analysis import curves
+from costmodel.analysis.long_context import context_parallel_curve, reasoning_comparison
 from costmodel.analysis.unit_economics import cost_multiple
 from costmodel.pricing.billing import LongContextTierScheme, agent_session_cost
 from ui import theme
 from ui.charts import line_chart
-from ui.format import fmt_multiplier, fmt_tokens, fmt_usd
+from ui.format import fmt_bytes, fmt_multiplier, fmt_seconds, fmt_tokens, fmt_usd
 from ui.page import open_page
 from ui.widgets import chart, formula, table
 
@@ -77,3 +78,55 @@ chart(line_chart(x, {"Output tokens": rel["usd_per_million_output_tokens"],
       + ("" if tier.threshold_tokens <= top else f" This model's window ({fmt_tokens(top)}) ends before it."))
 with st.expander("Data behind this chart"):
     table(pd.DataFrame({"prompt_tokens": x, **v}), "cost-per-token-vs-context", "tier_data")
+
+st.subheader("A reasoning-heavy task beside a plain one")
+thinking = st.number_input("Thinking tokens per request", 0, 1_000_000, 4000, 500, key="ag_reasoning",
+                           help="Reasoning models decode hidden thinking tokens before the answer; they are billed "
+                           "as output and decoded over a context that keeps growing.", persist_state="session")
+pair = reasoning_comparison(s, int(thinking), catalog)
+plain_row, think_row = pair.iloc[0], pair.iloc[1]
+r = st.columns(4)
+r[0].metric("Plain request", fmt_usd(plain_row["usd_per_request"]),
+            help=f"{fmt_tokens(plain_row['billed_output_tokens'])} output tokens billed")
+r[1].metric("Same request with thinking", fmt_usd(think_row["usd_per_request"]),
+            delta=fmt_multiplier(cost_multiple(think_row["usd_per_request"], plain_row["usd_per_request"])),
+            delta_color="inverse", help=f"{fmt_tokens(think_row['billed_output_tokens'])} output tokens billed")
+r[2].metric("KV cache per request, plain / thinking",
+            f"{fmt_bytes(plain_row['kv_bytes_per_request'])} / {fmt_bytes(think_row['kv_bytes_per_request'])}")
+r[3].metric("Time to the whole answer, plain / thinking",
+            f"{fmt_seconds(plain_row['seconds_to_answer'])} / {fmt_seconds(think_row['seconds_to_answer'])}")
+formula("thinking tokens", r"c = c_\text{prefill}(S) + (O + R)\,c_\text{decode}\!\left(S + \tfrac{O+R}{2}\right)",
+        "R thinking tokens decode like O answer tokens, over an average context S + (O+R)/2 that they lengthen; "
+        "both are billed as output. The 'reasoning density' of a task is how many R it needs per answer.")
+
+st.subheader("Contexts beyond one replica: context parallelism")
+long_prompt = st.number_input("Prompt length (tokens)", 1, 10_000_000, 1_000_000, 100_000, key="ag_cp_prompt",
+                              persist_state="session")
+cp = context_parallel_curve(s, int(long_prompt), catalog=catalog)
+rank = int(cp["gpus"].iloc[0])
+first_fit = cp[cp["fits"]]
+if first_fit.empty:
+    st.warning(f"Even 16 context-parallel ranks of {rank} GPUs cannot hold one {fmt_tokens(long_prompt)}-token "
+               "request: the weights alone may not fit one rank, or add KV bits.")
+else:
+    n0 = int(first_fit["context_parallel"].iloc[0])
+    st.markdown(f"One rank of **{rank} GPUs** " + ("fits" if n0 == 1 else "does not fit") +
+                f" a {fmt_tokens(long_prompt)}-token request; **{n0} rank{'s' if n0 > 1 else ''}** "
+                f"({n0 * rank} GPUs) do, at {fmt_usd(first_fit['usd_per_request'].iloc[0])} per request.")
+chart(line_chart(cp["context_parallel"], {"USD per request": cp["usd_per_request"]},
+                 title=f"Cost of one {fmt_tokens(long_prompt)}-token request against context-parallel size",
+                 x_title="Context-parallel ranks (log)", y_title="USD per request", log_x=True, y_money=True),
+      "cp_cost",
+      "Notice: below the first size that fits there is no price; above it the cost per request stays nearly "
+      "flat (more GPUs, proportionally faster prefill) while time to first token falls with the rank count, until "
+      "the ring's KV traffic outlasts the compute it hides behind.")
+chart(line_chart(cp["context_parallel"], {"Time to first token (s)": cp["ttft_seconds"]},
+                 title="Time to first token against context-parallel size", x_title="Context-parallel ranks (log)",
+                 y_title="Seconds", log_x=True, log_y=True), "cp_ttft",
+      "Ring attention (Liu et al., arXiv 2310.01889) passes each rank's KV block around the ring while the next "
+      "block's attention runs: only ring time beyond the compute shows.")
+formula("ring traffic per GPU", r"B_\text{ring} = \frac{c-1}{c}\, S\, b_\text{KV}\, \frac{k}{t}",
+        "c context-parallel ranks of t GPUs, S context tokens, b_KV KV bytes per token, k KV copies under "
+        "tensor parallelism.")
+with st.expander("Data behind these charts"):
+    table(cp, "context-parallel", "cp_table")

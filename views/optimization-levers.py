@@ -50,6 +50,19 @@ formula("a lever's multiplier",
         r"\frac{\text{cost}_\text{scenario}}{\text{cost}_\text{naive}} = \prod_i m_i",
         "Each lever is estimated with the same engine; only the switched settings change between bars.")
 
+st.subheader("The saving beside the accuracy it costs")
+precision = steps.set_index("lever")
+q = st.columns(2)
+for col, lever, label in ((q[0], "weight_bits", f"{s.weight_bits}-bit weights"),
+                          (q[1], "kv_bits", f"{s.kv_bits}-bit KV cache")):
+    mult = precision.loc[lever, "multiplier"]
+    col.metric(label, fmt_multiplier(mult) if mult == mult else "–", help="Multiplier on cost per request of this "
+               "lever, in the waterfall's order.")
+    col.caption(f"**Published accuracy change:** {precision.loc[lever, 'accuracy']}")
+st.caption("Figures are transcribed from the model cards and papers named, with their dates "
+           "(data/quality/quantization.yaml, docs/data-sources.md); where nothing is published the page says so "
+           "rather than guess. A benchmark change is for that checkpoint and method, not for every quantization.")
+
 st.subheader("The technique table, made interactive")
 spec_table(tables.LEVERS, steps, "levers")
 st.caption("Notice: the 'typical gain' column quotes the seed article; the multiplier column is what the model "

@@ -14,6 +14,7 @@ PAGES = (
     "views/frontier.py",
     "views/optimization-levers.py",
     "views/right-sizing.py",
+    "views/energy.py",
     "views/hardware-comparison.py",
     "views/pricing-schemes.py",
     "views/market-prices.py",
