@@ -91,10 +91,11 @@ r[0].metric("Plain request", fmt_usd(plain_row["usd_per_request"]),
 r[1].metric("Same request with thinking", fmt_usd(think_row["usd_per_request"]),
             delta=fmt_multiplier(cost_multiple(think_row["usd_per_request"], plain_row["usd_per_request"])),
             delta_color="inverse", help=f"{fmt_tokens(think_row['billed_output_tokens'])} output tokens billed")
-r[2].metric("KV cache per request, plain / thinking",
-            f"{fmt_bytes(plain_row['kv_bytes_per_request'])} / {fmt_bytes(think_row['kv_bytes_per_request'])}")
-r[3].metric("Time to the whole answer, plain / thinking",
-            f"{fmt_seconds(plain_row['seconds_to_answer'])} / {fmt_seconds(think_row['seconds_to_answer'])}")
+r[2].metric("KV cache per request with thinking", fmt_bytes(think_row["kv_bytes_per_request"]),
+            help=f"Plain: {fmt_bytes(plain_row['kv_bytes_per_request'])} (average over the decode).")
+r[3].metric("Time to the whole answer with thinking", fmt_seconds(think_row["seconds_to_answer"]),
+            help=f"Plain: {fmt_seconds(plain_row['seconds_to_answer'])}. TTFT plus every decoded token at the "
+            "scenario's time per output token.")
 formula("thinking tokens", r"c = c_\text{prefill}(S) + (O + R)\,c_\text{decode}\!\left(S + \tfrac{O+R}{2}\right)",
         "R thinking tokens decode like O answer tokens, over an average context S + (O+R)/2 that they lengthen; "
         "both are billed as output. The 'reasoning density' of a task is how many R it needs per answer.")
@@ -110,9 +111,13 @@ if first_fit.empty:
                "request: the weights alone may not fit one rank, or add KV bits.")
 else:
     n0 = int(first_fit["context_parallel"].iloc[0])
-    st.markdown(f"One rank of **{rank} GPUs** " + ("fits" if n0 == 1 else "does not fit") +
-                f" a {fmt_tokens(long_prompt)}-token request; **{n0} rank{'s' if n0 > 1 else ''}** "
-                f"({n0 * rank} GPUs) do, at {fmt_usd(first_fit['usd_per_request'].iloc[0])} per request.")
+    price = fmt_usd(first_fit["usd_per_request"].iloc[0])
+    if n0 == 1:
+        st.markdown(f"One rank of **{rank} GPUs** already holds a {fmt_tokens(long_prompt)}-token request "
+                    f"({price} per request); more ranks buy a shorter time to first token.")
+    else:
+        st.markdown(f"One rank of **{rank} GPUs** cannot hold a {fmt_tokens(long_prompt)}-token request; "
+                    f"**{n0} ranks** ({n0 * rank} GPUs) can, at {price} per request.")
 chart(line_chart(cp["context_parallel"], {"USD per request": cp["usd_per_request"]},
                  title=f"Cost of one {fmt_tokens(long_prompt)}-token request against context-parallel size",
                  x_title="Context-parallel ranks (log)", y_title="USD per request", log_x=True, y_money=True),

@@ -1,6 +1,7 @@
 """Energy: joules per token, tokens per kWh and the electricity bill, from the GPUs' power and how busy they are."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from costmodel import Scenario, estimate_arrays
@@ -8,7 +9,7 @@ from costmodel.engine.energy import grams_co2
 from ui.charts import line_chart
 from ui.format import fmt_usd
 from ui.page import open_page
-from ui.widgets import chart, formula
+from ui.widgets import chart, formula, table
 
 page = open_page(
     "Energy",
@@ -52,7 +53,7 @@ m = st.columns(5)
 m[0].metric("Joules per output token", f"{v['joules_per_output_token']:.3g} J")
 m[1].metric("Joules per input token", f"{v['joules_per_input_token']:.3g} J")
 m[2].metric("Output tokens per kWh", f"{v['output_tokens_per_kwh']:,.0f}", help="All-in: GPUs, host and PUE.")
-m[3].metric("Electricity per M output tokens", fmt_usd(v["usd_energy_per_million_output_tokens"]),
+m[3].metric("Electricity / M output tok", fmt_usd(v["usd_energy_per_million_output_tokens"]),
             help=f"Against {fmt_usd(v['usd_per_million_output_tokens'])} of GPU rental per M output tokens.")
 m[4].metric("Deployment power, all-in", f"{v['all_in_power_watts'] / 1000:.1f} kW",
             help=f"GPUs busy {v['gpu_busy_share']:.0%} of the time while serving.")
@@ -68,6 +69,10 @@ chart(line_chart(batches, {"Joules per output token": curve["joules_per_output_t
                  y_title="J per output token (log)", log_x=True, log_y=True), "energy_batch",
       "Notice: a GPU serving one request draws most of its power reading weights for a single token; batching "
       "shares each read across many requests, so the energy per token falls about as fast as the cost does.")
+with st.expander("Data behind this chart"):
+    table(pd.DataFrame({"concurrency": batches, "joules_per_output_token": curve["joules_per_output_token"],
+                        "output_tokens_per_kwh": curve["output_tokens_per_kwh"],
+                        "all_in_power_watts": curve["all_in_power_watts"]}), "energy-vs-batch", "energy_table")
 formula("energy per token",
         r"P = N\,\text{TDP}\,\big(f_\text{idle} + (1-f_\text{idle})\,u\big)(1 + h)\,\text{PUE},\qquad "
         r"E_\text{token} = P \cdot t_\text{token}",

@@ -18,7 +18,7 @@ from costmodel.analysis.routing import (
 from ui.charts import line_chart
 from ui.format import fmt_usd
 from ui.page import open_page
-from ui.widgets import chart, formula
+from ui.widgets import chart, formula, table
 
 MIX = ("chat", "rag", "coding-assistant")
 
@@ -77,16 +77,18 @@ if not len(c_large):
 routed = blend_routed(requests, c_large, c_small, rule.routed(requests.prompt_tokens, requests.labels), price)
 cascade = blend_cascade(requests, c_large, c_small, np.full(c_large.shape, escalate), price)
 
-m = st.columns(4)
+m = st.columns(3)
 m[0].metric("Large model only", fmt_usd(routed.usd_per_request_large_only), help="USD per request, mean of the mix")
 m[1].metric(f"Routed ({routed.small_share:.0%} small)", fmt_usd(routed.usd_per_request),
             delta=f"{-routed.saving:+.0%}", delta_color="inverse")
 m[2].metric(f"Cascade ({escalate:.0%} escalated)", fmt_usd(cascade.usd_per_request),
             delta=f"{-cascade.saving:+.0%}", delta_color="inverse")
-m[3].metric("Margin at your price: large only / routed / cascade",
-            " / ".join(f"{x:.0%}" if np.isfinite(x) else "–" for x in
-                       (routed.large_only_margin, routed.margin, cascade.margin)),
-            help=f"Mean price per request {fmt_usd(routed.price_per_request)}: every request billed at your price.")
+if price is not None:
+    g = st.columns(3)
+    margin_help = f"At your price: {fmt_usd(routed.price_per_request)} per request on average, every request billed."
+    for col, label, value in ((g[0], "Margin, large model only", routed.large_only_margin),
+                              (g[1], "Margin, routed", routed.margin), (g[2], "Margin, cascade", cascade.margin)):
+        col.metric(label, f"{value:.0%}", help=margin_help)
 
 curve = cost_vs_share(s, small, requests, np.linspace(0, 1, 21), price_large=price, catalog=catalog)
 series = {"Routed to the small model": curve["routed_usd_per_request"],
@@ -99,6 +101,8 @@ chart(line_chart(curve["share"], series, title="Cost per request against the rou
       "routing_share",
       "Notice: routing saves in proportion to the share sent small; a cascade pays the small model on every "
       "request, so it saves only while the escalated share stays below 1 - small/large cost.")
+with st.expander("Data behind this chart"):
+    table(curve, "routing-cost-vs-share", "routing_table")
 formula("blended cost per request",
         r"c_\text{route} = \overline{r_i\,c_\text{small}(i) + (1-r_i)\,c_\text{large}(i)},\qquad "
         r"c_\text{cascade} = \overline{c_\text{small}(i) + e\,c_\text{large}(i)}",

@@ -74,6 +74,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("cost-curves", "Cost curves"),  # no st.metric: the curves' CSV must change instead
     PageSpec("pricing-schemes", "Pricing schemes", "Cost to serve the workload"),
     PageSpec("optimization-levers", "Optimization levers"),  # "Your scenario" rounds to 2 digits: any metric
+    PageSpec("right-sizing", "Right-sizing and routing"),  # fmt_usd rounds: any metric
+    PageSpec("energy", "Energy", "Joules per output token"),
     PageSpec("hardware-comparison", "Hardware", "Its cost per million output tokens"),
     PageSpec("market-prices", "Market", "Median implied margin per request"),
     PageSpec("agents-long-context", "Agents and long context", "Session cost with prefix caching"),
