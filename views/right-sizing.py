@@ -77,18 +77,20 @@ if not len(c_large):
 routed = blend_routed(requests, c_large, c_small, rule.routed(requests.prompt_tokens, requests.labels), price)
 cascade = blend_cascade(requests, c_large, c_small, np.full(c_large.shape, escalate), price)
 
+st.markdown("**Cost per 1,000 requests**")
 m = st.columns(3)
-m[0].metric("Large model only", fmt_usd(routed.usd_per_request_large_only), help="USD per request, mean of the mix")
-m[1].metric(f"Routed ({routed.small_share:.0%} small)", fmt_usd(routed.usd_per_request),
+m[0].metric("Large model only", fmt_usd(1000 * routed.usd_per_request_large_only),
+            help="USD per 1,000 requests of the mix")
+m[1].metric(f"Routed ({routed.small_share:.0%} small)", fmt_usd(1000 * routed.usd_per_request),
             delta=f"{-routed.saving:+.0%}", delta_color="inverse")
-m[2].metric(f"Cascade ({escalate:.0%} escalated)", fmt_usd(cascade.usd_per_request),
+m[2].metric(f"Cascade ({escalate:.0%} escalated)", fmt_usd(1000 * cascade.usd_per_request),
             delta=f"{-cascade.saving:+.0%}", delta_color="inverse")
 if price is not None:
     g = st.columns(3)
     margin_help = f"At your price: {fmt_usd(routed.price_per_request)} per request on average, every request billed."
     for col, label, value in ((g[0], "Margin, large model only", routed.large_only_margin),
                               (g[1], "Margin, routed", routed.margin), (g[2], "Margin, cascade", cascade.margin)):
-        col.metric(label, f"{value:.0%}", help=margin_help)
+        col.metric(label, f"{value:.1%}", help=margin_help)
 
 curve = cost_vs_share(s, small, requests, np.linspace(0, 1, 21), price_large=price, catalog=catalog)
 series = {"Routed to the small model": curve["routed_usd_per_request"],
