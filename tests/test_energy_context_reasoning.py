@@ -127,3 +127,14 @@ def test_reasoning_comparison_bills_thinking_as_output():
     assert df["billed_output_tokens"].tolist() == [300, 3300]
     same = estimate(Scenario(output_tokens=3300), CAT).usd_per_request
     assert df["usd_per_request"].iloc[1] == pytest.approx(same, rel=1e-12)
+
+
+def test_a_workload_carries_its_reasoning_share_of_the_output():
+    from costmodel.errors import CostModelError
+    from costmodel.workloads.workload import from_arrays
+
+    w = from_arrays("w", [100, 200], [500, 50], reasoning_tokens=[400, 0])
+    assert w.summary()["reasoning_tokens"] == 400 and w.summary()["output_tokens"] == 550
+    assert "reasoning_tokens" not in from_arrays("w", [1], [1]).summary()
+    with pytest.raises(CostModelError, match="part of it"):
+        from_arrays("w", [100], [50], reasoning_tokens=[60])

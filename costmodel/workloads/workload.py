@@ -13,7 +13,8 @@ Three sources, one shape (:class:`Workload`):
 Token conventions: ``prompt_tokens`` counts every input token, cached ones included;
 ``cached_tokens`` (prefix-cache reads) and ``cache_write_tokens`` are parts of it;
 ``output_tokens`` counts every generated token, reasoning tokens included (they are
-billed as output).
+billed as output, and the engine costs them as decode: Scenario's ``reasoning_tokens``);
+the optional ``reasoning_tokens`` column says how many of them were thinking.
 
 Public API::
 
@@ -65,6 +66,7 @@ class Workload:
     skipped_first_row: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     cache_write_1h_tokens: np.ndarray | None = None  # the 1-hour-TTL part of cache_write_tokens, if logged
+    reasoning_tokens: np.ndarray | None = None  # the thinking part of output_tokens (billed as output), if known
 
     def __post_init__(self) -> None:
         n = len(self.prompt_tokens)
@@ -73,6 +75,11 @@ class Workload:
                 raise CostModelError(
                     f"workload {self.id}: column {name} has {len(getattr(self, name))} rows, not {n}"
                 )
+        if self.reasoning_tokens is not None:
+            r = self.reasoning_tokens = np.asarray(self.reasoning_tokens, dtype=np.float64)
+            if len(r) != n or np.any(r < 0) or np.any(r > self.output_tokens):
+                raise CostModelError(f"workload {self.id}: reasoning_tokens must be one count per request, "
+                                     "between 0 and that request's output_tokens (they are part of it)")
 
     def __len__(self) -> int:
         return len(self.prompt_tokens)
@@ -110,7 +117,7 @@ class Workload:
             "users_known": self.users_known,
             "skipped_rows": int(sum(self.skipped.values())),
             "skipped_reasons": dict(self.skipped),
-        }
+        } | ({} if self.reasoning_tokens is None else {"reasoning_tokens": int(self.reasoning_tokens.sum())})
 
     def with_users(self, users: int, seed: int = 0) -> Workload:
         """Assign requests to ``users`` synthetic users at random (for traces without user ids)."""
