@@ -91,9 +91,9 @@ r[0].metric("Plain request", fmt_usd(plain_row["usd_per_request"]),
 r[1].metric("Same request with thinking", fmt_usd(think_row["usd_per_request"]),
             delta=fmt_multiplier(cost_multiple(think_row["usd_per_request"], plain_row["usd_per_request"])),
             delta_color="inverse", help=f"{fmt_tokens(think_row['billed_output_tokens'])} output tokens billed")
-r[2].metric("KV cache per request with thinking", fmt_bytes(think_row["kv_bytes_per_request"]),
+r[2].metric("KV cache, with thinking", fmt_bytes(think_row["kv_bytes_per_request"]),
             help=f"Plain: {fmt_bytes(plain_row['kv_bytes_per_request'])} (average over the decode).")
-r[3].metric("Time to the whole answer with thinking", fmt_seconds(think_row["seconds_to_answer"]),
+r[3].metric("Whole answer, with thinking", fmt_seconds(think_row["seconds_to_answer"]),
             help=f"Plain: {fmt_seconds(plain_row['seconds_to_answer'])}. TTFT plus every decoded token at the "
             "scenario's time per output token.")
 formula("thinking tokens", r"c = c_\text{prefill}(S) + (O + R)\,c_\text{decode}\!\left(S + \tfrac{O+R}{2}\right)",

@@ -58,7 +58,9 @@ for col, lever, label in ((q[0], "weight_bits", f"{s.weight_bits}-bit weights"),
     mult = precision.loc[lever, "multiplier"]
     col.metric(label, fmt_multiplier(mult) if mult == mult else "–", help="Multiplier on cost per request of this "
                "lever, in the waterfall's order.")
-    col.caption(f"**Published accuracy change:** {precision.loc[lever, 'accuracy']}")
+    col.markdown("**Published accuracy change**")
+    for note in str(precision.loc[lever, "accuracy"]).split(" | "):  # one line per published figure
+        col.caption(note)
 st.caption("Figures are transcribed from the model cards and papers named, with their dates "
            "(data/quality/quantization.yaml, docs/data-sources.md); where nothing is published the page says so "
            "rather than guess. A benchmark change is for that checkpoint and method, not for every quantization.")
