@@ -138,3 +138,17 @@ def test_a_workload_carries_its_reasoning_share_of_the_output():
     assert "reasoning_tokens" not in from_arrays("w", [1], [1]).summary()
     with pytest.raises(CostModelError, match="part of it"):
         from_arrays("w", [100], [50], reasoning_tokens=[60])
+
+
+def test_estimate_json_has_the_energy_keys_and_stays_strict_json(capsys):
+    import json
+
+    from costmodel.cli.main import main
+
+    assert main(["estimate", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    for key in ("joules_per_output_token", "joules_per_input_token", "usd_energy_per_million_output_tokens"):
+        assert d[key] > 0
+    assert main(["estimate", "--model", "llama-3.1-8b", "--gpu", "tpu-v5e", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert d["joules_per_output_token"] is None and d["usd_per_request"] > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 
 from costmodel.cli.args import add_scenario_flags, scenario_from_args
 from costmodel.cli.formatting import format_value
@@ -28,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     result = estimate(scenario)
     data = result.to_dict()
     if args.json:
-        print(json.dumps({"scenario": scenario.model_dump(), **data}, default=str))
+        # Strict JSON: a result the catalog cannot give (energy on a GPU without a TDP) is null, not NaN.
+        strict = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in data.items()}
+        print(json.dumps({"scenario": scenario.model_dump(), **strict}, default=str, allow_nan=False))
         return 0
     width = max(map(len, data))
     print(f"{scenario.model} on {scenario.gpus} x {scenario.gpu}, {scenario.prompt_tokens:,} in / "
