@@ -134,17 +134,22 @@ def help_text(name: str, field: FieldInfo, *, required: bool) -> str:
     return "; ".join(parts).replace("%", "%%")
 
 
-def add_scenario_flags(parser: argparse.ArgumentParser) -> None:
-    """Add one flag per Scenario field (an argument group titled "scenario") to a verb's parser."""
+def add_scenario_flags(parser: argparse.ArgumentParser, *, ids_required: bool = True) -> None:
+    """Add one flag per Scenario field (an argument group titled "scenario") to a verb's parser.
+
+    ``ids_required=False`` leaves ``--model``/``--gpu`` optional (``price`` takes them from a workload that
+    brings its own deployment, such as ``deepseek-day``; the verb checks they are there otherwise).
+    """
     group = parser.add_argument_group("scenario", "what the deployment serves (Scenario fields; see docs)")
     for name, field in Scenario.model_fields.items():
-        required = name in ID_FIELDS
+        required = ids_required and name in ID_FIELDS
+        unless = "" if required or name not in ID_FIELDS else " (unless the workload brings its deployment: deepseek-day)"
         group.add_argument(
             flag_name(name),
             dest=name,
             default=None,
             required=required,
-            help=help_text(name, field, required=required),
+            help=help_text(name, field, required=name in ID_FIELDS) + unless,
             **argument_kind(name, field),
         )
 
@@ -164,6 +169,9 @@ def scenario_from_fields(fields: dict[str, Any]) -> Scenario:
     names the flag and the valid choices.
     """
     fields = {k: v for k, v in fields.items() if v is not None}
+    for name in ID_FIELDS:
+        if name not in fields:
+            raise CostModelError(f"the following arguments are required: {flag_name(name)}")
     catalog = load_catalog()
     catalog.model(fields["model"])
     catalog.gpu(fields["gpu"])

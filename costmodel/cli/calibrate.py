@@ -26,7 +26,14 @@ def run(args: argparse.Namespace) -> int:
     report = calibration_report(moe_path=MOE_CSV if args.include_moe else None)
     summary = summarize(report)
     if args.json:
-        print(json.dumps({"cases": report.to_dict(orient="records"), "summary": summary}, default=str))
+        out = {"cases": report.to_dict(orient="records"), "summary": summary}
+        from costmodel.engine.server_calibration import SERVER_CSV, server_report, summarize_server
+
+        if SERVER_CSV.exists():
+            server = server_report()
+            out["server_cases"] = server.to_dict(orient="records")
+            out["server_summary"] = summarize_server(server)
+        print(json.dumps(out, default=str))
         return 0
     print(f"{'id':<44} {'predicted':>10} {'measured':>10} {'error':>8}  unit")
     for row in report.itertuples():
@@ -34,4 +41,26 @@ def run(args: argparse.Namespace) -> int:
     print(f"cases: {summary['cases']}   median absolute error: {summary['median_abs_error']:.1%}   "
           f"worst ratio: {summary['worst_ratio']:.2f}x   skipped (not in catalog or not a throughput): "
           f"{summary['skipped']}")
+    print()
+    print(server_table())
     return 0
+
+
+def server_table() -> str:
+    """MLPerf Server results predicted under their p99 TTFT/TPOT limits (costmodel.engine.server_calibration)."""
+    from costmodel.engine import server_calibration as sc
+
+    if not sc.SERVER_CSV.exists():
+        return f"MLPerf Server under latency limits: {sc.SERVER_CSV.name} is not in data/calibration yet"
+    report = sc.server_report(path=sc.SERVER_CSV)
+    s = sc.summarize_server(report)
+    lines = ["MLPerf Server and Interactive, predicted at the largest concurrency meeting their p99 TTFT / TPOT limits "
+             "(output tokens/s per system)",
+             f"{'id':<40} {'limits':>12} {'predicted':>10} {'measured':>10} {'error':>8}  binds  tok/s/user"]
+    for r in report.itertuples():
+        limits = f"{r.ttft_limit_s:g}s/{r.tpot_limit_ms:g}ms"
+        lines.append(f"{r.id:<40} {limits:>12} {r.predicted:>10,.0f} {r.measured:>10,.0f} {r.error:>+8.1%}  "
+                     f"{r.binding_constraint:<6} {r.tokens_per_second_per_user:>6.1f}")
+    lines.append(f"cases: {s['cases']}   median absolute error: {s['median_abs_error']:.1%}   "
+                 f"worst ratio: {s['worst_ratio']:.2f}x   skipped: {s['skipped']}")
+    return "\n".join(lines)

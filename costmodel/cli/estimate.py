@@ -40,4 +40,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {key:<{width}}  {format_value(value)}")
     if not result.fits:
         print("  note: the model does not fit this deployment; costs assume one request at a time")
+    for line in money_notes(scenario, result):
+        print("  " + line)
     return 0
+
+
+def money_notes(scenario, result) -> list[str]:
+    """What each dollar figure includes, and the service level, as the text output prints them."""
+    targets = []
+    if scenario.min_tokens_per_second_per_user > 0:
+        targets.append(f">= {scenario.min_tokens_per_second_per_user:g} tokens/s per user")
+    if scenario.max_ttft_seconds > 0:
+        targets.append(f"p99 TTFT <= {scenario.max_ttft_seconds:g} s")
+    verdict = ("meets " + " and ".join(targets)) if targets and result.meets_slo else (
+        ("MISSES " + " and ".join(targets)) if targets else "no service-level target")
+    return [
+        f"service level: {result.tokens_per_second_per_user:.1f} output tokens/s per user, p99 TTFT "
+        f"{result.ttft_p99_seconds:.2f} s at {result.concurrency:,.0f} concurrent requests; {verdict}; "
+        f"{result.binding_constraint} binds",
+        f"money at utilization {result.utilization:.0%} of {result.gpus_provisioned:,} provisioned GPUs "
+        f"(full-load cost / utilization):",
+        f"  all-in ${result.usd_per_million_output_tokens_all_in:.4g} per 1M output tokens (whole deployment / "
+        f"output tokens, prefill included); blended ${result.usd_per_million_tokens_blended:.4g} per 1M tokens "
+        "(whole deployment / input + output tokens)",
+        f"  phase split: ${result.usd_per_million_input_tokens:.4g} input, "
+        f"${result.usd_per_million_cached_input_tokens:.4g} cached input, ${result.usd_per_million_output_tokens:.4g} "
+        "output per 1M tokens (each class pays only its own phase's GPU time)",
+    ]

@@ -1,4 +1,4 @@
-"""Command line: ``costmodel estimate|list|calibrate|price|import-hf`` (or ``python -m costmodel ...``).
+"""Command line: ``costmodel estimate|list|calibrate|price|worked-example|import-hf`` (or ``python -m costmodel ...``).
 
 One module per verb; each adds its subparser with ``register``. The error policy (costmodel.cli.app):
 bad input exits with code 2 and one line naming the problem (and the valid choices); a model that does
@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from costmodel.cli import calibrate, estimate, hf_import, listing, price
+from costmodel.cli import calibrate, estimate, hf_import, listing, price, worked_example
 from costmodel.cli.app import OneLineParser, run
 
-VERBS = (estimate, listing, calibrate, price, hf_import)
+VERBS = (estimate, listing, calibrate, price, worked_example, hf_import)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,7 +22,14 @@ from typing import Any
 
 import yaml
 
-from costmodel.cli.args import add_scenario_flags, finite_float, scenario_from_args
+from costmodel.cli.args import add_scenario_flags, finite_float
+from costmodel.cli.fleet_flags import (
+    add_fleet_flags,
+    fleet_lines,
+    fleet_options,
+    fleet_requested,
+    price_scenario,
+)
 from costmodel.cli.progress import terminal_progress
 from costmodel.errors import CostModelError
 
@@ -91,7 +98,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--target-margin", type=finite_float, default=20.0, help="margin (%%) for the target break-even price"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    add_scenario_flags(p)  # the same generated scenario flags as `estimate`
+    add_scenario_flags(p, ids_required=False)  # the same generated flags as `estimate`; a day brings its own
+    add_fleet_flags(p)
     p.set_defaults(handler=run)
 
 
@@ -165,18 +173,17 @@ def _price_spec(spec: str) -> tuple[str, bool, str]:
 
 
 def _is_log(spec: str) -> bool:
+    from costmodel.workloads.day import published_days
     from costmodel.workloads.traces import TRACES
     from costmodel.workloads.workload import presets
 
-    return spec not in presets() and spec not in TRACES
+    return spec not in presets() and spec not in TRACES and spec not in published_days()
 
 
 def run(args: argparse.Namespace) -> int:
-
-
     if args.chunk_rows < 1:
         raise CostModelError("--chunk-rows must be >= 1")
-    scenario = scenario_from_args(args)
+    scenario = price_scenario(args)
     schemes = _schemes(args)
     with terminal_progress(args.json) as progress:
         report = _bill(args, schemes, scenario, progress)
@@ -193,15 +200,20 @@ def _bill(args: argparse.Namespace, schemes: list, scenario: Any, progress: Any)
     from pathlib import Path
 
     from costmodel.pricing.billing import bill
+    from costmodel.pricing.fleet_billing import bill_at_fleet_cost
     from costmodel.pricing.scale import bill_log
+    from costmodel.workloads.day import published_days
     from costmodel.workloads.loading import load_workload
     from costmodel.workloads.readers import is_url
 
     errors = "raise" if args.strict else "skip"
     spec = args.workload
+    day = published_days().get(spec)
+    at_fleet = day is not None or fleet_requested(args)  # cost the fleet it needs (in memory only)
     if args.dask_scheduler and args.engine != "dask":
         raise CostModelError("--dask-scheduler needs --engine dask")
-    if _is_log(spec) and (is_url(spec) or Path(spec).expanduser().exists()) and args.users is None:
+    log = _is_log(spec) and (is_url(spec) or Path(spec).expanduser().exists()) and args.users is None
+    if log and not at_fleet:
         if args.engine == "dask":
             return _run_dask(args, schemes, scenario, errors, progress)
         return bill_log(
@@ -226,14 +238,18 @@ def _bill(args: argparse.Namespace, schemes: list, scenario: Any, progress: Any)
             cache_capacity_tokens=args.cache_capacity_tokens,
             errors=errors,
         )
-        report = bill(
-            w,
-            schemes,
-            scenario=scenario,
-            target_margin_pct=args.target_margin,
-            chunk_size=args.chunk_rows,
-            progress=progress,
-        )
+        if at_fleet:
+            report = bill_at_fleet_cost(w, schemes, scenario=scenario, target_margin_pct=args.target_margin,
+                                        **fleet_options(args, day))
+        else:
+            report = bill(
+                w,
+                schemes,
+                scenario=scenario,
+                target_margin_pct=args.target_margin,
+                chunk_size=args.chunk_rows,
+                progress=progress,
+            )
         report.workload["notes"] = list(w.notes)
         return report
 
@@ -304,14 +320,17 @@ def _table(data: dict[str, Any]) -> str:
         lines.append(f"  note: {w['requests_beyond_context']:,} requests exceed the model's context window")
     for note in w.get("notes") or []:
         lines.append(f"  note: {note}")
-    header = ("scheme", "revenue $", "cost $", "margin $", "margin", "loss reqs", "bill CV", "refused")
+    lines += fleet_lines(data)
+    header = ("scheme", "revenue $", "cost $", "margin $", "gross (R-C)/R", "cost-profit (R-C)/C", "loss reqs",
+              "bill CV", "refused")
     rows = [
         (
             s["scheme"],
             _money(s["revenue_usd"]),
             _money(s["cost_usd"]),
             _money(s["margin_usd"]),
-            _pct(s["margin_pct"]),
+            _pct(s["gross_margin_pct"]),
+            _pct(s["cost_profit_margin_pct"]),
             _pct(None if s["loss_request_share"] is None else 100 * s["loss_request_share"]),
             "-" if s["bill_cv"] is None else f"{s['bill_cv']:.2f}",
             f"{s['refused_requests']:,}",

@@ -24,6 +24,7 @@ from costmodel.engine.inputs import check_axes, check_expert_fields, concurrency
 from costmodel.engine.planner import evaluate_points
 from costmodel.engine.rates import DTYPE_CODES
 from costmodel.engine.scenario import Scenario
+from costmodel.engine.service_level import BINDING
 from costmodel.errors import CostModelError
 
 RESULT_KEYS: tuple[str, ...] = (
@@ -73,6 +74,14 @@ RESULT_KEYS: tuple[str, ...] = (
     "joules_per_request",
     "output_tokens_per_kwh",
     "usd_energy_per_million_output_tokens",
+    "tokens_per_second_per_user",
+    "ttft_p99_seconds",
+    "meets_slo",
+    "binding_constraint",
+    "usd_per_million_output_tokens_all_in",
+    "usd_per_million_tokens_blended",
+    "gpus_provisioned",
+    "utilization",
 )
 
 
@@ -126,6 +135,23 @@ class Estimate:
     joules_per_request: float
     output_tokens_per_kwh: float
     usd_energy_per_million_output_tokens: float
+    tokens_per_second_per_user: float
+    """Output tokens/s each user sees at this concurrency: the replica's output rate over its sequences,
+    prefill stalls and speculative decoding included (costmodel.engine.service_level)."""
+    ttft_p99_seconds: float
+    """p99 time to first token under load at this concurrency (M/M/1 prefill queue; service_level)."""
+    meets_slo: bool
+    """Both targets (min tokens/s per user, max p99 TTFT) met; always true without targets if it fits."""
+    binding_constraint: str
+    """What stops the concurrency growing: memory, engine (batch/token limits), tpot (speed) or ttft."""
+    usd_per_million_output_tokens_all_in: float
+    """Whole deployment cost / output tokens: GPUs x $/h / 3600 / output tok/s x 1e6 / utilization."""
+    usd_per_million_tokens_blended: float
+    """Whole deployment cost / (input + output tokens), at utilization."""
+    gpus_provisioned: int
+    """GPUs paid for (the deployment's)."""
+    utilization: float
+    """Busy share of the provisioned GPUs every USD figure is at (full-load cost / utilization)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in RESULT_KEYS}
@@ -136,11 +162,11 @@ class Estimate:
         values: dict[str, Any] = {}
         for key in RESULT_KEYS:
             v = np.asarray(arrays[key]).reshape(-1)[index]
-            if key in {"max_concurrency", "tensor_parallel", "replicas", "context_parallel"}:
+            if key in {"max_concurrency", "tensor_parallel", "replicas", "context_parallel", "gpus_provisioned"}:
                 values[key] = int(v)
-            elif key in {"fits", "attention_data_parallel"}:
+            elif key in {"fits", "attention_data_parallel", "meets_slo"}:
                 values[key] = bool(v)
-            elif key in {"prefill_bound", "decode_bound", "compute_dtype"}:
+            elif key in {"prefill_bound", "decode_bound", "compute_dtype", "binding_constraint"}:
                 values[key] = str(v)
             else:
                 values[key] = float(v)
@@ -203,9 +229,9 @@ def _with_names(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 _CODED = {"prefill_bound": "prefill_compute_bound", "decode_bound": "decode_compute_bound",
-          "compute_dtype": "compute_dtype_code"}
+          "compute_dtype": "compute_dtype_code", "binding_constraint": "binding_constraint_code"}
 _CATEGORIES = {"prefill_bound": ("memory", "compute"), "decode_bound": ("memory", "compute"),
-               "compute_dtype": DTYPE_CODES}
+               "compute_dtype": DTYPE_CODES, "binding_constraint": BINDING}
 """Names by code: a bound's code is 1 when compute-bound; a dtype's is its index in DTYPE_CODES."""
 
 

@@ -114,6 +114,9 @@ def engine_inputs(
         "pue": 1.2,
         "electricity_usd_per_kwh": 0.08,
         **{name: getattr(base_eff, name) for name in EFFICIENCY_FIELDS},
+        "min_tokens_per_second_per_user": 0,  # service level: 0 = no target (costmodel.engine.service_level)
+        "max_ttft_seconds": 0,
+        "utilization": 1,
     }
     inputs = {name: field_values(scenario, arrays, name, default) for name, default in defaults.items()}
     if model.is_moe and np.any(inputs["experts_active"] > inputs["experts_total"]):

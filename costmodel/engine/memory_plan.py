@@ -146,6 +146,22 @@ def batch_that_fits(
     """Most sequences one replica decodes together: the fewer of what its free memory holds
     (``kv_bytes_per_request`` as reserved, every copy included) and the engine's limits on sequences
     and on tokens per step (each sequence carries ``tokens_per_sequence_step`` tokens a step)."""
+    by_memory, by_engine = batch_limits(
+        free_bytes, kv_bytes_per_request, max_batch_size, max_num_tokens, tokens_per_sequence_step
+    )
+    return np.minimum(by_memory, by_engine)
+
+
+def batch_limits(
+    free_bytes: np.ndarray,
+    kv_bytes_per_request: np.ndarray,
+    max_batch_size: np.ndarray,
+    max_num_tokens: np.ndarray,
+    tokens_per_sequence_step: np.ndarray | float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(sequences the free KV memory holds, sequences the engine's limits allow) for one replica;
+    :func:`batch_that_fits` is the smaller. The service-level search (costmodel.engine.service_level)
+    names whichever binds."""
     by_memory = np.floor(np.maximum(free_bytes, 0) / kv_bytes_per_request)
     by_engine = np.minimum(max_batch_size, np.floor(max_num_tokens / tokens_per_sequence_step))
-    return np.minimum(by_memory, by_engine)
+    return by_memory, by_engine

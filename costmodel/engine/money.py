@@ -77,3 +77,18 @@ def usd_per_million_tokens(
         deployment_seconds_per_input_token=seconds_per_input,
         deployment_seconds_per_output_token=seconds_per_output,
     )
+
+
+def all_in_usd_per_million(
+    gpus: np.ndarray, gpu_hourly_usd: np.ndarray, tokens_per_second: np.ndarray, utilization: np.ndarray
+) -> np.ndarray:
+    """All-in dollars per million tokens: the whole deployment's cost over the tokens it delivers,
+    GPUs x $/GPU-hour / 3600 / (tokens/s) x 1e6, at the average ``utilization`` (busy share) of the
+    provisioned GPUs, i.e. / u.
+
+    With output tokens/s this is the all-in price of an output token (prefill time included, as
+    AIConfigurator and InferenceX quote it); with input + output tokens/s, the blended price. The
+    phase split (:func:`usd_per_million_tokens`) instead charges each token class only its own phase.
+    """
+    return gpus * usd_per_gpu_second(gpu_hourly_usd) / tokens_per_second * 1e6 / utilization
+

@@ -90,11 +90,21 @@ def candidate_plans(
     return np.concatenate([plans, plans]), dp
 
 
+def slo_shortfall(results: dict[str, np.ndarray], x: dict[str, np.ndarray]) -> np.ndarray:
+    """How far a plan misses its service level: the larger of target speed / speed and p99 TTFT / target
+    (1 or less when met; targets of 0 count as met)."""
+    speed_target, ttft_target = x["min_tokens_per_second_per_user"], x["max_ttft_seconds"]
+    slow = np.where(speed_target > 0, speed_target / np.maximum(results["tokens_per_second_per_user"], 1e-300), 0.0)
+    late = np.where(ttft_target > 0, results["ttft_p99_seconds"] / np.where(ttft_target > 0, ttft_target, 1.0), 0.0)
+    return np.maximum(slow, late)
+
+
 def cheapest_plan(
     model: ModelArchitecture, gpu: GPU, eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray], n: int
 ) -> dict[str, np.ndarray]:
     """One block of ``n`` points under each point's cheapest plan: every ``candidate_plans`` plan is evaluated
-    and, per point, the one with the lowest cost per request among those where a request fits is kept;
+    and, per point, the one with the lowest cost per request among those where a request fits and the
+    service level is met is kept (where no plan meets it, the plan that misses it by the least);
     ``max_concurrency`` is the most any plan holds.
 
     Taking the cheapest plan keeps cost monotone in everything that makes every plan dearer (longer
@@ -109,10 +119,13 @@ def cheapest_plan(
     every = evaluate(model, gpu, eff, scenario, stacked)
     valid = plans <= np.asarray(x["gpus"])
     fitting = np.broadcast_to(valid & every["fits"], (len(plans), n))
-    cost = np.where(fitting, every["usd_per_request"], np.inf)
-    any_fit = fitting.any(axis=0)
+    meeting = fitting & every["meets_slo"]
+    cost = np.where(meeting, every["usd_per_request"], np.inf)
+    any_fit, any_meets = fitting.any(axis=0), meeting.any(axis=0)
     largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
-    best = np.where(any_fit, cost.argmin(axis=0), largest)
+    # No plan meets the service level: the one that misses it by the least (fastest at batch 1).
+    closest = np.where(fitting, slo_shortfall(every, x), np.inf).argmin(axis=0)
+    best = np.where(any_meets, cost.argmin(axis=0), np.where(any_fit, closest, largest))
     at = best * n + np.arange(n)  # flat positions of the chosen plan's values: one take per result
     out = {}
     for key, value in every.items():

@@ -57,11 +57,12 @@ from costmodel.engine.decode import (
 )
 from costmodel.engine.energy import all_in_watts, deployment_gpu_watts, replica_busy_share, token_energy
 from costmodel.engine.memory import attention_score_bytes
-from costmodel.engine.memory_plan import batch_that_fits, free_kv_bytes, model_weights, replica_layout
-from costmodel.engine.money import request_cost, usd_per_million_tokens
+from costmodel.engine.memory_plan import batch_limits, free_kv_bytes, model_weights, replica_layout
+from costmodel.engine.money import all_in_usd_per_million, request_cost, usd_per_million_tokens
 from costmodel.engine.prefill import new_prompt_tokens, prefill
 from costmodel.engine.rates import DTYPE_CODES, peak_flops_for, replica_rates
 from costmodel.engine.scenario import Scenario
+from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft
 
 __all__ = ["DTYPE_CODES", "evaluate"]
 
@@ -95,9 +96,9 @@ def evaluate(
     layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
     free = replica_free_kv_bytes(free_kv_bytes(layout, weights, gpu.memory_bytes, x["memory_utilization"], scores), cp)
     reserved = kv_per_request / paged_util * layout.kv_copies
-    batch_cap = batch_that_fits(free, reserved, x["max_batch_size"], x["max_num_tokens"], verify_tokens)
+    by_memory, by_engine = batch_limits(free, reserved, x["max_batch_size"], x["max_num_tokens"], verify_tokens)
+    batch_cap = np.minimum(by_memory, by_engine)
     max_concurrency = layout.replicas * np.maximum(batch_cap, 0)
-    occ = occupancy(x["concurrency"], max_concurrency, layout.replicas)
 
     # ---- rates and links
     peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
@@ -111,14 +112,17 @@ def evaluate(
 
     # ---- decode (with speculative drafts) and prefill
     step_of = partial(
-        decode_step, model, weights, layout, rates, net, batch=occ.batch, experts_total=E, experts_active=k,
+        decode_step, model, weights, layout, rates, net, experts_total=E, experts_active=k,
         attention_flops_per_token=decode_attention_flops_per_token(model, context) / cp,
         kv_bytes_per_request=kv_per_request / cp, moe_gemm_min_tokens=base_eff.moe_gemm_min_tokens,
         step_overhead_s=overhead, per_sequence_overhead_s=base_eff.per_sequence_overhead_us / 1e6,
     )
-    dec = step_of(tokens_per_sequence=verify_tokens)
-    plain = step_of(tokens_per_sequence=1.0).seconds if np.any(g > 0) else None
-    step = speculative_step_seconds(dec.seconds, plain, g, x["spec_draft_cost_ratio"])
+
+    def step_at(batch: np.ndarray):  # one decode step at a per-replica batch, speculative drafts included
+        dec = step_of(batch=batch, tokens_per_sequence=verify_tokens)
+        plain = step_of(batch=batch, tokens_per_sequence=1.0).seconds if np.any(g > 0) else None
+        return dec, speculative_step_seconds(dec.seconds, plain, g, x["spec_draft_cost_ratio"])
+
     pre = prefill(model, weights, layout, rates, net, new_tokens=new / cp,
                   attention_flops=prefill_attention_flops(model, new, cached) / cp, kv_bytes_per_token=kv_per_token,
                   experts_total=E, experts_active=k, max_num_tokens=x["max_num_tokens"], step_overhead_s=overhead)
@@ -128,14 +132,28 @@ def evaluate(
     exposed_ring = exposed_ring_seconds(ring_bytes, ring_link, pre.seconds_per_request)
     prefill_seconds, ttft = pre.seconds_per_request + exposed_ring, pre.ttft_seconds + exposed_ring
 
+    # ---- service level: the largest batch per replica meeting the speed and TTFT targets ('max' only)
+    min_speed, max_ttft = x["min_tokens_per_second_per_user"], x["max_ttft_seconds"]
+    slo_batch, binding = service_level_batch(
+        lambda b: step_at(b)[1], tokens_per_step, prefill_seconds, ttft, O, by_memory, by_engine, min_speed, max_ttft,
+    )
+    limit = np.where((x["concurrency"] > 0) | (batch_cap < 1), max_concurrency, layout.replicas * slo_batch)
+    occ = occupancy(x["concurrency"], limit, layout.replicas)
+    dec, step = step_at(occ.batch)
+    speed, ttft_p99 = speed_and_ttft(occ.batch, step, tokens_per_step, prefill_seconds, ttft, O)
+    speed_ok, ttft_ok = meets_targets(speed, ttft_p99, min_speed, max_ttft)
+
     # ---- throughput and money
     thr = continuous_batching_throughput(occ, layout.replicas, step, tokens_per_step, prefill_seconds, new, O)
+    u = x["utilization"]
     cost = request_cost(x["gpus"], x["gpu_hourly_usd"], thr.requests_per_second)
     prices = usd_per_million_tokens(
         x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, prefill_seconds, pre.flops,
         prefix_attention_flops_per_cached_token(model, new) / cp, cached, new,
         thr.decode_seconds_per_output_token,
     )
+    all_in = all_in_usd_per_million(x["gpus"], x["gpu_hourly_usd"], thr.output_tokens_per_second, u)
+    blended = all_in_usd_per_million(x["gpus"], x["gpu_hourly_usd"], thr.output_tokens_per_second * (S + O) / O, u)
     busy = replica_busy_share(thr.decode_seconds_per_output_token,
                               np.maximum(dec.compute_seconds, dec.memory_seconds) / step, prefill_seconds / O)
     gpu_watts = deployment_gpu_watts(np.nan if gpu.tdp_w is None else gpu.tdp_w,
@@ -162,10 +180,10 @@ def evaluate(
         "decode_tokens_per_second": thr.decode_tokens_per_second,
         "output_tokens_per_second": thr.output_tokens_per_second,
         "requests_per_second": thr.requests_per_second,
-        "usd_per_million_input_tokens": prices.usd_per_million_input_tokens,
-        "usd_per_million_cached_input_tokens": prices.usd_per_million_cached_input_tokens,
-        "usd_per_million_output_tokens": prices.usd_per_million_output_tokens,
-        "usd_per_request": cost.usd_per_request,
+        "usd_per_million_input_tokens": prices.usd_per_million_input_tokens / u,
+        "usd_per_million_cached_input_tokens": prices.usd_per_million_cached_input_tokens / u,
+        "usd_per_million_output_tokens": prices.usd_per_million_output_tokens / u,
+        "usd_per_request": cost.usd_per_request / u,
         "gpu_seconds_per_request": cost.gpu_seconds_per_request,
         "prefill_compute_bound": pre.compute_bound,
         "decode_compute_bound": dec.compute_seconds >= dec.memory_seconds,
@@ -191,4 +209,12 @@ def evaluate(
         "joules_per_request": energy.joules_per_request,
         "output_tokens_per_kwh": energy.output_tokens_per_kwh,
         "usd_energy_per_million_output_tokens": energy.usd_energy_per_million_output_tokens,
+        "tokens_per_second_per_user": speed,
+        "ttft_p99_seconds": ttft_p99,
+        "meets_slo": speed_ok & ttft_ok & (batch_cap >= 1),
+        "binding_constraint_code": binding,
+        "usd_per_million_output_tokens_all_in": all_in,
+        "usd_per_million_tokens_blended": blended,
+        "gpus_provisioned": x["gpus"],
+        "utilization": u,
     }

@@ -168,6 +168,22 @@ class Scenario(BaseModel):
     electricity_usd_per_kwh: float = Field(
         default=0.08, ge=0, le=10, description="electricity price, USD per kWh"
     )
+    # Service level and load (costmodel.engine.service_level, docs/cost-model.md "Service level and load")
+    min_tokens_per_second_per_user: float = Field(
+        default=0.0, ge=0.0, le=100_000,
+        description="service-level target: minimum output speed each user sees (tokens per second per user, "
+        "speculative decoding included; 0 = no target); with concurrency 'max' the engine picks the largest "
+        "batch that meets it",
+    )
+    max_ttft_seconds: float = Field(
+        default=0.0, ge=0.0, le=3600,
+        description="service-level target: maximum p99 time to first token under load (seconds; 0 = no target)",
+    )
+    utilization: float = Field(
+        default=1.0, gt=0.0, le=1.0,
+        description="average busy share of the provisioned GPUs (fraction, 0 < u <= 1); every USD figure is "
+        "at this utilization: the full-load cost / u",
+    )
 
     @model_validator(mode="after")
     def _experts_consistent(self) -> Scenario:
@@ -204,5 +220,8 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "host_power_fraction",
     "pue",
     "electricity_usd_per_kwh",
+    "min_tokens_per_second_per_user",
+    "max_ttft_seconds",
+    "utilization",
 )
 """Scenario fields that ``sweep`` accepts as axes (``concurrency`` takes 'max' or 0 for max)."""

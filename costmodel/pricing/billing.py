@@ -152,6 +152,10 @@ def bill(
         for acc, new in zip(accs, price_chunk(part, schemes, ctx, um, states, coster), strict=True):
             acc.merge(new)
         report_progress(progress, "pricing requests", min(start + chunk_size, n), n)
+    k = float(getattr(workload, "requests_per_row", 1.0))  # rows that stand for many requests (deepseek-day)
+    if k != 1.0:
+        accs = [acc.scaled(k) for acc in accs]
+        n, sum_p, sum_o, sum_cached, beyond = round(n * k), sum_p * k, sum_o * k, sum_cached * k, round(beyond * k)
     results, bills = finish(schemes, accs)
     ratio = break_even_ratio if break_even_ratio is not None else flat_output_ratio(schemes)
     cost_all = accs[0].cost_all

@@ -91,6 +91,14 @@ class SchemeTotals:
         self.bills += other.bills
         return self
 
+    def scaled(self, requests_per_row: float) -> SchemeTotals:
+        """The totals when every row priced stands for ``requests_per_row`` identical requests."""
+        k = requests_per_row
+        return SchemeTotals(
+            self.n_um, self.revenue * k, self.cost * k, round(self.served * k), round(self.refused * k),
+            round(self.loss * k), self.cost_all * k, self.bills * k,
+        )
+
 
 def as_chunk(data: Mapping[str, Any], n: int | None = None) -> dict[str, np.ndarray]:
     """Normalise a mapping of columns to float64/int64 arrays with every column of :data:`COLUMNS`."""
@@ -205,9 +213,9 @@ def workload_summary(
     skipped = dict(skipped or {})
     return {
         "requests": int(requests),
-        "input_tokens": int(input_tokens),
-        "output_tokens": int(output_tokens),
-        "cached_input_tokens": int(cached),
+        "input_tokens": round(input_tokens),
+        "output_tokens": round(output_tokens),
+        "cached_input_tokens": round(cached),
         "prefix_cache_hit_rate": cached / input_tokens if input_tokens else 0.0,
         "skipped_rows": int(sum(skipped.values())),
         "skipped_reasons": skipped,

@@ -34,7 +34,18 @@ class SchemeResult:
 
     @property
     def margin_pct(self) -> float | None:
+        """Gross margin (R - C) / R in percent (the same as :attr:`gross_margin_pct`)."""
         return 100.0 * self.margin_usd / self.revenue_usd if self.revenue_usd > 0 else None
+
+    @property
+    def gross_margin_pct(self) -> float | None:
+        """Gross margin, (revenue - cost) / revenue, in percent: what share of revenue is left."""
+        return self.margin_pct
+
+    @property
+    def cost_profit_margin_pct(self) -> float | None:
+        """Cost-profit margin (markup), (revenue - cost) / cost, in percent: DeepSeek's 545 %."""
+        return 100.0 * self.margin_usd / self.cost_usd if self.cost_usd > 0 else None
 
     @property
     def loss_request_share(self) -> float | None:
@@ -49,6 +60,8 @@ class SchemeResult:
             "cost_usd": self.cost_usd,
             "margin_usd": self.margin_usd,
             "margin_pct": self.margin_pct,
+            "gross_margin_pct": self.gross_margin_pct,
+            "cost_profit_margin_pct": self.cost_profit_margin_pct,
             "loss_request_share": self.loss_request_share,
             "bill_cv": self.bill_cv,
             "refused_requests": self.refused_requests,
@@ -68,10 +81,13 @@ class PricingReport:
     break_even: dict[str, Any]
     context: CostContext
     bills: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # scheme -> per user-month bills
+    fleet: dict[str, Any] | None = None  # the provisioned fleet when costs are at fleet cost (pricing.fleet_billing)
 
     def to_dict(self) -> dict[str, Any]:
         ctx = self.context
+        extra = {} if self.fleet is None else {"fleet": self.fleet}
         return {
+            **extra,
             "workload": self.workload,
             "deployment": {
                 "model": ctx.model,

@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from costmodel.errors import CostModelError
+from costmodel.workloads.day import published_days
 from costmodel.workloads.traces import TRACES, load_trace
 from costmodel.workloads.usage_log import load_usage_log, load_usage_log_bytes
 from costmodel.workloads.workload import Workload, presets, synthesize
 
 
 def list_workloads() -> list[dict[str, Any]]:
-    """Every workload id the app and CLI accept: synthetic presets, then the real traces."""
+    """Every workload id the app and CLI accept: synthetic presets, the real traces, published days."""
     out = [
         {"id": p.id, "title": p.title, "kind": "synthetic", "description": p.description, "source": p.source}
         for p in presets().values()
@@ -27,6 +28,10 @@ def list_workloads() -> list[dict[str, Any]]:
     out += [
         {"id": t.id, "title": t.title, "kind": "trace", "description": t.description, "source": t.source}
         for t in TRACES.values()
+    ]
+    out += [
+        {"id": d.id, "title": d.title, "kind": "day", "description": d.description, "source": d.source}
+        for d in published_days().values()
     ]
     return out
 
@@ -50,6 +55,8 @@ def load_workload(
     key = str(spec)
     if key in presets():
         return synthesize(key, users=users, months=months, seed=seed)
+    if key in published_days():  # a day given as totals (deepseek-day): rows of its mean request
+        return published_days()[key].workload()
     if key in TRACES:
         w = load_trace(key, cache_capacity_tokens=cache_capacity_tokens)
     else:

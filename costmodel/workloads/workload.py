@@ -67,6 +67,9 @@ class Workload:
     notes: list[str] = field(default_factory=list)
     cache_write_1h_tokens: np.ndarray | None = None  # the 1-hour-TTL part of cache_write_tokens, if logged
     reasoning_tokens: np.ndarray | None = None  # the thinking part of output_tokens (billed as output), if known
+    requests_per_row: float = 1.0
+    """Requests each row stands for: 1 for a request log; more for a day given as totals (deepseek-day),
+    whose rows are its mean request. Billing and summaries multiply by it."""
 
     def __post_init__(self) -> None:
         n = len(self.prompt_tokens)
@@ -100,18 +103,19 @@ class Workload:
 
     def summary(self) -> dict[str, Any]:
         """Totals and means (the ``workload`` block of the CLI's JSON)."""
-        p = float(self.prompt_tokens.sum())
-        cached = float(np.minimum(self.cached_tokens, self.prompt_tokens).sum())
+        k = self.requests_per_row
+        p = float(self.prompt_tokens.sum()) * k
+        cached = float(np.minimum(self.cached_tokens, self.prompt_tokens).sum()) * k
         n = len(self)
         return {
             "id": self.id,
-            "requests": n,
-            "input_tokens": int(p),
-            "output_tokens": int(self.output_tokens.sum()),
-            "cached_input_tokens": int(cached),
-            "cache_write_tokens": int(self.cache_write_tokens.sum()),
+            "requests": int(round(n * k)),
+            "input_tokens": round(p),
+            "output_tokens": round(self.output_tokens.sum() * k),
+            "cached_input_tokens": round(cached),
+            "cache_write_tokens": round(self.cache_write_tokens.sum() * k),
             "prefix_cache_hit_rate": cached / p if p else 0.0,
-            "mean_prompt_tokens": p / n if n else 0.0,
+            "mean_prompt_tokens": p / (n * k) if n else 0.0,
             "mean_output_tokens": float(self.output_tokens.mean()) if n else 0.0,
             "users": int(len(np.unique(self.user))) if n else 0,
             "users_known": self.users_known,

@@ -1,0 +1,62 @@
+"""DeepSeek's published day (open-infra-index day 6) as a worked example: revenue, cost, margins."""
+
+import pytest
+
+from costmodel import Scenario, estimate, load_catalog
+from costmodel.analysis.worked_example import cost_profit_margin_pct, gross_margin_pct, worked_example
+from costmodel.workloads.day import published_day
+from costmodel.workloads.loading import load_workload
+
+DAY = published_day("deepseek-day")
+
+
+@pytest.fixture(scope="module")
+def example():
+    return worked_example("deepseek-day")
+
+
+def test_the_day_has_the_published_totals():
+    w = load_workload("deepseek-day").summary()
+    assert w["input_tokens"] == 608e9 and w["output_tokens"] == 168e9 and w["cached_input_tokens"] == 342e9
+    assert w["prefix_cache_hit_rate"] == pytest.approx(0.5625)  # "56.3 %"
+
+
+def test_the_mean_request_follows_from_the_kv_length_and_the_token_ratio():
+    s, o = DAY.mean_prompt_tokens, DAY.mean_output_tokens
+    assert s + o / 2 == pytest.approx(4989)
+    assert s / o == pytest.approx(608 / 168)
+    assert DAY.requests * o == pytest.approx(168e9)
+
+
+def test_revenue_within_one_percent(example):
+    assert example["revenue_error"] == pytest.approx(0.0, abs=0.01)
+    assert example["modeled"]["revenue_usd"] == pytest.approx(562_027, rel=0.01)
+
+
+def test_cost_within_25_percent_at_deepseeks_gpu_price(example):
+    fleet = example["fleet"]
+    assert fleet["gpu_hourly_usd"] == 2.0  # DeepSeek's own H800 price, unchanged
+    assert fleet["operating_point"]["min_tokens_per_second_per_user"] == 20  # their service level
+    assert fleet["operating_point"]["tokens_per_second_per_user"] >= 20
+    assert fleet["load_shape"]["peak_to_average"] == pytest.approx(278 / 226.75, rel=1e-4)
+    assert example["modeled"]["cost_usd"] == pytest.approx(87_072, rel=0.25)
+    assert fleet["cost_usd"] == pytest.approx(fleet["gpu_hours"] * 2.0)
+
+
+def test_both_margins(example):
+    assert cost_profit_margin_pct(562_027, 87_072) == pytest.approx(545, abs=0.5)
+    assert gross_margin_pct(562_027, 87_072) == pytest.approx(84.5, abs=0.05)
+    m = example["modeled"]
+    r, c = m["revenue_usd"], m["cost_usd"]
+    assert m["gross_margin_pct"] == pytest.approx(100 * (r - c) / r)
+    assert m["cost_profit_margin_pct"] == pytest.approx(100 * (r - c) / c)
+
+
+def test_the_decode_efficiency_reproduces_deepseeks_profile_data():
+    """The deployment's decode efficiency comes from the profile (18,598 tokens/s per node), not the cost."""
+    d = DAY.deployment
+    profile = Scenario(model="deepseek-v3", gpu="h800", gpus=128, tensor_parallel=128, weight_bits=8, kv_bits=16,
+                       prompt_tokens=4096, output_tokens=2, concurrency=128 * 128, max_batch_size=128 * 128,
+                       decode_mbu=d["decode_mbu"], decode_mfu=d["decode_mfu"])
+    per_node = estimate(profile, load_catalog()).decode_tokens_per_second / 16
+    assert per_node == pytest.approx(18_598, rel=0.05)
