@@ -43,11 +43,13 @@ SECONDS_PER_HOUR = 3600.0
 
 
 def covered_hours(timestamps: np.ndarray, shape: LoadShape) -> int:
-    """Hours a preset shape is laid over: the workload's time span in whole days (at least the shape's length)."""
+    """Hours a shape is laid over: a 24-hour shape over the workload's time span in whole days (at least one;
+    a workload without timestamps is one day); any other shape over its own length."""
+    if shape.hours != HOURS_PER_DAY:
+        return shape.hours
     ts = np.asarray(timestamps, dtype=float)
     span_hours = (ts.max() - ts.min()) / SECONDS_PER_HOUR if ts.size else 0.0
-    days = max(1, int(np.ceil(span_hours / HOURS_PER_DAY - 1e-9)))
-    return max(shape.hours, days * HOURS_PER_DAY) if shape.hours == HOURS_PER_DAY else shape.hours
+    return max(1, int(np.ceil(span_hours / HOURS_PER_DAY - 1e-9))) * HOURS_PER_DAY
 
 
 def bill_at_fleet_cost(
