@@ -72,6 +72,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("", "Overview", ALL_IN_OUTPUT, before_csv=_pin_scenario),
     PageSpec("cost-curves", "Cost curves"),  # no st.metric: the curves' CSV must change instead
+    PageSpec("frontier", "Throughput vs interactivity"),  # no st.metric: its points' CSV must change
     PageSpec("pricing-schemes", "Pricing schemes", "Cost to serve the workload"),
     PageSpec("optimization-levers", "Optimization levers"),  # "Your scenario" rounds to 2 digits: any metric
     PageSpec("right-sizing", "Right-sizing and routing"),  # fmt_usd rounds: any metric
