@@ -103,3 +103,31 @@ def test_targets_are_sweepable_axes():
     assert np.all(np.diff(a["concurrency"]) <= 0)
     assert np.all(np.diff(a["usd_per_million_output_tokens_all_in"]) >= 0)
     assert list(a["binding_constraint"][:1]) == ["memory"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    model=st.sampled_from(["llama-3.1-8b", "llama-3.1-70b", "mixtral-8x7b", "qwen3-30b-a3b"]),
+    gpu=st.sampled_from(["h100-sxm", "a100-sxm-80gb", "h200"]),
+    tp=st.sampled_from([1, 2, 4, 8]),
+    prompt=st.integers(64, 16_000),
+    output=st.integers(16, 2_000),
+    speed=st.floats(5.0, 150.0),
+    ttft=st.one_of(st.just(0.0), st.floats(0.2, 10.0)),
+)
+def test_any_chosen_batch_meets_its_targets_and_one_more_per_replica_misses(model, gpu, tp, prompt, output, speed, ttft):
+    s = Scenario(model=model, gpu=gpu, gpus=8, tensor_parallel=tp, prompt_tokens=prompt, output_tokens=output,
+                 weight_bits=8, min_tokens_per_second_per_user=speed, max_ttft_seconds=ttft)
+    r = estimate(s, CATALOG)
+    if not r.fits:
+        assert not r.meets_slo and r.binding_constraint == "memory"
+        return
+    if not r.meets_slo:  # missed even at one sequence per replica
+        assert r.concurrency == r.replicas and r.binding_constraint in {"tpot", "ttft"}
+        return
+    assert r.tokens_per_second_per_user >= speed and (ttft == 0 or r.ttft_p99_seconds <= ttft)
+    if r.binding_constraint in {"tpot", "ttft"}:
+        more = estimate(s.model_copy(update={"concurrency": int(r.concurrency + r.replicas)}), CATALOG)
+        assert not more.meets_slo
+    else:
+        assert r.concurrency == r.max_concurrency

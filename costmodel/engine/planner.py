@@ -123,9 +123,11 @@ def cheapest_plan(
     cost = np.where(meeting, every["usd_per_request"], np.inf)
     any_fit, any_meets = fitting.any(axis=0), meeting.any(axis=0)
     largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
-    # No plan meets the service level: the one that misses it by the least (fastest at batch 1).
-    closest = np.where(fitting, slo_shortfall(every, x), np.inf).argmin(axis=0)
-    best = np.where(any_meets, cost.argmin(axis=0), np.where(any_fit, closest, largest))
+    best = np.where(any_meets, cost.argmin(axis=0), largest)
+    missed = any_fit & ~any_meets
+    if np.any(missed):  # no plan meets the service level: the one that misses it by the least
+        closest = np.where(fitting, slo_shortfall(every, x), np.inf).argmin(axis=0)
+        best = np.where(missed, closest, best)
     at = best * n + np.arange(n)  # flat positions of the chosen plan's values: one take per result
     out = {}
     for key, value in every.items():

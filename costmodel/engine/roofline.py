@@ -146,6 +146,7 @@ def evaluate(
     # ---- throughput and money
     thr = continuous_batching_throughput(occ, layout.replicas, step, tokens_per_step, prefill_seconds, new, O)
     u = x["utilization"]
+    at_u = (lambda usd: usd) if np.ndim(u) == 0 and u == 1 else (lambda usd: usd / u)  # full load: no copy
     cost = request_cost(x["gpus"], x["gpu_hourly_usd"], thr.requests_per_second)
     prices = usd_per_million_tokens(
         x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, prefill_seconds, pre.flops,
@@ -180,10 +181,10 @@ def evaluate(
         "decode_tokens_per_second": thr.decode_tokens_per_second,
         "output_tokens_per_second": thr.output_tokens_per_second,
         "requests_per_second": thr.requests_per_second,
-        "usd_per_million_input_tokens": prices.usd_per_million_input_tokens / u,
-        "usd_per_million_cached_input_tokens": prices.usd_per_million_cached_input_tokens / u,
-        "usd_per_million_output_tokens": prices.usd_per_million_output_tokens / u,
-        "usd_per_request": cost.usd_per_request / u,
+        "usd_per_million_input_tokens": at_u(prices.usd_per_million_input_tokens),
+        "usd_per_million_cached_input_tokens": at_u(prices.usd_per_million_cached_input_tokens),
+        "usd_per_million_output_tokens": at_u(prices.usd_per_million_output_tokens),
+        "usd_per_request": at_u(cost.usd_per_request),
         "gpu_seconds_per_request": cost.gpu_seconds_per_request,
         "prefill_compute_bound": pre.compute_bound,
         "decode_compute_bound": dec.compute_seconds >= dec.memory_seconds,
