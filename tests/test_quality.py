@@ -73,3 +73,17 @@ def test_a_bad_file_names_the_field(tmp_path):
                    " date: 2024-01-01}\n")
     with pytest.raises(CatalogError, match="note"):
         load_quality(bad)
+
+
+def test_every_bits_choice_sits_beside_its_cost():
+    from costmodel.analysis.levers import precision_choices
+
+    df = precision_choices(Scenario(model="llama-3.1-70b"))
+    weights = df[df["kind"] == "weights"].set_index("bits")
+    assert list(weights.index) == [16, 8, 4]
+    assert weights.loc[16, "cost_vs_16_bit"] == 1.0 and weights.loc[8, "cost_vs_16_bit"] < 1.0
+    assert "84.29" in weights.loc[8, "accuracy"]
+    kv = df[df["kind"] == "KV cache"].set_index("bits")
+    assert list(kv.index) == [16, 8, 4, 3, 2] and kv.loc[8, "accuracy"] == NO_FIGURE
+    same = estimate(Scenario(model="llama-3.1-70b", kv_bits=2)).usd_per_request
+    assert kv.loc[2, "usd_per_request"] == pytest.approx(same)

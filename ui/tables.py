@@ -88,6 +88,15 @@ LEVERS = TableSpec("optimization-levers", (
 ))
 """costmodel.analysis.levers.lever_steps, one row per lever."""
 
+PRECISIONS = TableSpec("precision-choices", (
+    _c("kind", "Precision of", kind="text"),
+    _c("bits", "Bits"),
+    _c("usd_per_request", "USD per request", "$%.6f"),
+    _c("cost_vs_16_bit", "Cost vs 16-bit", "×%.3f"),
+    _c("accuracy", "Published accuracy change", kind="text"),
+))
+"""costmodel.analysis.levers.precision_choices, one row per bits choice."""
+
 HARDWARE = TableSpec("hardware-comparison", (
     _c("name", "GPU", kind="text"),
     _c("gpu", "GPU id", kind="text"),

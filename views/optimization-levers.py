@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from costmodel.analysis.levers import lever_steps, total_multiplier, waterfall
+from costmodel.analysis.levers import lever_steps, precision_choices, total_multiplier, waterfall
 from ui import tables
 from ui.charts import waterfall_chart
 from ui.format import fmt_multiplier, fmt_usd
@@ -61,6 +61,8 @@ for col, lever, label in ((q[0], "weight_bits", f"{s.weight_bits}-bit weights"),
     col.markdown("**Published accuracy change**")
     for note in str(precision.loc[lever, "accuracy"]).split(" | "):  # one line per published figure
         col.caption(note)
+with st.expander("Every bits choice for this model: cost beside accuracy"):
+    spec_table(tables.PRECISIONS, precision_choices(s, catalog), "precisions")
 st.caption("Figures are transcribed from the model cards and papers named, with their dates "
            "(data/quality/quantization.yaml, docs/data-sources.md); where nothing is published the page says so "
            "rather than guess. A benchmark change is for that checkpoint and method, not for every quantization.")

@@ -25,7 +25,7 @@ import pandas as pd
 from costmodel.catalog.loader import Catalog, load_catalog
 from costmodel.catalog.quality import kv_quality_note, weight_quality_note
 from costmodel.engine.inference import estimate
-from costmodel.engine.scenario import Scenario
+from costmodel.engine.scenario import KV_BITS, WEIGHT_BITS, Scenario
 
 SEED_CLAIMS: Mapping[str, str] = MappingProxyType(
     {
@@ -211,3 +211,26 @@ def waterfall(steps: pd.DataFrame, metric: str = "usd_per_request") -> pd.DataFr
                  "level": level[-1], "multiplier": np.nan}
         bars = pd.concat([bars, pd.DataFrame([total])], ignore_index=True)
     return bars
+
+
+def precision_choices(scenario: Scenario, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Every weight-bits and KV-bits choice for the scenario's model: its cost beside its published accuracy.
+
+    One row per choice (the other precision kept at the scenario's): ``kind`` ("weights" / "KV cache"),
+    ``bits``, ``fits``, ``usd_per_request`` (NaN where it does not fit), ``cost_vs_16_bit`` (ratio to the
+    16-bit choice) and ``accuracy`` (the published figure, or "no published figure").
+    """
+    cat = catalog or load_catalog()
+    rows = []
+    for kind, field, choices, note in (("weights", "weight_bits", WEIGHT_BITS,
+                                        lambda b: weight_quality_note(scenario.model, b)),
+                                       ("KV cache", "kv_bits", KV_BITS, kv_quality_note)):
+        costs = {}
+        for bits in sorted(choices, reverse=True):
+            r = estimate(scenario.model_copy(update={field: bits, **({"compute_dtype": None}
+                                                                      if field == "weight_bits" else {})}), cat)
+            costs[bits] = r.usd_per_request if r.fits else np.nan
+            rows.append({"kind": kind, "bits": bits, "fits": bool(r.fits), "usd_per_request": costs[bits],
+                         "cost_vs_16_bit": costs[bits] / costs[16] if costs[16] == costs[16] else np.nan,
+                         "accuracy": note(bits)})
+    return pd.DataFrame(rows)
