@@ -132,3 +132,13 @@ def test_mlperf_server_rows_under_their_latency_limits(monkeypatch):
 
     table = server_table()
     assert "MLPerf Server" in table and "median absolute error" in table
+
+
+def test_fleet_money_at_that_load_is_the_fleet_cost_over_the_tokens(capsys):
+    data = json.loads(run(capsys, "price", "--workload", "deepseek-day", "--provider-price",
+                          "deepseek/deepseek-reasoner-r1-2025", "--json")[1])
+    f, w = data["fleet"], data["workload"]
+    assert f["usd_per_million_output_tokens_all_in"] == pytest.approx(f["cost_usd"] / w["output_tokens"] * 1e6)
+    total = w["input_tokens"] + w["output_tokens"]
+    assert f["usd_per_million_tokens_blended"] == pytest.approx(f["cost_usd"] / total * 1e6)
+    assert f["idle_cost_usd"] == pytest.approx(f["cost_usd"] * (1 - f["busy_share"]))

@@ -75,6 +75,8 @@ def fleet_lines(data: dict[str, Any]) -> list[str]:
         f"load shape {f['load_shape']['id']} (peak/average {f['load_shape']['peak_to_average']:.2f})",
         f"  busy share {f['busy_share']:.1%}; fleet cost ${f['cost_usd']:,.2f} of which idle ${f['idle_cost_usd']:,.2f}; "
         f"each request carries its share of the whole fleet cost",
+        f"  at this load: ${f['usd_per_million_output_tokens_all_in']:.4g} per 1M output tokens all-in, "
+        f"${f['usd_per_million_tokens_blended']:.4g} per 1M tokens blended (fleet cost / tokens, idle included)",
         f"  served at {slo}",
     ]
 

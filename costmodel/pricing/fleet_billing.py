@@ -104,8 +104,12 @@ def bill_at_fleet_cost(
     context = replace(coster.context, gpu_hourly_usd=rate)
     report = bill(workload, schemes, costs=(allocated, gpu_seconds), context=context,
                   target_margin_pct=target_margin_pct)
+    output_tokens, all_tokens = float(output.sum()) * k, float((prompt + output).sum()) * k
     report.fleet = {
         **fleet.to_dict(),
+        # the fleet's whole cost (idle GPUs included) over the tokens the workload delivers
+        "usd_per_million_output_tokens_all_in": fleet.cost_usd / output_tokens * 1e6 if output_tokens else None,
+        "usd_per_million_tokens_blended": fleet.cost_usd / all_tokens * 1e6 if all_tokens else None,
         "load_shape": {"id": profile.id, "title": profile.title, "peak_to_average": profile.peak_to_average,
                        "source": profile.source},
         "gpu_rate_source": rate_source,
