@@ -42,18 +42,30 @@ def cost_profit_margin_pct(revenue_usd: float, cost_usd: float) -> float | None:
     return 100.0 * (revenue_usd - cost_usd) / cost_usd if cost_usd > 0 else None
 
 
-def worked_example(day_id: str = "deepseek-day", **scenario_overrides: Any) -> dict[str, Any]:
+def day_cost_usd(day_id: str = "deepseek-day", **scenario_overrides: Any) -> float:
+    """The day's modeled fleet cost with some deployment fields replaced (for the sensitivity figures)."""
+    return _day_report(published_day(day_id), **scenario_overrides).schemes[0].cost_usd
+
+
+def _day_report(day, **scenario_overrides: Any):
+    scheme = provider_scheme(day.published["provider_price"])
+    return bill_at_fleet_cost(
+        day.workload(), [scheme], scenario=day.scenario(**scenario_overrides), shape=day.shape(),
+        peak_headroom=day.fleet.peak_headroom, autoscale=day.fleet.autoscale, billing=day.fleet.billing,
+    )
+
+
+def worked_example(day_id: str = "deepseek-day", *, sensitivity: bool = True, **scenario_overrides: Any) -> dict[str, Any]:
     """Modeled beside published cost, revenue and both margins, with the fleet and what is (not) captured.
 
     ``scenario_overrides`` replace fields of the day's deployment (e.g. ``min_tokens_per_second_per_user``).
+    ``sensitivity`` adds the cost at the top of the published speed range (22 tokens/s per user) and with
+    the GPU family's default decode efficiency instead of the one taken from DeepSeek's profile data.
     """
     day = published_day(day_id)
     pub = day.published
     scheme = provider_scheme(pub["provider_price"])
-    report = bill_at_fleet_cost(
-        day.workload(), [scheme], scenario=day.scenario(**scenario_overrides), shape=day.shape(),
-        peak_headroom=day.fleet.peak_headroom, autoscale=day.fleet.autoscale, billing=day.fleet.billing,
-    )
+    report = _day_report(day, **scenario_overrides)
     result = report.schemes[0]
     fleet = report.fleet
     # The same requests timed by the load curve (an assumed peak hour): what the off-peak prices in force
@@ -84,11 +96,25 @@ def worked_example(day_id: str = "deepseek-day", **scenario_overrides: Any) -> d
             "peak_nodes": pub.get("nodes_peak"),
         },
         "cost_error": cost / pub["cost_usd"] - 1,
+        "sensitivity": _sensitivity(day, pub, scenario_overrides) if sensitivity else {},
         "revenue_error": revenue / pub["revenue_usd"] - 1,
         "fleet": fleet,
         "workload": report.to_dict()["workload"],
         "captured": CAPTURED,
     }
+
+
+def _sensitivity(day, pub: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """The cost at the other end of the published speed range, and with default decode efficiency."""
+    out: dict[str, Any] = {}
+    speeds = pub.get("tokens_per_second_per_user") or []
+    if len(speeds) == 2:
+        cost = day_cost_usd(day.id, **{**overrides, "min_tokens_per_second_per_user": float(speeds[1])})
+        out[f"cost_usd_at_{speeds[1]:g}_tokens_per_second_per_user"] = cost
+    if "decode_mbu" in day.deployment or "decode_mfu" in day.deployment:
+        cost = day_cost_usd(day.id, **{**overrides, "decode_mbu": None, "decode_mfu": None})
+        out["cost_usd_with_default_decode_efficiency"] = cost
+    return {k: {"cost_usd": v, "cost_error": v / pub["cost_usd"] - 1} for k, v in out.items()}
 
 
 def describe(example: dict[str, Any]) -> str:
@@ -115,6 +141,8 @@ def describe(example: dict[str, Any]) -> str:
         f"  {'H800 nodes, peak':<34}{m['peak_nodes']:>14,.1f}{p['peak_nodes']:>14,}",
         f"  {'busy share of the fleet':<34}{f['busy_share']:>13.1%}",
         f"  {'idle cost (USD/day)':<34}{f['idle_cost_usd']:>14,.0f}",
+        *[f"  {_label(k):<34}{v['cost_usd']:>14,.0f}{'':>14}   {v['cost_error']:+.1%}"
+          for k, v in example.get("sensitivity", {}).items()],
         "",
         "  * the requests timed by the load curve (peak hour assumed), off-peak 16:30-00:30 UTC at R1's off-peak"
         " prices; DeepSeek's $562,027 bills every token at the standard price",
@@ -123,4 +151,10 @@ def describe(example: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["CAPTURED", "cost_profit_margin_pct", "describe", "gross_margin_pct", "worked_example"]
+def _label(key: str) -> str:
+    if key == "cost_usd_with_default_decode_efficiency":
+        return "  cost, default decode efficiency"
+    return "  cost at " + key.removeprefix("cost_usd_at_").replace("_tokens_per_second_per_user", " tok/s per user")
+
+
+__all__ = ["CAPTURED", "cost_profit_margin_pct", "day_cost_usd", "describe", "gross_margin_pct", "worked_example"]
