@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.sidebar import render_sidebar
+from ui.widgets import PRESENT_KEY
 
 # Not "pages/": that folder name switches Streamlit into its legacy multipage mode beside st.navigation.
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
@@ -50,6 +51,7 @@ pages = {
               "Predicted vs published measurements"),
     ],
 }
-pg = st.navigation(pages)
+# presenting: the pages go to the top bar so the sidebar holds only the card's controls, above the fold
+pg = st.navigation(pages, position="top" if st.session_state.get(PRESENT_KEY) else "sidebar")
 render_sidebar()
 pg.run()

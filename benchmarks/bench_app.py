@@ -45,7 +45,7 @@ PAGES = (
     "views/model-validation.py",
 )
 PROMPTS = (1024, 2048, 3072, 4096, 6144, 8192, 12288, 16384)
-CACHE = (0, 100, 250, 400, 563, 700)
+CACHE = (0.0, 10.0, 25.0, 40.0, 56.3, 70.0)  # percent
 GPUS = (4, 8, 16)
 
 
@@ -66,7 +66,7 @@ def bench_page(page: str, reruns: int, server_like: bool) -> list[float]:
         if kind == 0:
             widget, value = at.sidebar.number_input(key="prompt_tokens"), PROMPTS[(i // 3) % len(PROMPTS)]
         elif kind == 1:
-            widget, value = at.sidebar.select_slider(key="cache_hit_pct"), CACHE[(i // 3) % len(CACHE)]
+            widget, value = at.sidebar.slider(key="cache_hit_pct"), CACHE[(i // 3) % len(CACHE)]
         else:
             widget, value = at.sidebar.number_input(key="gpus"), GPUS[(i // 3) % len(GPUS)]
         widget.set_value(value)

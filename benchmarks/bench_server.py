@@ -76,11 +76,11 @@ def bench_page(url: str, pid: int, page: str, changes: int) -> dict:
         load = {"cpu_ms": (server_cpu_s(pid) - c0) * 1000, "wall_ms": (time.perf_counter() - t0) * 1000}
         cpu, head, done, problems = [], [], [], list(first.problems)
         for i in range(2):  # warm-up
-            problems += s.change(SLIDER, string_array_value={"data": ["100" if i % 2 == 0 else "0"]}).problems
+            problems += s.change(SLIDER, double_array_value={"data": [100.0 if i % 2 == 0 else 0.0]}).problems
         for _batch in range(max(1, changes // BATCH)):
             c0 = server_cpu_s(pid)
             for i in range(BATCH):
-                run = s.change(SLIDER, string_array_value={"data": ["100" if i % 2 == 0 else "0"]})
+                run = s.change(SLIDER, double_array_value={"data": [100.0 if i % 2 == 0 else 0.0]})
                 problems += run.problems
                 done.append(run.finished_s * 1000)
                 head.append((run.headline_s if run.headline_s is not None else run.finished_s) * 1000)

@@ -167,7 +167,8 @@ async def _check_isolation(page, res: SessionResult, cache_pct: int, when: str, 
     q = parse_qs(urlsplit(page.url).query).get("prompt_tokens", [""])[-1]
     _judge(res, int(q) if q.isdigit() else None, "URL prompt_tokens", when, sessions)
     value = await sidebar.get_by_role("slider", name=SLIDER).get_attribute("aria-valuetext", timeout=timeout_ms)
-    if value is not None and value.strip() not in (str(cache_pct), f"{cache_pct:g}"):
+    shown_pct = value.strip().rstrip("%") if value is not None else ""
+    if value is not None and shown_pct.replace(".", "", 1).isdigit() and float(shown_pct) != float(cache_pct):
         res.errors.append(f"state: session {res.index} {when}: cache-hit slider shows {value!r}, set {cache_pct}")
 
 
@@ -216,7 +217,7 @@ async def run_session(browser, base_url: str, res: SessionResult, go: asyncio.Ev
                 with contextlib.suppress(Exception):
                     await _wait_idle(page, change_timeout_s * 1000)
                     text = await slider.get_attribute("aria-valuetext")
-                    cache_pct = 100 if text and text.strip() not in ("0", "") else 0
+                    cache_pct = 100 if text and text.strip().rstrip("%") not in ("0", "0.0", "") else 0
             res.errors += await _page_problems(page)
             if res.errors and len(res.errors) > 20:
                 break

@@ -148,7 +148,7 @@ class StreamlitUser(User):
         if self.session is None:
             return
         target = 100 if self.cache_pct == 0 else 0
-        self.session.set_widget(SLIDER, string_array_value={"data": [str(target)]})
+        self.session.set_widget(SLIDER, double_array_value={"data": [float(target)]})
         # the browser writes a bound widget's new value into the URL itself (no message from the server)
         self.session.set_url_param("cache_hit_pct", None if target == 0 else str(target))
         started = time.time()

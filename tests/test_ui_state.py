@@ -39,12 +39,12 @@ def test_values_round_trip(s):
     assert state.scenario_from_values(values, CATALOG) == s
 
 
-def test_cache_hit_is_held_in_tenths_of_a_percent():
+def test_cache_hit_is_held_as_a_percent_and_ignored_without_prefix_caching():
     v = state.values_from_scenario(Scenario(cache_hit_rate=0.563), CATALOG)
-    assert v["cache_hit_pct"] == 563
-    assert state.fmt_cache_option(563) == "56.3"
-    assert state.fmt_cache_option(0) == "0"
-    assert state.fmt_cache_option(1000) == "100"
+    assert v["cache_hit_pct"] == 56.3
+    assert state.scenario_from_values({"cache_hit_pct": 56.3}, CATALOG).cache_hit_rate == 0.563
+    off = state.scenario_from_values({"cache_hit_pct": 80.0, "prefix_caching": False}, CATALOG)
+    assert off.cache_hit_rate == 0.0 and off == state.scenario_from_values({"prefix_caching": False}, CATALOG)
 
 
 def test_concurrency_zero_means_max():

@@ -16,13 +16,18 @@ import streamlit as st
 from costmodel import Scenario
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
 from costmodel.engine.presets import presets_in, scenario_presets
-from ui import compat, state
+from ui import compat, limits, state
 from ui.format import fmt_params, fmt_tokens, fmt_usd, md_escape
 from ui.widgets import PINNED_KEY, PRESENT_KEY, SCENARIO_KEY, get_catalog, presenting
 
 compat.guard_number_input_overflow()  # ?gpus=inf must fall back, not crash (Streamlit 1.67 bug)
 
 PRESET_KEY = "_preset"
+CONTEXT_STEP_KEY = "_context_step"
+URL_RAW_KEY = "_url_raw"  # the link's raw query values, read once per session before the widgets take them
+URL_FIX_KEY = "_url_fix"
+URL_CHECKED_KEY = "_url_checked"
+NOTICE_KEY = "_clamp_notices"
 UPLOAD_KEY = "_upload"
 MESSAGE_KEY = "_sidebar_message"
 BIND = "query-params"
@@ -118,32 +123,81 @@ def _pct_input(key: str, label: str, default: float, field: str, lo: float = 0.1
     )
 
 
+def _on_context_step() -> None:
+    """The context slider moved: its step becomes the exact prompt length."""
+    st.session_state["prompt_tokens"] = int(st.session_state[CONTEXT_STEP_KEY])
+
+
+def _url_pass(ss, catalog) -> list[str]:
+    """Shared-link checks: on a session's first run remember the raw query values; on the run after, apply the
+    clamped ones. Returns the notices to show (typed values clamped now, or the link's from the first run)."""
+    if URL_RAW_KEY not in ss:
+        ss[URL_RAW_KEY] = {k: st.query_params.get_all(k) for k in state.URL_KEYS if k in st.query_params}
+    for key, v in (ss.pop(URL_FIX_KEY, None) or {}).items():
+        ss[key] = v
+    return list(ss.pop(NOTICE_KEY, None) or []) + state.clamp_session(ss, catalog)
+
+
+def _check_link(ss, catalog) -> list[str]:
+    """After the widgets took the link's values: notices for what they clamped or dropped; values to clamp
+    rather than drop are applied by a rerun (a widget's value cannot change once it is drawn)."""
+    raw = ss.get(URL_RAW_KEY)
+    if not raw or ss.get(URL_CHECKED_KEY):
+        return []
+    ss[URL_CHECKED_KEY] = True
+    values = {k: ss[k] for k in state.URL_KEYS if k in ss}
+    fixes, notes = limits.url_notices(raw, values, catalog)
+    if fixes:
+        ss[URL_FIX_KEY], ss[NOTICE_KEY] = fixes, notes
+        st.rerun()
+    return notes
+
+
+def _card_controls(model, d: dict) -> None:
+    """The design card's controls, all sliders: context (log steps, exact value editable), experts, bits,
+    cache hit rate."""
+    ss = st.session_state
+    steps = limits.context_steps(model)
+    ss[CONTEXT_STEP_KEY] = limits.nearest_step(steps, ss.get("prompt_tokens") or d["prompt_tokens"])
+    st.select_slider("Context length (prompt tokens)", options=steps, key=CONTEXT_STEP_KEY,
+                     format_func=limits.fmt_context, on_change=_on_context_step,
+                     help="Doubles at each step up to the model's window; type an exact length below.")
+    st.number_input("Prompt tokens", min_value=1, max_value=_hi("prompt_tokens"), value=d["prompt_tokens"],
+                    step=1024, key="prompt_tokens", bind=BIND, help=state.field_help("prompt_tokens"))
+    if model.is_moe:
+        st.slider("Experts (total)", 1, limits.experts_cap(model), value=d["experts_total"], key="experts_total",
+                  bind=BIND, help=state.field_help("experts_total"))
+        st.slider("Experts (active per token)", 1, limits.active_cap(model), value=d["experts_active"],
+                  key="experts_active", bind=BIND, help=state.field_help("experts_active"))
+    st.select_slider("Weight bits", limits.BITS_CHOICES, value=d["weight_bits"], key="weight_bits", bind=BIND,
+                     help=state.field_help("weight_bits"))
+    st.select_slider("KV-cache bits", limits.KV_BITS_CHOICES, value=d["kv_bits"], key="kv_bits", bind=BIND,
+                     help=state.field_help("kv_bits"))
+    st.slider("Prefix-cache hit rate (%)", 0.0, 100.0, value=0.0, step=limits.CACHE_STEP_PCT, format="%.1f%%",
+              key=state.CACHE_KEY, bind=BIND, disabled=not ss.get("prefix_caching", True),
+              help=state.field_help("cache_hit_rate") + " In 5% steps; a link may hold any tenth of a percent."
+              + " Off while prefix caching is off (Serving techniques).")
+
+
 def render_sidebar() -> Scenario:
     """Draw the controls, build the Scenario, store it for the pages and return it."""
     catalog = get_catalog()
     ss = st.session_state
     model_ids = sorted(catalog.models, key=lambda m: catalog.models[m].name)
     gpu_ids = sorted(catalog.gpus, key=lambda g: catalog.gpus[g].name)
-    state.clamp_session(ss, catalog)
+    notices = _url_pass(ss, catalog)
 
     with st.sidebar:
-        presets = {p.id: p.title for p in presets_in(catalog)}  # declared in data/scenarios/presets.yaml
-        if presets:
-            st.selectbox(
-                "Preset", list(presets), index=None, key=PRESET_KEY, placeholder="Load a preset…",
-                format_func=presets.get, on_change=_on_preset,
-                help="Sets every control below at once. Change any of them afterwards.",
-            )
         default = Scenario()
         model_id = st.selectbox(
             "Model", model_ids, index=model_ids.index(default.model) if default.model in model_ids else 0,
             key="model", bind=BIND, on_change=_on_model, help=state.field_help("model"),
         )
         model = catalog.model(model_id)
-        gpu_id = st.selectbox(
-            "GPU", gpu_ids, index=gpu_ids.index(default.gpu) if default.gpu in gpu_ids else 0,
-            key="gpu", bind=BIND, on_change=_on_gpu, help=state.field_help("gpu"),
-        )
+        gpu_id = st.segmented_control(
+            "GPU", gpu_ids, default=default.gpu if default.gpu in gpu_ids else gpu_ids[0], required=True,
+            key="gpu", bind=BIND, on_change=_on_gpu, help=state.field_help("gpu"), width="stretch",
+        ) or default.gpu
         gpu = catalog.gpu(gpu_id)
         d = state.defaults_for(catalog, model_id, gpu_id)
         st.caption(
@@ -152,76 +206,75 @@ def render_sidebar() -> Scenario:
             + f", {fmt_tokens(model.max_context_tokens)} context. {gpu.name}: {gpu.memory_gb:g} GB, "
             f"{gpu.memory_bandwidth_tb_s:g} TB/s."
         )
-        st.number_input("GPUs", min_value=1, max_value=_hi("gpus"), value=d["gpus"], step=1, key="gpus",
-                        bind=BIND, help=state.field_help("gpus"))
-        c1, c2 = st.columns(2)
-        c1.number_input("Prompt tokens", min_value=1, max_value=state.prompt_limit(model), value=d["prompt_tokens"],
-                        step=1024, key="prompt_tokens", bind=BIND, help=state.field_help("prompt_tokens"))
-        c2.number_input("Output tokens", min_value=1, max_value=state.output_limit(model), value=d["output_tokens"],
-                        step=128, key="output_tokens", bind=BIND, help=state.field_help("output_tokens"))
-        if model.is_moe:
-            c1, c2 = st.columns(2)
-            c1.number_input("Experts (total)", min_value=1, max_value=_hi("experts_total"), value=d["experts_total"], step=1,
-                            key="experts_total", bind=BIND, help=state.field_help("experts_total"))
-            top = int(ss.get("experts_total") or d["experts_total"])
-            c2.number_input("Experts (active)", min_value=1, max_value=top,
-                            value=min(d["experts_active"], top), step=1, key="experts_active", bind=BIND,
-                            help=state.field_help("experts_active"))
-        st.radio("Weight bits", state.BITS_CHOICES, index=state.BITS_CHOICES.index(d["weight_bits"]),
-                 key="weight_bits", horizontal=True, bind=BIND, help=state.field_help("weight_bits"))
-        st.radio("KV-cache bits", state.KV_BITS_CHOICES, index=state.KV_BITS_CHOICES.index(d["kv_bits"]),
-                 key="kv_bits", horizontal=True, bind=BIND, help=state.field_help("kv_bits"))
-        st.select_slider(
-            "Prefix-cache hit rate (%)", options=range(state.CACHE_STEPS + 1), value=0,
-            format_func=state.fmt_cache_option, key=state.CACHE_KEY, bind=BIND,
-            help=state.field_help("cache_hit_rate") + " In 0.1% steps.",
-        )
-        st.number_input("Concurrent requests (0 = as many as fit)", min_value=0, max_value=10_000_000, value=0,
-                        step=16, key="concurrency", bind=BIND, help=state.field_help("concurrency"))
-        st.number_input("GPU price (USD per GPU-hour)", min_value=0.01, max_value=float(_hi("gpu_hourly_usd")),
-                        value=float(d["gpu_hourly_usd"]), step=0.1, format="%.2f", key="gpu_hourly_usd", bind=BIND,
-                        help=state.field_help("gpu_hourly_usd"))
-        st.caption(f"Catalog price {fmt_usd(gpu.hourly_usd)}/GPU-hour as of {gpu.price_date:%Y-%m-%d}: "
-                   f"{gpu.price_source}.")
-
-        with st.expander("Serving techniques", icon=":material/bolt:"):
-            st.toggle("FlashAttention", value=d["flash_attention"], key="flash_attention", bind=BIND,
-                      help=state.field_help("flash_attention"))
-            st.toggle("Paged KV cache", value=d["paged_kv"], key="paged_kv", bind=BIND,
-                      help=state.field_help("paged_kv"))
-            st.toggle("Prefix caching", value=d["prefix_caching"], key="prefix_caching", bind=BIND,
-                      help=state.field_help("prefix_caching"))
-            st.slider("Speculative tokens per step (0 = off)", min_value=0, max_value=_hi("spec_draft_tokens"), value=0, step=1,
-                      key="spec_draft_tokens", bind=BIND, help=state.field_help("spec_draft_tokens"))
-            _pct_input("spec_acceptance_pct", "Draft acceptance (%)", d["spec_acceptance_pct"], "spec_acceptance", 0.0)
-            _pct_input("spec_draft_cost_pct", "Draft cost vs target (%)", d["spec_draft_cost_pct"],
-                       "spec_draft_cost_ratio", 0.0)
-
-        with st.expander("Efficiency assumptions", icon=":material/tune:"):
-            st.caption(f"Defaults are calibrated for the {gpu.family} family; every one can be changed. "
-                       "Choosing another GPU restores its family's defaults.")
-            for f in EFFICIENCY_FIELDS:
-                key = state.PCT_KEYS.get(f, f)
-                if f in state.PCT_KEYS:
-                    _pct_input(key, _EFF_LABELS[f], d[key], f)
-                else:
-                    st.number_input(_EFF_LABELS[f], min_value=0.0, max_value=float(_hi(f)), value=float(d[key]), step=0.1,
-                                    format="%.2f", key=key, bind=BIND, help=state.field_help(f))
-            st.selectbox("Tensor parallel (GPUs per replica)", state.TP_CHOICES, index=0, key="tensor_parallel",
-                         bind=BIND, format_func=str, help=state.field_help("tensor_parallel"))
-            st.selectbox("Compute precision", state.DTYPE_CHOICES, index=0, key="compute_dtype", bind=BIND,
-                         help=state.field_help("compute_dtype"))
-            st.number_input("Max sequences per replica", min_value=1, max_value=_hi("max_batch_size"), value=d["max_batch_size"],
-                            step=64, key="max_batch_size", bind=BIND, help=state.field_help("max_batch_size"))
-            st.number_input("Max tokens per step", min_value=16, max_value=_hi("max_num_tokens"), value=d["max_num_tokens"],
-                            step=1024, key="max_num_tokens", bind=BIND, help=state.field_help("max_num_tokens"))
-
+        _card_controls(model, d)
+        presets = {p.id: p.title for p in presets_in(catalog)}  # declared in data/scenarios/presets.yaml
+        if presets and not presenting():
+            st.selectbox(
+                "Preset", list(presets), index=None, key=PRESET_KEY, placeholder="Load a preset…",
+                format_func=presets.get, on_change=_on_preset,
+                help="Sets every control at once. Change any of them afterwards.",
+            )
+        more = st.expander("More settings", icon=":material/tune:") if presenting() else st.container()
+        with more:
+            _other_controls(gpu, d)
+        notices += _check_link(ss, catalog)
+        for note in notices:
+            st.warning(md_escape(note), icon=":material/straighten:")
         scenario, error = state.build_scenario(ss.to_dict(), catalog)
         ss[SCENARIO_KEY] = scenario
         if error:
             st.error(error, icon=":material/error:")
         _render_tools(scenario)
     return scenario
+
+
+def _other_controls(gpu, d: dict) -> None:
+    """Deployment size, request shape, price and the expert settings (under "More settings" when presenting)."""
+    c1, c2 = st.columns(2)
+    c1.number_input("GPUs", min_value=1, max_value=_hi("gpus"), value=d["gpus"], step=1, key="gpus",
+                    bind=BIND, help=state.field_help("gpus"))
+    c2.number_input("Output tokens", min_value=1, max_value=_hi("output_tokens"), value=d["output_tokens"],
+                    step=128, key="output_tokens", bind=BIND, help=state.field_help("output_tokens"))
+    st.number_input("Concurrent requests (0 = as many as fit)", min_value=0, max_value=10_000_000, value=0,
+                    step=16, key="concurrency", bind=BIND, help=state.field_help("concurrency"))
+    st.number_input("GPU price (USD per GPU-hour)", min_value=0.01, max_value=float(_hi("gpu_hourly_usd")),
+                    value=float(d["gpu_hourly_usd"]), step=0.1, format="%.2f", key="gpu_hourly_usd", bind=BIND,
+                    help=state.field_help("gpu_hourly_usd"))
+    st.caption(f"Catalog price {fmt_usd(gpu.hourly_usd)}/GPU-hour as of {gpu.price_date:%Y-%m-%d}: "
+               f"{gpu.price_source}.")
+
+    with st.expander("Serving techniques", icon=":material/bolt:"):
+        st.toggle("FlashAttention", value=d["flash_attention"], key="flash_attention", bind=BIND,
+                  help=state.field_help("flash_attention"))
+        st.toggle("Paged KV cache", value=d["paged_kv"], key="paged_kv", bind=BIND,
+                  help=state.field_help("paged_kv"))
+        st.toggle("Prefix caching", value=d["prefix_caching"], key="prefix_caching", bind=BIND,
+                  help=state.field_help("prefix_caching"))
+        st.slider("Speculative tokens per step (0 = off)", min_value=0, max_value=_hi("spec_draft_tokens"), value=0, step=1,
+                  key="spec_draft_tokens", bind=BIND, help=state.field_help("spec_draft_tokens"))
+        _pct_input("spec_acceptance_pct", "Draft acceptance (%)", d["spec_acceptance_pct"], "spec_acceptance", 0.0)
+        _pct_input("spec_draft_cost_pct", "Draft cost vs target (%)", d["spec_draft_cost_pct"],
+                   "spec_draft_cost_ratio", 0.0)
+
+    with st.expander("Efficiency assumptions", icon=":material/tune:"):
+        st.caption(f"Defaults are calibrated for the {gpu.family} family; every one can be changed. "
+                   "Choosing another GPU restores its family's defaults.")
+        for f in EFFICIENCY_FIELDS:
+            key = state.PCT_KEYS.get(f, f)
+            if f in state.PCT_KEYS:
+                _pct_input(key, _EFF_LABELS[f], d[key], f)
+            else:
+                st.number_input(_EFF_LABELS[f], min_value=0.0, max_value=float(_hi(f)), value=float(d[key]), step=0.1,
+                                format="%.2f", key=key, bind=BIND, help=state.field_help(f))
+        st.selectbox("Tensor parallel (GPUs per replica)", state.TP_CHOICES, index=0, key="tensor_parallel",
+                     bind=BIND, format_func=str, help=state.field_help("tensor_parallel"))
+        st.selectbox("Compute precision", state.DTYPE_CHOICES, index=0, key="compute_dtype", bind=BIND,
+                     help=state.field_help("compute_dtype"))
+        st.number_input("Max sequences per replica", min_value=1, max_value=_hi("max_batch_size"), value=d["max_batch_size"],
+                        step=64, key="max_batch_size", bind=BIND, help=state.field_help("max_batch_size"))
+        st.number_input("Max tokens per step", min_value=16, max_value=_hi("max_num_tokens"), value=d["max_num_tokens"],
+                        step=1024, key="max_num_tokens", bind=BIND, help=state.field_help("max_num_tokens"))
+
 
 
 def _render_tools(scenario: Scenario) -> None:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from costmodel import Catalog, CostModelError, Scenario
 from costmodel.analysis.curves import prompt_limit  # the widget offers what the sweeps cover
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
+from ui import limits
 
 # Fractions in the Scenario shown as percent widgets: field -> widget key.
 PCT_KEYS: Mapping[str, str] = MappingProxyType(
@@ -39,13 +40,12 @@ PCT_KEYS: Mapping[str, str] = MappingProxyType(
 EFFICIENCY_KEYS: tuple[str, ...] = tuple(PCT_KEYS.get(f, f) for f in EFFICIENCY_FIELDS)
 """Widget keys of the efficiency assumptions (their defaults follow the GPU family)."""
 
-CACHE_KEY = "cache_hit_pct"
-CACHE_STEPS = 1000  # the cache-hit widget holds tenths of a percent: 0..1000
+CACHE_KEY = "cache_hit_pct"  # the cache slider holds a percent (0-100, any tenth from a link)
 
 TP_CHOICES: tuple[str | int, ...] = ("auto", 1, 2, 4, 8, 16, 32, 64, 128)
 DTYPE_CHOICES: tuple[str, ...] = ("auto", "bf16", "fp8", "fp4")
-BITS_CHOICES: tuple[int, ...] = (16, 8, 4)
-KV_BITS_CHOICES: tuple[int, ...] = (16, 8, 4, 3, 2)
+BITS_CHOICES = limits.BITS_CHOICES
+KV_BITS_CHOICES = limits.KV_BITS_CHOICES
 
 URL_KEYS: tuple[str, ...] = (
     "model",
@@ -97,11 +97,7 @@ def field_bounds(name: str) -> tuple[float | None, float | None]:
     return lo, hi
 
 
-OUTPUT_TOKENS_MAX = int(field_bounds("output_tokens")[1])
-
-
-def output_limit(model) -> int:
-    return min(int(model.max_context_tokens), OUTPUT_TOKENS_MAX)
+output_limit = limits.output_limit
 
 
 def _pct(x: float) -> float:
@@ -126,7 +122,7 @@ def defaults_for(catalog: Catalog, model_id: str, gpu_id: str) -> dict[str, Any]
         "weight_bits": _DEFAULT.weight_bits,
         "kv_bits": _DEFAULT.kv_bits,
         "compute_dtype": "auto",
-        CACHE_KEY: 0,
+        CACHE_KEY: 0.0,
         "concurrency": 0,
         "gpu_hourly_usd": float(gpu.hourly_usd),
         "flash_attention": _DEFAULT.flash_attention,
@@ -168,7 +164,8 @@ def scenario_from_values(values: Mapping[str, Any], catalog: Catalog) -> Scenari
         "output_tokens": int(get("output_tokens")),
         "weight_bits": int(get("weight_bits")),
         "kv_bits": int(get("kv_bits")),
-        "cache_hit_rate": round(int(get(CACHE_KEY)) / CACHE_STEPS, 4),
+        # prefix caching off: no prompt token comes from the cache, whatever the (disabled) slider holds
+        "cache_hit_rate": round(float(get(CACHE_KEY)) / 100, 4) if bool(get("prefix_caching")) else 0.0,
         "flash_attention": bool(get("flash_attention")),
         "paged_kv": bool(get("paged_kv")),
         "prefix_caching": bool(get("prefix_caching")),
@@ -225,7 +222,7 @@ def values_from_scenario(s: Scenario, catalog: Catalog) -> dict[str, Any]:
         max_batch_size=s.max_batch_size,
         max_num_tokens=s.max_num_tokens,
     )
-    v[CACHE_KEY] = round(s.cache_hit_rate * CACHE_STEPS)
+    v[CACHE_KEY] = _pct(s.cache_hit_rate)
     if s.experts_total is not None:
         v["experts_total"] = s.experts_total
     if s.experts_active is not None:
@@ -291,30 +288,18 @@ def parse_scenario_json(data: bytes | str, catalog: Catalog) -> tuple[Scenario |
     return s, None
 
 
-def fmt_cache_option(v: int) -> str:
-    """Label (and URL value) of a cache-hit widget position: 563 -> '56.3'."""
-    return f"{int(v) / 10:g}"
-
-
 def clamp_values(values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
-    """Values pulled inside the bounds the widgets will have (context window, expert counts)."""
-    out = dict(values)
-    model = catalog.models.get(out.get("model", _DEFAULT.model))
-    if model is not None:
-        for key, limit in (("prompt_tokens", prompt_limit(model)), ("output_tokens", output_limit(model))):
-            if isinstance(out.get(key), int) and out[key] > limit:
-                out[key] = limit
-    et, ea = out.get("experts_total"), out.get("experts_active")
-    if isinstance(et, int) and isinstance(ea, int) and ea > et:
-        out["experts_active"] = et
-    return out
+    """Values pulled inside the bounds the widgets have for the chosen model (``ui.limits``)."""
+    return limits.clamp_with_notices(values, catalog)[0]
 
 
-def clamp_session(session: Any, catalog: Catalog) -> None:
-    """Clamp session-state widget values before the widgets render (a keyed widget whose value
-    falls outside new bounds would otherwise reset or be rejected)."""
+def clamp_session(session: Any, catalog: Catalog) -> list[str]:
+    """Clamp session-state widget values before the widgets render (a typed prompt beyond the window, more
+    active experts than total); returns one notice per value changed, for the sidebar to show."""
     snap = session.to_dict() if hasattr(session, "to_dict") else dict(session)
     values = {k: snap[k] for k in URL_KEYS if k in snap}
-    for key, v in clamp_values(values, catalog).items():
+    clamped, notes = limits.clamp_with_notices(values, catalog)
+    for key, v in clamped.items():
         if key in snap and snap[key] != v:
             session[key] = v
+    return notes

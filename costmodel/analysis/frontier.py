@@ -100,7 +100,8 @@ def frontier_points(s: Scenario, catalog: Catalog, batches: np.ndarray | None = 
     tp = np.asarray(plan_sizes(s), dtype=float)[:, None]
     replicas = np.floor(s.gpus / tp)
     grid = batch_grid(s.max_batch_size) if batches is None else np.asarray(batches, dtype=float)
-    arr = estimate_arrays(base, catalog, tensor_parallel=tp, concurrency=grid[None, :] * replicas)
+    # the Scenario accepts at most 10M requests at once: a large engine limit times many replicas can exceed it
+    arr = estimate_arrays(base, catalog, tensor_parallel=tp, concurrency=np.minimum(grid[None, :] * replicas, 1e7))
     shape = np.broadcast_shapes(tp.shape, (1, grid.size))
     flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in arr.items()
             if np.asarray(v).dtype.kind in "fiub"}

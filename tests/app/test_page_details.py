@@ -171,7 +171,7 @@ def test_extreme_scenarios_render_a_message_not_a_traceback(query):
 def test_cost_curves_overlay_the_pinned_scenario():
     at = new_app(page="views/cost-curves.py")
     at.sidebar.button(key="_pin").click().run()
-    at.sidebar.radio(key="weight_bits").set_value(8).run()
+    at.sidebar.select_slider(key="weight_bits").set_value(8).run()
     no_exception(at)
     names = [t["name"] for t in chart_specs(at)[0]["data"]]
     assert "Pinned scenario A" in names

@@ -32,7 +32,7 @@ CONTROL_CHANGES = {
     "output_tokens": 1024,
     "weight_bits": 8,
     "kv_bits": 8,
-    "cache_hit_pct": 500,
+    "cache_hit_pct": 50.0,
     "concurrency": 32,
     "gpu_hourly_usd": 2.0,
     "flash_attention": False,

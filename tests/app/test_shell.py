@@ -22,7 +22,7 @@ def test_preset_sets_every_control_at_once(app):
     no_exception(app)
     s = app.session_state["_scenario"]
     assert (s.model, s.gpu, s.gpus, s.weight_bits, s.cache_hit_rate) == ("deepseek-v3", "h800", 32, 8, 0.563)
-    assert app.sidebar.select_slider(key="cache_hit_pct").value == 563
+    assert app.sidebar.slider(key="cache_hit_pct").value == 56.3
     assert app.sidebar.selectbox(key="_preset").value is None  # ready for the next preset
     assert app.sidebar.success[0].value == "Loaded preset: DeepSeek-V3 on H800, 56.3% cache hits (DeepSeek's published day)."
 
@@ -31,7 +31,12 @@ def test_bad_url_parameters_fall_back_without_a_traceback():
     at = new_app({"model": "no-such-model", "gpus": "banana", "prompt_tokens": "-5", "cache_hit_pct": "250",
                   "weight_bits": "3", "concurrency": "1e99", "gpu_hourly_usd": "nan", "flash_attention": "maybe"})
     no_exception(at)
-    assert at.session_state["_scenario"] == Scenario()
+    # numbers out of range are clamped to the nearest bound, the rest fall back; each says so in one line
+    assert at.session_state["_scenario"] == Scenario(prompt_tokens=1, cache_hit_rate=1.0, concurrency=10_000_000)
+    notes = [w.value for w in at.sidebar.warning]
+    assert len(notes) == 8, notes
+    for word in ("no\\-such\\-model", "banana", "250", "1e99", "weight\\_bits", "maybe"):
+        assert any(word in n for n in notes), (word, notes)
 
 
 def test_url_parameters_restore_the_scenario():
@@ -55,14 +60,14 @@ def test_changing_model_resets_expert_counts_and_clamps_context():
 def test_changing_gpu_takes_its_catalog_price(app):
     app.sidebar.number_input(key="gpu_hourly_usd").set_value(9.0).run()
     assert app.session_state["_scenario"].gpu_hourly_usd == 9.0
-    app.sidebar.selectbox(key="gpu").select("h200").run()
+    app.sidebar.get_by_key("gpu").set_value("h200").run()
     no_exception(app)
     assert app.session_state["_scenario"].gpu_hourly_usd is None  # the H200's own catalog price
 
 
 def test_experts_active_is_clamped_to_experts_total():
     at = new_app({"model": "mixtral-8x7b"})
-    at.sidebar.number_input(key="experts_total").set_value(1).run()
+    at.sidebar.slider(key="experts_total").set_value(1).run()
     no_exception(at)
     s = at.session_state["_scenario"]
     assert (s.experts_total, s.experts_active) == (1, 1)

@@ -196,7 +196,8 @@ def test_page(page: Page, url, spec: PageSpec, browser_errors: BrowserErrors) ->
     _open_expander(sidebar, "Serving techniques")
     expect(sidebar.get_by_label("Prompt tokens", exact=True)).to_have_value("3000")
     expect(sidebar.get_by_label("Output tokens", exact=True)).to_have_value("500")
-    expect(sidebar.get_by_role("combobox", name="GPU", exact=True)).to_have_value("h200")
+    expect(sidebar.get_by_role("radiogroup", name="GPU").get_by_role("radio", name="h200")).to_have_attribute(
+        "aria-checked", "true")
     slider = sidebar.get_by_role("slider", name=SPEC_SLIDER)
     expect(slider).to_have_value("3")
     for param in SCENARIO_QUERY.split("&"):

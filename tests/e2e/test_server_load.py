@@ -34,7 +34,7 @@ def test_protocol_sessions_load_change_and_stay_apart(app_server: StreamlitServe
         assert (ra.scenario_prompt(), rb.scenario_prompt()) == (1037, 1074)
         assert a.number_values["Prompt tokens"] == 1037 and b.number_values["Prompt tokens"] == 1074
         before = ra.metric(HEADLINE)
-        after = a.change(SLIDER, string_array_value={"data": ["100"]})
+        after = a.change(SLIDER, double_array_value={"data": [100.0]})
         assert after.metric(HEADLINE) != before, "a 100% prefix-cache hit rate must lower the cost per request"
         assert after.scenario_prompt() == 1037 and after.headline_s is not None and not after.problems
         again = b.rerun()  # b's own scenario, untouched by a's change
