@@ -22,6 +22,11 @@ KV_BITS_CHOICES: tuple[int, ...] = (16, 8, 4, 3, 2)  # 2 and 3: KIVI/KVQuant-sty
 CACHE_STEP_PCT = 5.0
 """The cache slider moves in 5% steps under the mouse; a link may still hold any tenth of a percent."""
 CONTEXT_LOW = 256
+SERVICE_KEYS = ("min_tokens_per_second_per_user", "max_ttft_seconds", "utilization_pct")
+"""URL keys of the service-level and load sliders (Scenario fields; utilization as a percent)."""
+SERVICE_RANGES = {"min_tokens_per_second_per_user": (0.0, 300.0, 5.0), "max_ttft_seconds": (0.0, 30.0, 0.5),
+                  "utilization_pct": (5.0, 100.0, 5.0)}
+"""(lowest, highest, step) of each service slider: a speed a reader perceives, a TTFT a user waits, a busy share."""
 
 
 def _le(field: str) -> float:
@@ -73,6 +78,8 @@ def numeric_bounds(key: str, model: ModelArchitecture | None, values: Mapping[st
              "cache_hit_pct": (0, 100), "spec_acceptance_pct": (0, 99), "spec_draft_cost_pct": (0, 100)}
     if key in fixed:
         return fixed[key]
+    if key in SERVICE_RANGES:
+        return SERVICE_RANGES[key][:2]
     if key.endswith("_pct"):
         return (0.1, 100)
     if model is None:

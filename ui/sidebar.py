@@ -228,8 +228,21 @@ def render_sidebar() -> Scenario:
     return scenario
 
 
+def _service_controls(d: dict) -> None:
+    """Service-level targets and utilisation (issue 10's Scenario fields), as sliders; 0 = no target."""
+    labels = {"min_tokens_per_second_per_user": ("Min speed per user (tok/s; 0 = none)", "%g tok/s"),
+              "max_ttft_seconds": ("Max p99 time to first token (s; 0 = none)", "%g s"),
+              "utilization_pct": ("Utilization (% of GPU time busy)", "%g%%")}
+    for key, (label, fmt) in labels.items():
+        lo, hi, step = limits.SERVICE_RANGES[key]
+        field = "utilization" if key == "utilization_pct" else key
+        st.slider(label, lo, hi, value=float(d[key]), step=step, format=fmt, key=key, bind=BIND,
+                  help=state.field_help(field))
+
+
 def _other_controls(gpu, d: dict) -> None:
     """Deployment size, request shape, price and the expert settings (under "More settings" when presenting)."""
+    _service_controls(d)
     c1, c2 = st.columns(2)
     c1.number_input("GPUs", min_value=1, max_value=_hi("gpus"), value=d["gpus"], step=1, key="gpus",
                     bind=BIND, help=state.field_help("gpus"))

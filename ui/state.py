@@ -71,6 +71,7 @@ URL_KEYS: tuple[str, ...] = (
     "max_batch_size",
     "max_num_tokens",
     *EFFICIENCY_KEYS,
+    *limits.SERVICE_KEYS,
 )
 """Every widget key bound to the URL, in sidebar order. Never rename one: shared links use them."""
 
@@ -133,6 +134,9 @@ def defaults_for(catalog: Catalog, model_id: str, gpu_id: str) -> dict[str, Any]
         "spec_draft_cost_pct": _pct(_DEFAULT.spec_draft_cost_ratio),
         "max_batch_size": _DEFAULT.max_batch_size,
         "max_num_tokens": _DEFAULT.max_num_tokens,
+        "min_tokens_per_second_per_user": float(_DEFAULT.min_tokens_per_second_per_user),
+        "max_ttft_seconds": float(_DEFAULT.max_ttft_seconds),
+        "utilization_pct": _pct(_DEFAULT.utilization),
     }
     for f in EFFICIENCY_FIELDS:
         v = getattr(eff, f)
@@ -174,6 +178,9 @@ def scenario_from_values(values: Mapping[str, Any], catalog: Catalog) -> Scenari
         "spec_draft_cost_ratio": round(float(get("spec_draft_cost_pct")) / 100, 4),
         "max_batch_size": int(get("max_batch_size")),
         "max_num_tokens": int(get("max_num_tokens")),
+        "min_tokens_per_second_per_user": float(get("min_tokens_per_second_per_user")),
+        "max_ttft_seconds": float(get("max_ttft_seconds")),
+        "utilization": round(float(get("utilization_pct")) / 100, 4),
     }
     tp = get("tensor_parallel")
     kw["tensor_parallel"] = None if tp in ("auto", None) else int(tp)
@@ -221,6 +228,9 @@ def values_from_scenario(s: Scenario, catalog: Catalog) -> dict[str, Any]:
         spec_draft_cost_pct=_pct(s.spec_draft_cost_ratio),
         max_batch_size=s.max_batch_size,
         max_num_tokens=s.max_num_tokens,
+        min_tokens_per_second_per_user=float(s.min_tokens_per_second_per_user),
+        max_ttft_seconds=float(s.max_ttft_seconds),
+        utilization_pct=_pct(s.utilization),
     )
     v[CACHE_KEY] = _pct(s.cache_hit_rate)
     if s.experts_total is not None:
