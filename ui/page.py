@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from costmodel import Catalog, Estimate, Scenario, estimate
+from costmodel.analysis.fit import fit_advice
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.hardware import GPU
 from ui.state import describe
@@ -49,13 +50,15 @@ def page_context() -> PageContext:
 
 
 def open_page(title: str, intro: str | Callable[[PageContext], str] | None = None, *, about: str | None = None,
-              note: str = "", check_fit: bool = False) -> PageContext:
+              note: str = "", check_fit: bool = True) -> PageContext:
     """Draw a page's opening and return its context.
 
     ``intro``: a paragraph under the title (hidden when presenting), or a function of the context for an intro
     that names the model or GPU. ``about``: the label of the scenario sentence (``"Scenario"``,
-    ``"Deployment"``...), ``None`` for no sentence; ``note`` follows the sentence. ``check_fit``: show the
-    shared error when the model and one request do not fit (for pages whose numbers are then meaningless).
+    ``"Deployment"``...), ``None`` for no sentence; ``note`` follows the sentence.
+    ``check_fit``: when the model and one request do not fit, show a dash for the headline, the reason and what would make it fit, and stop the page
+    (its costs, speeds and margins would be meaningless); ``False`` for pages that cost other deployments
+    (every GPU at its own count, open models at their cheapest plan) or none.
     """
     ctx = page_context()
     apply_presentation_style()
@@ -64,13 +67,21 @@ def open_page(title: str, intro: str | Callable[[PageContext], str] | None = Non
         st.markdown(intro(ctx) if callable(intro) else intro)
     if about is not None:
         st.markdown(f"**{about}.** {describe(ctx.scenario, ctx.catalog)}" + (f" {note}" if note else ""))
-    if check_fit:
-        fit_warning(ctx.estimate.fits)
+    if check_fit and not ctx.estimate.fits:
+        does_not_fit(ctx)
+        st.stop()
     return ctx
 
 
-def fit_warning(fits: bool) -> None:
-    """The one message every page shows when the model and one request do not fit in memory."""
-    if not fits:
-        st.error("The model and one request do not fit in this deployment's memory: add GPUs, use fewer weight "
-                 "bits or a shorter context. The numbers below are not meaningful.", icon=":material/memory:")
+NO_FIT_DASH = "—"
+
+
+def does_not_fit(ctx: PageContext) -> None:
+    """The one message every page shows when the model and one request do not fit in memory: a dash where the
+    headline numbers would be, the reason, and the changes that would make it fit (costmodel.analysis.fit)."""
+    advice = fit_advice(ctx.scenario, ctx.catalog, ctx.estimate)
+    c = st.columns(3)
+    for col, label in zip(c, ("Cost per million output tokens", "Output throughput", "Margin per request"),
+                          strict=True):
+        col.metric(label, NO_FIT_DASH, help="Not meaningful: the scenario does not fit in memory.")
+    st.error("**Does not fit in memory.** " + advice.summary(), icon=":material/memory:")

@@ -13,7 +13,7 @@ MODES = {"cheapest": "Cheapest GPU count for each", "fit": "Fewest GPUs that fit
 
 page = open_page("Hardware", lambda p: f"One workload, {p.model.name} with {fmt_tokens(p.scenario.prompt_tokens)}-token "
                  f"prompts and {fmt_tokens(p.scenario.output_tokens)}-token answers, served on every accelerator in "
-                 "the catalog, each at its own dated rental price.")
+                 "the catalog, each at its own dated rental price.", check_fit=False)
 catalog, s = page.catalog, page.scenario
 mode = st.radio("GPUs per deployment", list(MODES), format_func=MODES.get, horizontal=True, key="hw_mode",
                 persist_state="session", help="Power-of-two counts from 1 to 256 are tried for the first two.")

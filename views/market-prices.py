@@ -15,7 +15,7 @@ from ui.widgets import chart, formula, spec_table, table
 page = open_page("Market", "What API providers charge, set beside what this model says serving a comparable open "
                  "model costs on your GPUs. List prices are dated; check the source before relying on one.",
                  about="Your settings", note="Each open model runs on your GPU type at its cheapest GPU count, with "
-                 "your precision, cache hit rate and efficiency assumptions.")
+                 "your precision, cache hit rate and efficiency assumptions.", check_fit=False)
 catalog, s = page.catalog, page.scenario
 prices = list_provider_prices()
 

@@ -12,7 +12,7 @@ from ui.widgets import cached_calibration, chart, spec_table
 
 page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
                  "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
-                 "how far to trust it.")
+                 "how far to trust it.", check_fit=False)
 s = page.scenario
 report = cached_calibration()
 summ = summarize(report)
