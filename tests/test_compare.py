@@ -109,6 +109,9 @@ def test_market_summary_counts_prices_below_cost():
     from costmodel.analysis.compare import market_summary
 
     df = pd.DataFrame({"fits": [True, True, True, False], "margin_per_request": [0.5, -0.2, 0.1, np.nan]})
-    assert market_summary(df) == {"compared": 4, "fitting": 3, "median_margin_per_request": 0.1, "below_cost": 1}
+    summary = market_summary(df)
+    markup = summary.pop("median_cost_profit_margin_per_request")
+    assert summary == {"compared": 4, "fitting": 3, "median_margin_per_request": 0.1, "below_cost": 1}
+    assert markup == pytest.approx(0.1 / 0.9)  # R = 1, C = 0.9: (R - C) / C
     empty = market_summary(pd.DataFrame({"fits": [], "margin_per_request": []}))
     assert empty["compared"] == 0 and np.isnan(empty["median_margin_per_request"])

@@ -40,7 +40,8 @@ def test_each_point_is_the_engine_at_that_plan_and_batch():
     row = df[(df.tensor_parallel == 4) & (df.concurrency == 32)].iloc[0]  # 16 per replica on 2 replicas
     r = estimate(CHAT.model_copy(update={"tensor_parallel": 4, "concurrency": 32}), CAT)
     assert row.batch_per_replica == 16
-    assert row.tokens_per_second_per_user == pytest.approx(r.output_tokens_per_second / 32)
+    assert row.tokens_per_second_per_user == pytest.approx(r.output_tokens_per_second / 32)  # Little's law
+    assert row.tokens_per_second_per_user == pytest.approx(r.tokens_per_second_per_user)
     assert row.output_tokens_per_second_per_gpu == pytest.approx(r.output_tokens_per_second / 8)
     # all-in $/M output = GPUs x $/h / 3600 / output tokens/s x 1e6, by hand from the catalog's H100 price
     by_hand = 8 * CAT.gpu("h100-sxm").hourly_usd / 3600 / r.output_tokens_per_second * 1e6
@@ -129,3 +130,24 @@ def test_comparable_runs_share_shape_precision_and_speculation():
     assert (pts[ok].weight_bits == 8).all() and not pts[ok].speculative.any()
     assert not comparable(pts, s.model_copy(update={"weight_bits": 16})).any()  # nobody ran it in 16 bits
     assert comparable(pts.iloc[:0], s).size == 0
+
+
+def test_points_say_whether_they_meet_the_service_level():
+    s = CHAT.model_copy(update={"min_tokens_per_second_per_user": 20.0})
+    df = frontier_points(s, CAT)
+    assert (df.meets_slo == (df.tokens_per_second_per_user >= 20.0)).all()
+    assert df.meets_slo.any() and not df.meets_slo.all()
+    # the engine's own choice at this target sits on the curve of its plan, where the speed just holds
+    r = estimate(s, CAT)
+    p = operating_point(s, r)
+    assert p["tokens_per_second_per_user"] >= 20.0
+    plan = df[df.tensor_parallel == r.tensor_parallel]
+    faster = plan[plan.concurrency > r.concurrency]
+    assert (faster.tokens_per_second_per_user < p["tokens_per_second_per_user"] + 1e-9).all()
+
+
+def test_money_is_at_the_scenarios_utilization():
+    full = frontier_points(CHAT, CAT)
+    half = frontier_points(CHAT.model_copy(update={"utilization": 0.5}), CAT)
+    assert np.allclose(half.usd_per_million_output_tokens_all_in, 2 * full.usd_per_million_output_tokens_all_in)
+    assert np.allclose(half.tokens_per_second_per_user, full.tokens_per_second_per_user)

@@ -68,6 +68,12 @@ def fmt_margin_pct(pct: float | None, digits: int = 1) -> str:
     return "n/a" if pct is None else fmt_pct(pct / 100, digits)
 
 
+def margin_pcts(m) -> tuple[float | None, float | None]:
+    """(gross, cost-profit) margin in percent of a ``MarginAtPrice`` (shares x 100; None where undefined)."""
+    return (None if m.margin_share is None else 100 * m.margin_share,
+            None if m.cost_profit_share is None else 100 * m.cost_profit_share)
+
+
 def margins_text(gross_pct: float | None, cost_profit_pct: float | None) -> str:
     """Both margins in one phrase: 'gross margin 84.5%, cost-profit margin 545%'."""
     return (f"gross margin (R − C)/R {fmt_margin_pct(gross_pct)}, "
@@ -88,3 +94,30 @@ def margin_metrics(cols: Sequence, gross_pct: float | None, cost_profit_pct: flo
     """Gross and cost-profit margin as two metrics in ``cols``."""
     cols[0].metric(GROSS_MARGIN, fmt_margin_pct(gross_pct), help=HELP[GROSS_MARGIN])
     cols[1].metric(COST_PROFIT_MARGIN, fmt_margin_pct(cost_profit_pct, 0), help=HELP[COST_PROFIT_MARGIN])
+
+
+BINDING_WORDS = {
+    "memory": "memory (the KV cache of one more request does not fit)",
+    "engine": "the engine's limits (max sequences or tokens per step)",
+    "tpot": "the speed target (one more request per replica would be too slow for each user)",
+    "ttft": "the time-to-first-token target (one more request per replica would queue prefills too long)",
+}
+"""What binds the batch, in words (``Estimate.binding_constraint``)."""
+
+
+def service_level_value(s, r) -> str:
+    """The service-level metric's value: no target, met, or missed."""
+    if s.min_tokens_per_second_per_user <= 0 and s.max_ttft_seconds <= 0:
+        return "no target"
+    return "met" if r.meets_slo else "missed"
+
+
+def service_level_help(s, r) -> str:
+    """The targets, whether they are met, and what limits the batch."""
+    targets = ([f"at least {s.min_tokens_per_second_per_user:g} output tokens/s per user"]
+               if s.min_tokens_per_second_per_user > 0 else [])
+    targets += [f"a first token within {s.max_ttft_seconds:g} s at p99"] if s.max_ttft_seconds > 0 else []
+    what = "Targets: " + " and ".join(targets) + "." if targets else "No service-level target set (sidebar)."
+    if targets and not r.meets_slo:
+        return f"{what} Missed even at one request per replica: more or faster GPUs, or a looser target."
+    return f"{what} What limits the batch: {BINDING_WORDS.get(r.binding_constraint, r.binding_constraint)}."

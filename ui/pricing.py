@@ -14,9 +14,14 @@ from typing import Any
 import streamlit as st
 
 from costmodel import Scenario
+from costmodel.engine.fleet import BILLINGS
 from costmodel.pricing.billing import PricingReport, bill, make_scheme
+from costmodel.pricing.fleet_billing import bill_at_fleet_cost
+from costmodel.pricing.target_price import target_price_table
+from costmodel.workloads.load_shape import load_shapes
 from costmodel.workloads.loading import list_workloads, load_workload, load_workload_bytes
 from costmodel.workloads.workload import Workload
+from ui.scheme_editor import label_of
 
 UPLOAD_STATE = "_usage_log"
 SCHEME_ORDER: tuple[str, ...] = (
@@ -98,3 +103,91 @@ def cached_bill(scenario_json: str, workload_key: str, overrides: tuple, _worklo
 def freeze(overrides: Mapping[str, Mapping[str, Any]]) -> tuple:
     """A hashable form of the overrides (the cache key)."""
     return tuple(sorted((k, tuple(sorted(v.items()))) for k, v in overrides.items()))
+
+
+# ----------------------------------------------------------------------------- the fleet and the target margin
+SCHEME_TITLES: dict[str, str] = {sid: type(make_scheme(sid)).title or sid for sid in SCHEME_ORDER}
+NEEDS_USERS: tuple[str, ...] = ("subscription", "hybrid")
+"""Schemes whose revenue depends on how many users share the traffic (a fee per user-month)."""
+GPU_BILLINGS: tuple[str, ...] = BILLINGS
+FROM_TIMESTAMPS = "timestamps"
+
+
+def load_shape_choices() -> dict[str, str]:
+    """{id: title}: the workload's own timestamps first, then the 24-hour presets (data/fleet/load_shapes.yaml)."""
+    return {FROM_TIMESTAMPS: "From the workload's own timestamps",
+            **{sid: shape.title for sid, shape in load_shapes().items()}}
+
+
+@st.cache_data(show_spinner="Assigning users…", max_entries=8, scope="session")
+def with_synthetic_users(_workload: Workload, workload_key: str, users: int) -> Workload:
+    """The workload's requests assigned to ``users`` users at random (seeded; cached by the workload's key)."""
+    return _workload.with_users(users, seed=1)
+
+
+@st.cache_data(show_spinner="Sizing the fleet and billing every request…", max_entries=64, scope="session")
+def cached_fleet_bill(scenario_json: str, workload_key: str, overrides: tuple, shape: str, peak_headroom: float,
+                      autoscale: bool, billing: str, target_margin_pct: float, _workload: Workload) -> PricingReport:
+    """Bill the workload under every scheme at the cost of the fleet it needs (cached per session by its inputs)."""
+    return bill_at_fleet_cost(_workload, schemes_with(dict(overrides)),
+                              scenario=Scenario.model_validate_json(scenario_json),
+                              shape=None if shape == FROM_TIMESTAMPS else shape, peak_headroom=peak_headroom,
+                              autoscale=autoscale, billing=billing, target_margin_pct=target_margin_pct)
+
+
+def target_prices(report: PricingReport, overrides: Mapping[str, Mapping[str, Any]], target_margin_pct: float):
+    """costmodel.pricing.target_price's table for the page's schemes."""
+    return target_price_table(report, schemes_with(overrides), target_margin_pct)
+
+
+def _prices_text(params: Mapping[str, Any]) -> str:
+    parts = []
+    for name, value in params.items():
+        if isinstance(value, Mapping):
+            parts.extend(f"{label_of(name)} ({tier}) {v:.4g}" for tier, v in value.items())
+        else:
+            parts.append(f"{label_of(name)} {value:.4g}")
+    return "; ".join(parts) or "no price reaches it (the scheme earns nothing)"
+
+
+TARGET_COLUMNS = {
+    "Revenue (USD)": st.column_config.NumberColumn(format="dollar"),
+    "Cost to serve (USD)": st.column_config.NumberColumn(format="dollar"),
+    "Margin (USD)": st.column_config.NumberColumn(format="dollar"),
+    "Gross margin (R−C)/R, %": st.column_config.NumberColumn(format="%.1f%%"),
+    "Cost-profit margin (R−C)/C, %": st.column_config.NumberColumn(format="%.0f%%"),
+    "Price × to reach the target": st.column_config.NumberColumn(format="×%.3g"),
+}
+"""How the target-price table's numbers are shown."""
+
+
+def target_price_display(prices) -> Any:
+    """The target-price table with readable columns."""
+    return prices.assign(prices_at_target=[_prices_text(p) for p in prices["prices_at_target"]]).rename(columns={
+        "title": "Scheme", "revenue_usd": "Revenue (USD)", "cost_usd": "Cost to serve (USD)",
+        "margin_usd": "Margin (USD)", "gross_margin_pct": "Gross margin (R−C)/R, %",
+        "cost_profit_margin_pct": "Cost-profit margin (R−C)/C, %", "price_factor": "Price × to reach the target",
+        "prices_at_target": "Prices at the target margin",
+    }).drop(columns=["scheme"])
+
+
+def service_level_sentence(s: Scenario) -> str:
+    """What the fleet is sized for: the sidebar's service level (or that there is none)."""
+    speed, ttft = s.min_tokens_per_second_per_user, s.max_ttft_seconds
+    if speed <= 0 and ttft <= 0:
+        return ("Sized with no service-level target: each replica holds as many requests as fit, far slower per user "
+                "than an interactive service. Set a speed per user or a time to first token in the sidebar.")
+    parts = ([f"at least {speed:g} output tokens/s per user"] if speed > 0 else []) + (
+        [f"a first token within {ttft:g} s at p99"] if ttft > 0 else [])
+    return "Sized for the sidebar's service level: " + " and ".join(parts) + "."
+
+
+def fleet_sentence(fleet: Mapping[str, Any], op: Mapping[str, Any]) -> str:
+    """The operating point and the load shape the fleet was sized with."""
+    met = "meets the service level" if op["meets_slo"] else "misses the service level even at one request per replica"
+    return (f"Each replica of {op['tensor_parallel']} GPUs serves {op['concurrency']:,.0f} requests at "
+            f"{op['tokens_per_second_per_user']:.1f} output tokens/s per user and a p99 first token in "
+            f"{op['ttft_p99_seconds']:.2f} s ({met}; what binds: {op['binding_constraint']}). Load: "
+            f"{fleet['load_shape']['title']}, peak ÷ average {fleet['load_shape']['peak_to_average']:.2f}, over "
+            f"{fleet['hours']} hours, {fleet['peak_headroom']:.2f}× headroom, "
+            f"{'scaled hour by hour' if fleet['autoscale'] else 'the busiest hour held throughout'}.")

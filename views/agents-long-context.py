@@ -6,11 +6,12 @@ import streamlit as st
 from costmodel import CostModelError
 from costmodel.analysis import curves
 from costmodel.analysis.long_context import context_parallel_curve, reasoning_comparison
-from costmodel.analysis.unit_economics import cost_multiple
+from costmodel.analysis.unit_economics import MarginAtPrice, cost_multiple
 from costmodel.pricing.billing import LongContextTierScheme, agent_session_cost
 from ui import theme
 from ui.charts import line_chart
 from ui.format import fmt_bytes, fmt_multiplier, fmt_seconds, fmt_tokens, fmt_usd
+from ui.money import PHASE_INPUT, PHASE_OUTPUT, margin_pcts, margins_text, money_caption
 from ui.page import open_page
 from ui.widgets import chart, formula, table
 
@@ -41,6 +42,10 @@ m[1].metric("Without caching", fmt_usd(last["cum_cost_usd_uncached"]),
             delta_color="inverse")
 m[2].metric("Context at the last turn", f"{fmt_tokens(last['prompt_tokens'])} tokens")
 m[3].metric("Revenue at flat per-token prices", fmt_usd(last["cum_revenue_usd_flat"]))
+session = MarginAtPrice(float(last["cum_revenue_usd_flat"]), float(last["cum_cost_usd_cached"]))
+st.caption("At flat per-token prices, with prefix caching, the session earns "
+           + margins_text(*margin_pcts(session))
+           + f". {money_caption(s.utilization, page.estimate.gpu_hourly_usd)}")
 
 chart(line_chart(df["turn"], {"Cost without prefix caching": df["cum_cost_usd_uncached"],
                               "Cost with prefix caching": df["cum_cost_usd_cached"],
@@ -67,8 +72,8 @@ x, v = curves.over_context(s, catalog, keys)
 rel = curves.relative_to_first(v)
 top = page.model.max_context_tokens
 vlines = [(float(tier.threshold_tokens), f"{fmt_tokens(tier.threshold_tokens)} tier", theme.REFERENCE)]
-chart(line_chart(x, {"Output tokens": rel["usd_per_million_output_tokens"],
-                     "Input tokens": rel["usd_per_million_input_tokens"]},
+chart(line_chart(x, {PHASE_OUTPUT: rel["usd_per_million_output_tokens"],
+                     PHASE_INPUT: rel["usd_per_million_input_tokens"]},
                  title="Cost per token relative to a short prompt", x_title="Prompt length (tokens, log)",
                  y_title="Cost per token ÷ cost at the shortest prompt", log_x=True, log_y=True,
                  vlines=vlines if tier.threshold_tokens <= top else ()), "tier_curve",

@@ -7,6 +7,7 @@ import streamlit as st
 from costmodel.analysis import curves
 from ui.charts import line_chart, plan_change_lines, roofline_chart
 from ui.format import fmt_pct
+from ui.money import ALL_IN_OUTPUT, PHASE_INPUT, PHASE_OUTPUT
 from ui.page import open_page
 from ui.widgets import chart, formula, table
 
@@ -21,7 +22,8 @@ tab_ctx, tab_batch, tab_cache, tab_marginal, tab_roof = tabs
 if tab_ctx.open:
     with tab_ctx:
         x, v = curves.over_context(s, catalog, ("usd_per_request", "usd_per_million_input_tokens",
-                                                "usd_per_million_output_tokens", "max_concurrency"))
+                                                "usd_per_million_output_tokens", "usd_per_million_output_tokens_all_in",
+                                                "max_concurrency"))
         series = {"Cost per request": v["usd_per_request"]}
         if a is not None:  # the pinned scenario A on the same axis, for an A/B comparison
             series["Pinned scenario A"] = curves.on_grid(a, catalog, x, "usd_per_request")
@@ -30,13 +32,15 @@ if tab_ctx.open:
                          y_money=True, marker=(s.prompt_tokens, r.usd_per_request, "your scenario") if r.fits else None,
                          hover_y="$%{y:.4g}"), "ctx_request",
               "Notice: doubling the prompt more than doubles the cost once attention and the KV cache dominate.")
-        chart(line_chart(x, {"Input tokens": v["usd_per_million_input_tokens"],
-                             "Output tokens": v["usd_per_million_output_tokens"]},
+        chart(line_chart(x, {ALL_IN_OUTPUT: v["usd_per_million_output_tokens_all_in"],
+                             PHASE_OUTPUT: v["usd_per_million_output_tokens"],
+                             PHASE_INPUT: v["usd_per_million_input_tokens"]},
                          title="Cost per million tokens vs prompt length", x_title="Prompt length (tokens, log)",
                          y_title="USD per million tokens (log)", log_x=True, log_y=True, y_money=True,
-                         hover_y="$%{y:.4g}"), "ctx_tokens",
+                         dashed=(PHASE_OUTPUT,), hover_y="$%{y:.4g}"), "ctx_tokens",
               "Notice: a list price per token is flat across this axis; the cost per output token climbs because "
-              "longer contexts leave room for fewer requests in each decode batch.")
+              "longer contexts leave room for fewer requests in each decode batch. All-in: the whole deployment's "
+              "time over the output tokens (prefill included); phase split: each token class only its own phase.")
         with st.expander("Data behind these charts"):
             table(pd.DataFrame({"prompt_tokens": x, **v}), "cost-vs-context", "ctx_data")
         formula("attention FLOPs of a prefill",
@@ -44,16 +48,20 @@ if tab_ctx.open:
                 "S new prompt tokens after C cached ones: the second term is quadratic in S.")
 if tab_batch.open:
     with tab_batch:
-        xb, vb = curves.over_concurrency(s, catalog, ("usd_per_million_output_tokens", "tpot_seconds",
+        xb, vb = curves.over_concurrency(s, catalog, ("usd_per_million_output_tokens",
+                                                      "usd_per_million_output_tokens_all_in", "tpot_seconds",
                                                       "tensor_parallel", "replicas"),
                                          include=r.concurrency if r.fits else None)
         plans = [f"{tp:.0f} GPUs/replica × {n:.0f}" if tp == tp else ""
                  for tp, n in zip(vb["tensor_parallel"], vb["replicas"], strict=True)]
         changes = plan_change_lines(xb, plans)
-        chart(line_chart(xb, {"Cost per million output tokens": vb["usd_per_million_output_tokens"]},
+        chart(line_chart(xb, {ALL_IN_OUTPUT: vb["usd_per_million_output_tokens_all_in"],
+                              PHASE_OUTPUT: vb["usd_per_million_output_tokens"]},
                          title="Cost per output token vs requests decoded together", x_title="Concurrent requests (log)",
                          y_title="USD per million output tokens (log)", log_x=True, log_y=True, y_money=True,
-                         marker=(r.concurrency, r.usd_per_million_output_tokens, "your scenario") if r.fits else None,
+                         dashed=(PHASE_OUTPUT,),
+                         marker=(r.concurrency, r.usd_per_million_output_tokens_all_in, "your scenario")
+                         if r.fits else None,
                          hover_y="$%{y:.4g}", vlines=changes, empty_reason=NO_FIT), "batch_cost",
               "Notice: batching shares each read of the weights across requests, so cost falls steeply until "
               "decode turns compute-bound or memory runs out (the line stops where the batch no longer fits)."

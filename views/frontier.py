@@ -22,7 +22,7 @@ catalog, s, r = page.catalog, page.scenario, page.estimate
 
 points = frontier_points(s, catalog)
 here = operating_point(s, r)
-target = float(getattr(s, "min_tokens_per_second_per_user", 0.0))
+target = s.min_tokens_per_second_per_user
 every_run = published_points(s.model, s.gpu)
 near = comparable(every_run, s)
 show_all = st.toggle("Show every published run of this model and GPU, however it was run",
@@ -83,7 +83,7 @@ else:
                          published=_published(usd_per_million_output(measured, rate) if not measured.empty else []),
                          target=target or None, hover_y="$%{y:.3g} per M output tokens", color=theme.COST),
           "frontier_cost", "Notice: the same GPUs cost several times more per token when each user must be served "
-          "fast. " + money_caption(getattr(s, "utilization", 1.0), rate))
+          "fast. " + money_caption(s.utilization, rate))
 if every_run.empty:
     st.info(f"No published measurement of {page.model.name} on {page.gpu.name} states a per-user speed; the "
             "calibration sets have them for DeepSeek-V3/R1, Kimi K2, Mixtral, Llama 2 70B and gpt-oss on H100, "

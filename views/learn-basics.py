@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from costmodel.analysis.frontier import all_in_usd_per_million, operating_point
 from costmodel.analysis.unit_economics import deployment_usd_per_hour
+from costmodel.engine.money import all_in_usd_per_million
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.learn import FORMULAS, GLOSSARY, SEED_EXAMPLE, list_price_bill
 from ui.page import open_page
@@ -33,17 +33,17 @@ st.markdown(f"**{fmt_usd(bill)} for this request.** Double the prompt and the in
 
 st.header("2. What it costs: GPU time")
 hourly = deployment_usd_per_hour(s.gpus, r.gpu_hourly_usd)
-here = operating_point(s, r)
-u = getattr(s, "utilization", 1.0)
-load = "" if u >= 1 else (f" Busy only {fmt_pct(u, 0)} of the time on average, the same GPUs cost 1 ÷ {u:g} = {1 / u:.3g} times as much "
-                          f"per token: {fmt_usd(here['usd_per_million_output_tokens_all_in'])}.")
+u = s.utilization
+full_load = float(all_in_usd_per_million(s.gpus, r.gpu_hourly_usd, r.output_tokens_per_second, 1.0))
+load = "" if u >= 1 else (f" Busy only {fmt_pct(u, 0)} of the time on average, the same GPUs cost 1 ÷ {u:g} = "
+                          f"{1 / u:.3g} times as much per token: {fmt_usd(r.usd_per_million_output_tokens_all_in)}.")
 st.markdown(
     f"A provider rents GPUs by the hour. Your sidebar deployment, {s.gpus} × {gpu.name} at "
     f"{fmt_usd(r.gpu_hourly_usd)} per GPU-hour, costs {fmt_usd(hourly)} an hour whether it is busy or not. When "
     f"full it produces {fmt_count(r.output_tokens_per_second)} output tokens per second, "
     f"{fmt_count(r.output_tokens_per_second * 3600)} an hour, so a million output tokens cost "
     f"{fmt_usd(hourly)} ÷ {fmt_count(r.output_tokens_per_second * 3600)} × 10⁶ = "
-    f"**{fmt_usd(float(all_in_usd_per_million(s.gpus, r.gpu_hourly_usd, r.output_tokens_per_second)))} all-in**: the "
+    f"**{fmt_usd(full_load)} all-in**: the "
     f"whole deployment's time, prefill included, over the tokens it delivers.{load} Cost per token is GPU price "
     "divided by throughput, and throughput is where the physics is.")
 st.markdown(

@@ -9,6 +9,7 @@ from costmodel.pricing.prices import list_provider_prices, prices_as_of
 from ui import tables, theme
 from ui.charts import dot_chart, line_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens
+from ui.money import COST_PROFIT_MARGIN, GROSS_MARGIN, HELP
 from ui.page import open_page
 from ui.widgets import chart, formula, spec_table, table
 
@@ -22,11 +23,15 @@ prices = list_provider_prices()
 df = market_comparison(s, prices, catalog)
 fit = df[df["fits"]] if len(df) else df
 summary = market_summary(df)
-c = st.columns(3)
+c = st.columns(4)
 c[0].metric("Open-model list prices compared", fmt_count(summary["compared"]))
-c[1].metric("Median implied margin per request", fmt_pct(summary["median_margin_per_request"])
-            if summary["fitting"] else "n/a", help="1 − modeled cost ÷ list price, at your request shape.")
-c[2].metric("Priced below this deployment's cost", fmt_count(summary["below_cost"]),
+c[1].metric(f"Median implied {GROSS_MARGIN.lower()}", fmt_pct(summary["median_margin_per_request"])
+            if summary["fitting"] else "n/a", help="1 − modeled cost ÷ list price per request, at your request "
+            "shape. " + HELP[GROSS_MARGIN])
+c[2].metric(f"Median implied {COST_PROFIT_MARGIN.lower()}",
+            fmt_pct(summary["median_cost_profit_margin_per_request"], 0) if summary["fitting"] else "n/a",
+            help="List price ÷ modeled cost per request − 1. " + HELP[COST_PROFIT_MARGIN])
+c[3].metric("Priced below this deployment's cost", fmt_count(summary["below_cost"]),
             help="Rows whose list price per request is under the modeled cost: cheaper hardware, better "
                  "utilisation or a loss leader.")
 if len(fit):

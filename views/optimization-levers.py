@@ -6,13 +6,15 @@ from costmodel.analysis.levers import lever_steps, precision_choices, total_mult
 from ui import tables
 from ui.charts import waterfall_chart
 from ui.format import fmt_multiplier, fmt_usd
+from ui.money import ALL_IN_OUTPUT, PHASE_INPUT, PHASE_OUTPUT
 from ui.page import open_page
 from ui.widgets import chart, formula, spec_table
 
 METRICS = {
     "usd_per_request": "USD per request",
-    "usd_per_million_output_tokens": "USD per million output tokens",
-    "usd_per_million_input_tokens": "USD per million input tokens",
+    "usd_per_million_output_tokens_all_in": ALL_IN_OUTPUT,
+    "usd_per_million_output_tokens": PHASE_OUTPUT,
+    "usd_per_million_input_tokens": PHASE_INPUT,
 }
 
 page = open_page(

@@ -4,11 +4,19 @@ import streamlit as st
 
 from costmodel.analysis import curves
 from costmodel.analysis.compare import compare_scenarios
-from costmodel.analysis.frontier import operating_point
 from costmodel.analysis.unit_economics import margin_at_price, margin_pct
 from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_rate, fmt_seconds, fmt_usd
-from ui.money import PHASE_SPLIT_NOTE, margin_metrics, money_caption, money_metrics
+from ui.money import (
+    GROSS_MARGIN,
+    PHASE_SPLIT_NOTE,
+    margin_metrics,
+    margin_pcts,
+    money_caption,
+    money_metrics,
+    service_level_help,
+    service_level_value,
+)
 from ui.page import open_page
 from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
 from ui.widgets import chart, formula, table
@@ -18,28 +26,31 @@ page = open_page("Overview", "What it costs to serve this scenario, and what it 
 catalog, s, r = page.catalog, page.scenario, page.estimate
 
 
-def _pct(share: float | None) -> float | None:
-    return None if share is None else 100 * share
-
-
-here = operating_point(s, r)
-money_metrics(here["usd_per_million_output_tokens_all_in"], here["usd_per_million_tokens_blended"],
+money_metrics(r.usd_per_million_output_tokens_all_in, r.usd_per_million_tokens_blended,
               (r.usd_per_million_input_tokens, r.usd_per_million_cached_input_tokens, r.usd_per_million_output_tokens),
-              utilization=getattr(s, "utilization", 1.0))
-st.caption(f"{PHASE_SPLIT_NOTE} {money_caption(getattr(s, 'utilization', 1.0), r.gpu_hourly_usd)}")
+              utilization=s.utilization)
+st.caption(f"{PHASE_SPLIT_NOTE} {money_caption(s.utilization, r.gpu_hourly_usd)}")
 c = st.columns(4)
 c[0].metric("Cost per request", fmt_usd(r.usd_per_request), help="Prefill plus decode GPU time of one request.")
 c[1].metric("Output throughput", fmt_rate(r.output_tokens_per_second),
             help="Output tokens per second across the whole deployment.")
-c[2].metric("Speed per user", fmt_rate(here["tokens_per_second_per_user"]),
-            help="Output tokens per second each user sees: the deployment's output rate over the requests in "
-                 "flight (their streams also wait while other requests' prompts are prefilled).")
+c[2].metric("Speed per user", fmt_rate(r.tokens_per_second_per_user),
+            help="Output tokens per second each user sees: the replica's output rate over the requests it holds "
+                 "(their streams also wait while other requests' prompts are prefilled); speculative decoding "
+                 "included.")
 c[3].metric("GPUs", f"{s.gpus} = {r.replicas} × {r.tensor_parallel}",
             help=f"{r.replicas} replicas of {r.tensor_parallel} GPUs; {r.concurrency:,.0f} requests decoded "
                  f"together (at most {r.max_concurrency:,} fit).")
 c = st.columns(4)
 c[0].metric("Time to first token", fmt_seconds(r.ttft_seconds), help="Prefill of one prompt, no queueing.")
-c[1].metric("Time per output token", fmt_seconds(r.tpot_seconds), help="One decode step at this batch size.")
+c[1].metric("Time to first token, p99 under load", fmt_seconds(r.ttft_p99_seconds),
+            help="One decode step, the 99th-percentile wait behind other prompts' prefills (an M/M/1 queue with "
+                 "Poisson arrivals: factor 1/(1 − prefill share of the replica's time)), then the own prefill.")
+c[2].metric("Time per output token", fmt_seconds(r.tpot_seconds), help="One decode step at this batch size.")
+c[3].metric("Service level", service_level_value(s, r), help=service_level_help(s, r))
+if not r.meets_slo and r.fits:
+    st.warning(f"{service_level_help(s, r)} The figures above are at one request per replica.",
+               icon=":material/speed:")
 
 st.subheader("Margin at your price")
 p1, p2 = st.columns(2)
@@ -53,15 +64,15 @@ m = margin_at_price(s.prompt_tokens, s.output_tokens, r.usd_per_request, price_i
 c = st.columns(4)
 c[0].metric("Revenue per request", fmt_usd(m.revenue_usd))
 c[1].metric("Margin per request", fmt_usd(m.margin_usd))
-margin_metrics(c[2:], _pct(m.margin_share), _pct(m.cost_profit_share))
+margin_metrics(c[2:], *margin_pcts(m))
 
 x, cost, price = curves.illusion(s, catalog, price_in, price_out)
 chart(illusion_chart(x, price, cost, s.prompt_tokens), "illusion",
       "Notice: the price line grows in proportion to tokens, the cost line bends upwards as attention and the "
       "KV cache crowd out the batch; where the red line crosses the blue one every request loses money. The cost "
       "line ends where one request no longer fits in memory.")
-chart(line_chart(x, {"Margin per request": margin_pct(price, cost)}, title="Margin as the prompt grows",
-                 x_title="Prompt length (tokens, log)", y_title="Margin (% of the price)", log_x=True,
+chart(line_chart(x, {GROSS_MARGIN: margin_pct(price, cost)}, title="Gross margin as the prompt grows",
+                 x_title="Prompt length (tokens, log)", y_title="Gross margin (% of the price)", log_x=True,
                  marker=(s.prompt_tokens, float(margin_pct(m.revenue_usd, m.cost_usd)) if m.revenue_usd else 0.0,
                          "this scenario"),
                  hover_y="%{y:.1f}%"), "margin_curve",

@@ -1,4 +1,4 @@
-"""Pricing schemes: one workload billed under every scheme, against its cost to serve."""
+"""Pricing schemes: what should I charge? A workload billed under every scheme against the fleet it needs."""
 
 import streamlit as st
 
@@ -6,19 +6,27 @@ from costmodel import CostModelError
 from ui import pricing, tables
 from ui.charts import bar_chart, histogram_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok, md_escape
+from ui.money import COST_PROFIT_MARGIN, GROSS_MARGIN, HELP, fmt_margin_pct
 from ui.page import open_page
+from ui.scheme_editor import scheme_parameters
 from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
-from ui.widgets import chart, formula, spec_table
+from ui.widgets import chart, formula, spec_table, table
+from ui.worked_example import day_panel
 
-SOURCES = {"synthetic": "Preset workload", "trace": "Real trace", "log": "Your usage log"}
+SOURCES = {"synthetic": "Preset workload", "trace": "Real trace", "log": "Your usage log",
+           "day": "DeepSeek's published day"}
 
-page = open_page("Pricing schemes", "Take a month of requests, bill every one of them under nine pricing schemes, "
-                 "and set the revenue beside what serving them costs on your deployment.", about="Deployment",
+page = open_page("Pricing schemes", "What should you charge? Take a workload, size the fleet it needs at your "
+                 "service level, bill every request under nine pricing schemes, and see which prices reach your "
+                 "margin once idle GPUs are paid for too.", about="Deployment",
                  note="Each request is costed at its own length and cache hits.")
 s = page.scenario
 
 source = st.radio("Workload", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="wl_source",
                   persist_state="session")
+if source == "day":
+    day_panel("deepseek-day")
+    st.stop()
 workload, key = None, ""
 if source == "log":
     up = st.file_uploader("Usage log (CSV, JSONL or Parquet with prompt and output token counts)",
@@ -38,11 +46,37 @@ else:
     users = st.number_input("Users (synthetic presets)", 10, 2000, 100, step=10, key="wl_users",
                             persist_state="session") if source == "synthetic" else None
     workload, key = pricing.cached_workload(wid, users), f"{wid}:{users}"
+if not workload.users_known:
+    st.info("This workload has no user ids: it is one stream of requests, so a subscription would bill a single "
+            "customer for all of it. Subscriptions and the hybrid scheme need users and their usage spread; they "
+            "are left out of the ranking unless you synthesize users.", icon=":material/group:")
+    if st.toggle("Synthesize users (assign requests to users at random)", key="wl_synth", persist_state="session"):
+        n = st.number_input("Synthetic users", 2, 100_000, 100, step=10, key="wl_synth_users",
+                            persist_state="session")
+        workload, key = pricing.with_synthetic_users(workload, key, int(n)), f"{key}:users{n}"
 summ = workload.summary()
+single_user = summ["users"] <= 1
 st.caption(f"{md_escape(workload.title)}: {fmt_count(summ['requests'])} requests from {fmt_count(summ['users'])} users, mean "
            f"{fmt_tokens(summ['mean_prompt_tokens'])} prompt and {fmt_tokens(summ['mean_output_tokens'])} output "
            f"tokens, {fmt_pct(summ['prefix_cache_hit_rate'])} of input tokens cached. {md_escape(workload.source)}"
            + (f" Skipped {summ['skipped_rows']:,} unusable rows." if summ["skipped_rows"] else ""))
+
+st.subheader("The fleet this workload needs")
+shapes = pricing.load_shape_choices()
+c = st.columns(4)
+shape = c[0].selectbox("Load over the day", list(shapes), format_func=shapes.get, key="fl_shape",
+                       persist_state="session", help="How the traffic spreads over the hours it covers: the fleet is "
+                       "sized for the busiest hour, so a peaked day leaves GPUs idle in the quiet ones.")
+headroom = c[1].slider("Peak headroom (×)", 1.0, 3.0, 1.2, 0.05, key="fl_headroom", persist_state="session",
+                       help="Spare capacity above the busiest hour's load (1.2 = 20% more GPUs).")
+billing = c[2].radio("GPU billing", pricing.GPU_BILLINGS, horizontal=True, key="fl_billing", persist_state="session",
+                     help="On-demand: the catalog's rental price, paid by the hour. Reserved: a committed rate, paid "
+                     "every hour of the term (so the fleet cannot scale down).")
+autoscale = c[3].toggle("Autoscale hourly", key="fl_autoscale", persist_state="session",
+                        disabled=billing == "reserved",
+                        help="Each hour keeps only the replicas its load needs (on-demand GPUs, or nodes lent to "
+                        "other work at night); off: the busiest hour's fleet is held the whole time.")
+st.caption(pricing.service_level_sentence(s))
 
 with st.expander("Your prices", icon=":material/sell:", expanded=False):
     c = st.columns(4)
@@ -54,35 +88,74 @@ with st.expander("Your prices", icon=":material/sell:", expanded=False):
                             persist_state="session")
     markup = c[3].number_input("Compute-time markup (×)", 0.1, 100.0, 1.5, 0.1, key="px_markup",
                                persist_state="session")
-    st.caption("Per-token schemes share these prices; the long-context tier charges 2× input and 1.5× output above "
-               "its threshold. Other parameters keep the defaults in data/prices/schemes.yaml.")
-overrides = pricing.price_overrides(p_in, p_out, fee, markup)
+    st.caption("These set every per-token scheme's prices, the subscription's fee and overage and the compute "
+               "markup at once; each scheme's own parameters below start from them.")
+base = pricing.price_overrides(p_in, p_out, fee, markup)
+with st.expander("Every scheme parameter", icon=":material/tune:", expanded=False):
+    tabs = st.tabs([pricing.SCHEME_TITLES[sid] for sid in pricing.SCHEME_ORDER])
+    overrides = {}
+    for sid, tab in zip(pricing.SCHEME_ORDER, tabs, strict=True):
+        with tab:
+            overrides[sid] = scheme_parameters(sid, base.get(sid))
+target = st.slider("Target gross margin (%)", 0, 90, 40, 5, key="px_target", persist_state="session",
+                   help=HELP[GROSS_MARGIN] + " The table below gives each scheme's prices that reach it.")
 try:
-    report = pricing.cached_bill(s.model_dump_json(), key, pricing.freeze(overrides), workload)
-except CostModelError as exc:
-    st.error(f"Cannot cost this workload on this deployment: {exc}", icon=":material/memory:")
+    report = pricing.cached_fleet_bill(s.model_dump_json(), key, pricing.freeze(overrides), shape, headroom,
+                                       bool(autoscale and billing != "reserved"), billing, float(target), workload)
+except (CostModelError, ValueError) as exc:
+    st.error(f"Cannot cost this workload on this deployment: {md_escape(exc)}", icon=":material/memory:")
     st.stop()
 
-df = report.to_frame()
-be = report.break_even["zero_margin"]
+fleet, op = report.fleet, report.fleet["operating_point"]
 c = st.columns(4)
-c[0].metric("Cost to serve the workload", fmt_usd(report.break_even["cost_usd"]))
-tm = report.break_even["target_margin"]
-c[1].metric("Break-even flat price", fmt_usd_per_mtok(be["blended_usd_per_m"]),
-            help="One price per token, input and output alike, at which revenue equals cost. For a "
-                 f"{tm['target_margin_pct']:.0f}% margin: {fmt_usd_per_mtok(tm['blended_usd_per_m'])}.")
-best = df.loc[df["margin_usd"].idxmax()]
-c[2].metric(f"Best margin: {best['title']}", fmt_usd(best["margin_usd"]),
-            delta=fmt_pct(best["margin_pct"] / 100) if best["margin_pct"] is not None else None)
-worst = df.loc[df["loss_request_share"].fillna(0).idxmax()]
-c[3].metric(f"Most requests at a loss: {worst['title']}", fmt_pct(worst["loss_request_share"] or 0))
+c[0].metric("Cost to serve the workload", fmt_usd(fleet["cost_usd"]),
+            help="The fleet's GPU-hours over the hours the workload covers, busy and idle, at "
+                 f"{fmt_usd(fleet['gpu_hourly_usd'])} per GPU-hour ({fleet['gpu_rate_source']}).")
+c[1].metric("GPUs provisioned", fmt_count(fleet["gpus_provisioned"]),
+            help=f"{fleet['replicas_provisioned']} replicas of {fleet['gpus_per_replica']} GPUs in the busiest hour; "
+                 f"{fleet['average_gpus']:,.1f} on average over {fleet['hours']} hours.")
+c[2].metric("Busy share of the fleet", fmt_pct(fleet["busy_share"], 1 if fleet["busy_share"] >= 0.01 else 3),
+            help="Busy GPU-hours ÷ provisioned GPU-hours: the fleet's average utilization.")
+c[3].metric("Idle cost", fmt_usd(fleet["idle_cost_usd"]), help="Paid for GPUs that wait: cost − busy cost.")
+st.caption(pricing.fleet_sentence(fleet, op))
 
+prices = pricing.target_prices(report, overrides, float(target))
+ranked = prices if not single_user else prices[~prices["scheme"].isin(pricing.NEEDS_USERS)]
+be = report.break_even
+c = st.columns(4)
+c[0].metric("Break-even flat price", fmt_usd_per_mtok(be["zero_margin"]["blended_usd_per_m"]),
+            help="One price per token, input and output alike, at which revenue equals the fleet's cost. For a "
+                 f"{be['target_margin']['target_margin_pct']:.0f}% margin: "
+                 f"{fmt_usd_per_mtok(be['target_margin']['blended_usd_per_m'])}.")
+best = ranked.loc[ranked["margin_usd"].idxmax()]
+c[1].metric(f"{'Best margin' if best['margin_usd'] >= 0 else 'Loses the least'}: {best['title']}",
+            fmt_margin_pct(best["gross_margin_pct"]), help=HELP[GROSS_MARGIN])
+losing = ranked[ranked["margin_usd"] < 0]
+if losing.empty:
+    c[2].metric("Schemes that lose money", "none", help="Every scheme ranked earns more than the fleet costs.")
+else:
+    worst = losing.loc[losing["margin_usd"].idxmin()]
+    c[2].metric(f"Loses the most: {worst['title']}", fmt_usd(worst["margin_usd"]),
+                help=f"{len(losing)} of {len(ranked)} schemes earn less than the fleet costs at these prices.")
+c[3].metric(f"{COST_PROFIT_MARGIN}, best scheme", fmt_margin_pct(best["cost_profit_margin_pct"], 0),
+            help=HELP[COST_PROFIT_MARGIN])
+if single_user:
+    st.caption("Ranked without the subscription and hybrid schemes: with one customer their revenue is one fee.")
+
+st.subheader(f"What to charge for a {target}% gross margin")
+table(pricing.target_price_display(prices), "prices-at-target-margin", "px_target_table",
+      column_config=pricing.TARGET_COLUMNS)
+st.caption("Each scheme's money parameters multiplied by cost ÷ ((1 − margin) × revenue): revenue scales with "
+           "every price of a scheme at once, so this factor reaches the margin exactly, with the same requests "
+           "served. Below 1: the scheme could charge less; above 1: it must charge more.")
+
+df = report.to_frame()
 chart(bar_chart(list(df["title"]), {"Revenue": df["revenue_usd"], "Cost to serve": df["cost_usd"]},
                 title="Revenue and cost of the same workload under each scheme", x_title="Pricing scheme",
                 y_title="USD for the whole workload", y_money=True, horizontal=True),
       "schemes_rev",
-      "Notice: the cost bar is the same under every scheme; only the revenue moves, and per-token schemes miss the "
-      "requests whose cost grows faster than their tokens.")
+      "Notice: the cost bar is the fleet's and the same under every scheme; only the revenue moves, and per-token "
+      "schemes miss the requests whose cost grows faster than their tokens.")
 chart(bar_chart(list(df["title"]), {"Requests served at a loss (%)": df["loss_request_share"].fillna(0) * 100},
                 title="Share of requests that cost more than they earn", x_title="Pricing scheme",
                 y_title="Requests served at a loss (%)", horizontal=True), "schemes_loss",
@@ -94,6 +167,9 @@ chart(histogram_chart({sid: report.bills[sid] for sid in shown if sid in report.
                       title="What customers pay per month", x_title="Bill per user-month (USD, log scale)",
                       y_title="User-months", log_x=True), "bills",
       "Notice: subscriptions make bills predictable (a spike at the fee) while compute-time bills spread with usage.")
-formula("break-even flat price", r"p^{*} = \frac{C}{\sum_r S^{r}_\text{in} + \rho \sum_r S^{r}_\text{out}}, "
-        r"\quad \rho = p_\text{out}/p_\text{in}", "C is the cost of serving every request of the workload.")
-spec_table(tables.PRICING_REPORT, report.to_frame(), "pricing", name=f"pricing-{key}")
+formula("price for a target margin", r"k = \frac{C}{(1 - m)\,R}, \qquad p_i^{*} = k\,p_i, \qquad "
+        r"\text{gross } m = \frac{R - C}{R}, \quad \text{cost-profit } = \frac{R - C}{C}",
+        "C is the fleet's cost over the hours the workload covers (idle GPUs included), R a scheme's revenue at "
+        "its current prices p_i.")
+spec_table(tables.PRICING_REPORT, df, "pricing", name=f"pricing-{key}")
+st.caption(f"Margins: {GROSS_MARGIN} and {COST_PROFIT_MARGIN}, both in the table above.")

@@ -123,7 +123,8 @@ def compare_gpus(
     ``fits`` False and NaN costs).
 
     Columns: gpu, name, gpus, fits, tensor_parallel, usd_per_million_input_tokens,
-    usd_per_million_output_tokens, usd_per_request, output_tokens_per_second,
+    usd_per_million_output_tokens (phase split), usd_per_million_output_tokens_all_in,
+    usd_per_million_tokens_blended, tokens_per_second_per_user, usd_per_request, output_tokens_per_second,
     output_tokens_per_second_per_gpu, ttft_seconds, tpot_seconds, max_concurrency,
     memory_gb, weights_share_of_memory, gpu_hourly_usd, price_date, cheapest.
     """
@@ -157,6 +158,9 @@ def compare_gpus(
             "tensor_parallel": int(r.tensor_parallel) if r is not None else 0,
             "usd_per_million_input_tokens": val("usd_per_million_input_tokens"),
             "usd_per_million_output_tokens": val("usd_per_million_output_tokens"),
+            "usd_per_million_output_tokens_all_in": val("usd_per_million_output_tokens_all_in"),
+            "usd_per_million_tokens_blended": val("usd_per_million_tokens_blended"),
+            "tokens_per_second_per_user": val("tokens_per_second_per_user"),
             "usd_per_request": val("usd_per_request"),
             "output_tokens_per_second": val("output_tokens_per_second"),
             "output_tokens_per_second_per_gpu": val("output_tokens_per_second") / n,
@@ -207,7 +211,7 @@ def market_comparison(scenario: Scenario, prices: Iterable, catalog: Catalog | N
     Columns: price_id, provider, model, catalog_model, input_usd_per_m, output_usd_per_m,
     cached_input_usd_per_m, long_context_threshold, price_date, source, fits, gpus,
     cost_input_usd_per_m, cost_output_usd_per_m, price_per_request_usd, cost_per_request_usd,
-    margin_per_request, margin_input, margin_output.
+    margin_per_request (gross, (R - C) / R), margin_input, margin_output.
     """
     cat = catalog or load_catalog()
     hit = scenario.cache_hit_rate if scenario.prefix_caching else 0.0
@@ -247,12 +251,21 @@ def market_comparison(scenario: Scenario, prices: Iterable, catalog: Catalog | N
     return df
 
 
+def cost_profit_from_gross(gross: float) -> float:
+    """(R - C) / C from the gross margin m = (R - C) / R: m / (1 - m) (infinite at m = 1: nothing spent)."""
+    return gross / (1 - gross) if gross < 1 else float("inf")
+
+
 def market_summary(comparison: pd.DataFrame) -> dict[str, float | int]:
     """Headline figures of ``market_comparison``: ``compared`` (rows), ``fitting`` (rows whose open model fits),
-    ``median_margin_per_request`` over those (NaN if none) and ``below_cost`` (how many list prices per request
+    ``median_margin_per_request`` (gross, (R - C) / R) and ``median_cost_profit_margin_per_request``
+    ((R - C) / C) over those (NaN if none) and ``below_cost`` (how many list prices per request
     are under the modeled cost)."""
     fit = comparison[comparison["fits"]] if len(comparison) else comparison
     margins = fit["margin_per_request"].to_numpy(dtype=float) if len(fit) else np.array([])
     return {"compared": len(comparison), "fitting": len(fit),
             "median_margin_per_request": float(np.nanmedian(margins)) if margins.size else _NAN,
+            # (R - C) / C = m / (1 - m) for a gross margin m: monotone, so the median maps to the median
+            "median_cost_profit_margin_per_request": cost_profit_from_gross(float(np.nanmedian(margins)))
+            if margins.size else _NAN,
             "below_cost": int((margins < 0).sum())}

@@ -8,18 +8,19 @@ envelope of all points is the frontier, and a speed target picks a point on it.
 
 Per point, all from one vectorised :func:`costmodel.estimate_arrays` call over (plan, batch):
 
-- tokens/s per user = the deployment's output tokens/s / requests in flight (Little's law;
-  under continuous batching each user's stream is also stalled by the prefills of the requests
-  that replace finished ones, Orca, Yu et al. OSDI 2022), speculative decoding included;
+- tokens/s per user: the engine's (costmodel.engine.service_level: the replica's output rate over
+  its sequences, so each user's stream also waits for the prefills of the requests that replace
+  finished ones), speculative decoding included;
 - output tokens/s per GPU = deployment output tokens/s / GPUs paid for (all of them, also GPUs
   left over when the group size does not divide the deployment);
 - all-in $ per million output tokens = GPUs x $/GPU-hour / 3600 / output tokens/s x 1e6 / u, and
-  blended $ per million tokens = the same over input + output tokens/s (u = the scenario's
-  utilization: the fleet's average busy share, 1 = always full).
+  blended $ per million tokens = the same over input + output tokens/s, both the engine's
+  (costmodel.engine.money.all_in_usd_per_million; u = the scenario's utilization).
 
-The service-level targets of the scenario are not applied while the curve is drawn (every batch
-is evaluated); each point says whether it meets the per-user speed target instead, and the
-scenario's own operating point is given by :func:`operating_point`.
+The curve evaluates every batch (an explicit concurrency is not capped by the service level);
+each point says whether it meets the scenario's targets (``meets_slo``: speed per user and p99
+time to first token, costmodel.engine.service_level), and the scenario's own operating point,
+where the engine's search stops, is given by :func:`operating_point`.
 Tested in tests/test_frontier.py.
 """
 
@@ -39,7 +40,7 @@ BATCH_GRID_POINTS = 48
 COLUMNS: tuple[str, ...] = (
     "tensor_parallel", "replicas", "batch_per_replica", "concurrency", "tokens_per_second_per_user",
     "output_tokens_per_second_per_gpu", "tokens_per_second_per_gpu", "usd_per_million_output_tokens_all_in",
-    "usd_per_million_tokens_blended", "tpot_seconds", "ttft_seconds", "meets_speed_target", "on_frontier",
+    "usd_per_million_tokens_blended", "tpot_seconds", "ttft_p99_seconds", "meets_slo", "on_frontier",
 )
 
 
@@ -56,26 +57,6 @@ def plan_sizes(s: Scenario) -> list[int]:
         return [min(int(s.tensor_parallel), s.gpus)]
     sizes = plan_candidates(float(s.gpus))
     return sorted(set(sizes) | {s.gpus})
-
-
-def without_targets(s: Scenario) -> Scenario:
-    """The scenario with its service-level targets off (the curve evaluates every batch)."""
-    update = {k: 0.0 for k in ("min_tokens_per_second_per_user", "max_ttft_seconds") if k in type(s).model_fields}
-    return s.model_copy(update=update) if update else s
-
-
-def utilization_of(s: Scenario) -> float:
-    """The scenario's average busy share of the fleet (1 where the field does not exist)."""
-    return float(getattr(s, "utilization", 1.0))
-
-
-def all_in_usd_per_million(gpus, gpu_hourly_usd, tokens_per_second, utilization: float = 1.0) -> np.ndarray:
-    """GPUs x $/GPU-hour / 3600 / (tokens/s) x 1e6 / utilization: the whole deployment's cost over the tokens it
-    delivers (NaN where nothing is delivered)."""
-    tps = np.asarray(tokens_per_second, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        usd = np.asarray(gpus, dtype=float) * np.asarray(gpu_hourly_usd, dtype=float) / 3600 / tps * 1e6
-    return np.where(tps > 0, usd / utilization, np.nan)
 
 
 def pareto_mask(speed: np.ndarray, throughput: np.ndarray) -> np.ndarray:
@@ -96,12 +77,11 @@ def frontier_points(s: Scenario, catalog: Catalog, batches: np.ndarray | None = 
     limits) is capped by the engine, and the repeats this makes are dropped, so each plan's curve ends at its
     largest batch.
     """
-    base = without_targets(s)
     tp = np.asarray(plan_sizes(s), dtype=float)[:, None]
     replicas = np.floor(s.gpus / tp)
     grid = batch_grid(s.max_batch_size) if batches is None else np.asarray(batches, dtype=float)
     # the Scenario accepts at most 10M requests at once: a large engine limit times many replicas can exceed it
-    arr = estimate_arrays(base, catalog, tensor_parallel=tp, concurrency=np.minimum(grid[None, :] * replicas, 1e7))
+    arr = estimate_arrays(s, catalog, tensor_parallel=tp, concurrency=np.minimum(grid[None, :] * replicas, 1e7))
     shape = np.broadcast_shapes(tp.shape, (1, grid.size))
     flat = {k: np.broadcast_to(np.asarray(v), shape).reshape(-1) for k, v in arr.items()
             if np.asarray(v).dtype.kind in "fiub"}
@@ -109,25 +89,21 @@ def frontier_points(s: Scenario, catalog: Catalog, batches: np.ndarray | None = 
     f = {k: v[keep] for k, v in flat.items()}
     # The axis comes back as requested; the engine served at most what fits (its occupancy rule).
     f["concurrency"] = np.minimum(f["concurrency"], np.maximum(f["max_concurrency"], 1))
-    u = utilization_of(s)
-    out_tps = f["output_tokens_per_second"]
-    total_tps = f["requests_per_second"] * (s.prompt_tokens + s.output_tokens)
     df = pd.DataFrame({
         "tensor_parallel": f["tensor_parallel"].astype(int),
         "replicas": f["replicas"].astype(int),
         "batch_per_replica": f["concurrency"] / np.minimum(f["replicas"], f["concurrency"]),
         "concurrency": f["concurrency"],
-        "tokens_per_second_per_user": out_tps / f["concurrency"],
-        "output_tokens_per_second_per_gpu": out_tps / s.gpus,
-        "tokens_per_second_per_gpu": total_tps / s.gpus,
-        "usd_per_million_output_tokens_all_in": all_in_usd_per_million(s.gpus, f["gpu_hourly_usd"], out_tps, u),
-        "usd_per_million_tokens_blended": all_in_usd_per_million(s.gpus, f["gpu_hourly_usd"], total_tps, u),
+        "tokens_per_second_per_user": f["tokens_per_second_per_user"],
+        "output_tokens_per_second_per_gpu": f["output_tokens_per_second"] / s.gpus,
+        "tokens_per_second_per_gpu": f["requests_per_second"] * (s.prompt_tokens + s.output_tokens) / s.gpus,
+        "usd_per_million_output_tokens_all_in": f["usd_per_million_output_tokens_all_in"],
+        "usd_per_million_tokens_blended": f["usd_per_million_tokens_blended"],
         "tpot_seconds": f["tpot_seconds"],
-        "ttft_seconds": f["ttft_seconds"],
+        "ttft_p99_seconds": f["ttft_p99_seconds"],
+        "meets_slo": f["meets_slo"].astype(bool),
     })
     df = df.drop_duplicates(["tensor_parallel", "concurrency"]).reset_index(drop=True)
-    target = float(getattr(s, "min_tokens_per_second_per_user", 0.0))
-    df["meets_speed_target"] = (df["tokens_per_second_per_user"] >= target) if target > 0 else True
     df["on_frontier"] = pareto_mask(df["tokens_per_second_per_user"].to_numpy(),
                                     df["output_tokens_per_second_per_gpu"].to_numpy())
     return df.sort_values(["tensor_parallel", "concurrency"]).reset_index(drop=True)[list(COLUMNS)]
@@ -135,19 +111,16 @@ def frontier_points(s: Scenario, catalog: Catalog, batches: np.ndarray | None = 
 
 def operating_point(s: Scenario, r: Estimate) -> dict[str, float]:
     """The scenario's own point in the frontier's coordinates (from its estimate)."""
-    out_tps = r.output_tokens_per_second
-    total_tps = r.requests_per_second * (s.prompt_tokens + s.output_tokens)
-    u = utilization_of(s)
     return {
         "tensor_parallel": float(r.tensor_parallel),
         "concurrency": float(r.concurrency),
-        "tokens_per_second_per_user": out_tps / r.concurrency if r.concurrency else float("nan"),
-        "output_tokens_per_second_per_gpu": out_tps / s.gpus,
-        "tokens_per_second_per_gpu": total_tps / s.gpus,
-        "usd_per_million_output_tokens_all_in": float(all_in_usd_per_million(s.gpus, r.gpu_hourly_usd, out_tps, u)),
-        "usd_per_million_tokens_blended": float(all_in_usd_per_million(s.gpus, r.gpu_hourly_usd, total_tps, u)),
+        "tokens_per_second_per_user": r.tokens_per_second_per_user,
+        "output_tokens_per_second_per_gpu": r.output_tokens_per_second / s.gpus,
+        "tokens_per_second_per_gpu": r.requests_per_second * (s.prompt_tokens + s.output_tokens) / s.gpus,
+        "usd_per_million_output_tokens_all_in": r.usd_per_million_output_tokens_all_in,
+        "usd_per_million_tokens_blended": r.usd_per_million_tokens_blended,
     }
 
 
-__all__ = ["BATCH_GRID_POINTS", "COLUMNS", "all_in_usd_per_million", "batch_grid", "frontier_points",
-           "operating_point", "pareto_mask", "plan_sizes", "without_targets"]
+__all__ = ["BATCH_GRID_POINTS", "COLUMNS", "batch_grid", "frontier_points", "operating_point", "pareto_mask",
+           "plan_sizes"]

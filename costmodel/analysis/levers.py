@@ -58,6 +58,7 @@ METRICS: tuple[str, ...] = (
     "usd_per_request",
     "usd_per_million_input_tokens",
     "usd_per_million_output_tokens",
+    "usd_per_million_output_tokens_all_in",
     "output_tokens_per_second",
     "ttft_seconds",
     "tpot_seconds",

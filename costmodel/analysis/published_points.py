@@ -25,7 +25,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from costmodel.analysis.frontier import all_in_usd_per_million
+from costmodel.engine.money import all_in_usd_per_million
 from costmodel.engine.scenario import Scenario
 from costmodel.resources import data_path
 
@@ -123,7 +123,8 @@ def comparable(points: pd.DataFrame, s: Scenario, factor: float = 2.0) -> np.nda
 def usd_per_million_output(points: pd.DataFrame, gpu_hourly_usd: float) -> np.ndarray:
     """All-in $ per million output tokens of each measured point at a GPU-hour price:
     $/GPU-hour / 3600 / output tokens/s per GPU x 1e6."""
-    return all_in_usd_per_million(1, gpu_hourly_usd, points["output_tokens_per_second_per_gpu"].to_numpy(dtype=float))
+    return all_in_usd_per_million(1, gpu_hourly_usd, points["output_tokens_per_second_per_gpu"].to_numpy(dtype=float),
+                                  1.0)
 
 
 __all__ = ["MOE_CSV", "comparable", "output_per_gpu", "per_user_speed", "published_points", "similar_shape",

@@ -15,7 +15,10 @@ give k^2). Tested by re-billing at the scaled prices (tests/test_target_price.py
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import pandas as pd
 
 from costmodel.errors import CostModelError
 from costmodel.pricing.base import Scheme
@@ -36,11 +39,13 @@ def _scale(value: Any, factor: float) -> Any:
 
 
 def scaled_scheme(scheme: Scheme, factor: float) -> Scheme:
-    """The same scheme with every money parameter multiplied by ``factor`` (> 0), revalidated."""
+    """The same scheme with every money parameter multiplied by ``factor`` (> 0). Not revalidated: the price
+    a margin needs may lie beyond a parameter's usual bound (a 7,000x compute markup on an idle fleet), and
+    saying so is the point."""
     if not factor > 0:
         raise CostModelError(f"a price factor must be > 0, got {factor}")
     update = {k: _scale(getattr(scheme, k), factor) for k in money_fields(scheme)}
-    return type(scheme).model_validate({**scheme.model_dump(), **update})
+    return scheme.model_copy(update=update)
 
 
 def price_factor_for_margin(revenue_usd: float, cost_usd: float, target_margin_pct: float) -> float | None:
@@ -63,4 +68,21 @@ def prices_for_margin(scheme: Scheme, revenue_usd: float, cost_usd: float,
     return {"factor": k, "params": {f: getattr(scaled, f) for f in money_fields(scheme)}}
 
 
-__all__ = ["money_fields", "price_factor_for_margin", "prices_for_margin", "scaled_scheme"]
+
+
+def target_price_table(report: Any, schemes: Sequence[Scheme], target_margin_pct: float) -> pd.DataFrame:
+    """One row per scheme of a :class:`~costmodel.pricing.report.PricingReport`: revenue, cost, both margins,
+    the price factor that reaches ``target_margin_pct`` and the scheme's money parameters at it."""
+    rows = []
+    for scheme, r in zip(schemes, report.schemes, strict=True):
+        target = prices_for_margin(scheme, r.revenue_usd, r.cost_usd, target_margin_pct)
+        rows.append({
+            "scheme": r.scheme, "title": r.title, "revenue_usd": r.revenue_usd, "cost_usd": r.cost_usd,
+            "margin_usd": r.margin_usd, "gross_margin_pct": r.gross_margin_pct,
+            "cost_profit_margin_pct": r.cost_profit_margin_pct, "price_factor": target["factor"],
+            "prices_at_target": target["params"],
+        })
+    return pd.DataFrame(rows)
+
+
+__all__ = ["money_fields", "price_factor_for_margin", "prices_for_margin", "scaled_scheme", "target_price_table"]

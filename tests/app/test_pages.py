@@ -40,6 +40,8 @@ CONTROL_CHANGES = {
     "spec_draft_tokens": 4,
     "decode_mbu_pct": 50.0,
     "prefill_mfu_pct": 30.0,
+    "min_tokens_per_second_per_user": 30.0,
+    "utilization": 0.5,
 }
 # (page, control) pairs that legitimately leave a page unchanged, with the reason.
 EXEMPT = {

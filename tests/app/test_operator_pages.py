@@ -1,0 +1,141 @@
+"""Cost as an operator pays it, in the app: service level on the Overview, the frontier page, the Pricing page's
+fleet, target prices and honest ranking, and DeepSeek's published day."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from costmodel import Scenario, estimate, load_catalog
+from tests.app.conftest import chart_specs, decode, metrics, new_app, no_exception
+from ui.money import ALL_IN_OUTPUT
+
+CATALOG = load_catalog()
+PRICING = "views/pricing-schemes.py"
+
+
+def _target_table(at):
+    return next(df.value for df in at.dataframe if "Price × to reach the target" in df.value.columns)
+
+
+def test_a_speed_target_moves_the_overview_headline():
+    at = new_app()
+    before = metrics(at)
+    assert before["Service level"] == "no target"
+    at.number_input(key="min_tokens_per_second_per_user").set_value(30.0).run()
+    no_exception(at)
+    after = metrics(at)
+    r = estimate(Scenario(min_tokens_per_second_per_user=30.0), CATALOG)
+    from ui.format import fmt_usd
+
+    assert after[ALL_IN_OUTPUT] == fmt_usd(r.usd_per_million_output_tokens_all_in) != before[ALL_IN_OUTPUT]
+    assert after["Service level"] == "met" and r.tokens_per_second_per_user >= 30
+    assert "at least 30 tokens/s per user" in at.main.markdown[1].value  # the scenario sentence says it
+
+
+def test_utilization_divides_every_money_figure():
+    full, half = new_app(), new_app({"utilization": "0.5"})
+    no_exception(half)
+    for label in (ALL_IN_OUTPUT, "Cost per request"):
+        a, b = (float(metrics(x)[label].lstrip("$").replace(",", "")) for x in (full, half))
+        assert b == pytest.approx(2 * a, rel=0.02), label
+
+
+def test_the_current_point_moves_along_the_frontier_with_the_target():
+    at = new_app(page="views/frontier.py")
+    no_exception(at)
+
+    def diamond():
+        spec = chart_specs(at)[0]
+        point = next(t for t in spec["data"] if t.get("marker", {}).get("symbol") == "diamond")
+        return float(decode(point["x"])[0]), float(decode(point["y"])[0]), spec
+
+    x0, y0, _ = diamond()
+    at.number_input(key="min_tokens_per_second_per_user").set_value(30.0).run()
+    no_exception(at)
+    x1, y1, spec = diamond()
+    assert x1 >= 30 > x0 and y1 < y0  # faster per user, less throughput per GPU
+    assert any(sh["x0"] == 30 for sh in spec["layout"]["shapes"])  # the target is drawn
+
+
+def test_published_runs_overlay_the_frontier_where_they_match():
+    at = new_app({"model": "deepseek-v3", "gpu": "b200", "weight_bits": "8", "kv_bits": "8",
+                  "prompt_tokens": "1024", "output_tokens": "1024"}, page="views/frontier.py")
+    no_exception(at)
+    names = [t["name"] for t in chart_specs(at)[0]["data"]]
+    assert "Published: InferenceX" in names
+    before = len(names)
+    at.toggle(key="frontier_all_runs").set_value(True).run()
+    no_exception(at)
+    assert len([t["name"] for t in chart_specs(at)[0]["data"]]) >= before
+
+
+def test_pricing_sizes_the_fleet_and_prices_every_scheme_for_the_margin():
+    at = new_app(page=PRICING)
+    no_exception(at)
+    m = metrics(at)
+    assert int(m["GPUs provisioned"]) >= 1 and m["Idle cost"].startswith("$")
+    t = _target_table(at)
+    assert len(t) == 9
+    factor = t["Cost to serve (USD)"] / ((1 - 0.40) * t["Revenue (USD)"])
+    assert np.allclose(t["Price × to reach the target"], factor)
+    at.slider(key="px_target").set_value(20).run()
+    no_exception(at)
+    assert np.allclose(_target_table(at)["Price × to reach the target"], t["Cost to serve (USD)"]
+                       / ((1 - 0.20) * t["Revenue (USD)"]))
+
+
+def test_every_scheme_parameter_is_editable():
+    at = new_app(page=PRICING)
+    keys = {w.key for w in at.main.number_input if w.key}
+    for fragment in ("cached-input_cache_read_fraction", "cached-input_cache_write_multiplier_5m",
+                     "long-context-tier_threshold_tokens", "batch-discount_discount", "subscription_monthly_fee_usd",
+                     "subscription_allowance_"):
+        assert any(fragment in k for k in keys), fragment
+    assert any("capability-tier_input_usd_per_m" in k and k.endswith("_large") for k in keys)  # every tier
+    fee = next(w for w in at.main.number_input if "subscription_monthly_fee_usd" in w.key)
+    before = _target_table(at).set_index("Scheme")["Revenue (USD)"]
+    fee.set_value(40.0).run()
+    no_exception(at)
+    after = _target_table(at).set_index("Scheme")["Revenue (USD)"]
+    assert after["Subscription"] > before["Subscription"] and after["Flat per token"] == before["Flat per token"]
+
+
+def test_a_single_user_trace_says_so_and_subscriptions_are_not_ranked():
+    at = new_app(page=PRICING)
+    at.radio(key="wl_source").set_value("trace").run()
+    no_exception(at)
+    assert any("no user ids" in i.value for i in at.info)
+    assert any(c.value.startswith("Ranked without the subscription") for c in at.main.caption)
+    assert not any("Subscription" in k or "Hybrid" in k for k in metrics(at) if ":" in k)
+    at.toggle(key="wl_synth").set_value(True).run()
+    no_exception(at)
+    assert not any(c.value.startswith("Ranked without the subscription") for c in at.main.caption)
+
+
+def test_no_tile_names_a_loser_when_nothing_loses_money():
+    at = new_app(page=PRICING)
+    at.radio(key="wl_source").set_value("trace").run()
+    at.session_state["price_in"], at.session_state["price_out"], at.session_state["px_markup"] = 20.0, 60.0, 5.0
+    at.run()
+    for w in at.main.number_input:  # the activated-parameters scheme's own prices, raised too
+        if "activated-params_" in w.key and "_usd_per_m_per_b_active" in w.key:
+            w.set_value(1.0)
+    at.run()
+    no_exception(at)
+    m = metrics(at)
+    assert m["Schemes that lose money"] == "none"
+    assert not any(k.startswith(("Loses", "Most requests")) for k in m)
+
+
+def test_deepseeks_day_beside_its_published_cost_and_revenue():
+    at = new_app(page=PRICING)
+    at.radio(key="wl_source").set_value("day").run()
+    no_exception(at)
+    m = {x.label: (x.value, x.proto.delta) for x in at.metric}
+    cost = float(m["Modeled cost per day"][0].lstrip("$").replace(",", ""))
+    revenue = float(m["Modeled revenue per day"][0].lstrip("$").replace(",", ""))
+    assert m["Modeled cost per day"][1] == "published $87,072.00" and abs(cost / 87_072 - 1) < 0.25
+    assert m["Modeled revenue per day"][1] == "published $562,027.00" and abs(revenue / 562_027 - 1) < 0.01
+    assert m["Cost-profit margin (R−C)/C"][1] == "published 545%" and m["Gross margin (R−C)/R"][1] == "published 84.5%"
+    assert any(md.value.startswith("**What the model does and does not capture.**") for md in at.main.markdown)
