@@ -58,13 +58,13 @@ def day_panel(day_id: str = "deepseek-day") -> None:
                f"GPU-hour ({f['gpu_rate_source']}), load shape {f['load_shape']['title']}.")
     c = st.columns(4)
     c[0].metric("Modeled cost per day", fmt_usd(m["cost_usd"]), delta=f"published {fmt_usd(p['cost_usd'])}",
-                delta_color="off", help="The fleet the model sizes for the day, idle GPUs included, at $2 per H800-hour.")
+                delta_color="off", delta_arrow="off", help="The fleet the model sizes for the day, idle GPUs included, at $2 per H800-hour.")
     c[1].metric("Modeled revenue per day", fmt_usd(m["revenue_usd"]), delta=f"published {fmt_usd(p['revenue_usd'])}",
-                delta_color="off", help="Every token of the day at DeepSeek-R1's list prices, as DeepSeek computed it.")
+                delta_color="off", delta_arrow="off", help="Every token of the day at DeepSeek-R1's list prices, as DeepSeek computed it.")
     c[2].metric(GROSS_MARGIN, fmt_margin_pct(m["gross_margin_pct"]),
-                delta=f"published {fmt_margin_pct(p['gross_margin_pct'])}", delta_color="off", help=HELP[GROSS_MARGIN])
+                delta=f"published {fmt_margin_pct(p['gross_margin_pct'])}", delta_color="off", delta_arrow="off", help=HELP[GROSS_MARGIN])
     c[3].metric(COST_PROFIT_MARGIN, fmt_margin_pct(m["cost_profit_margin_pct"], 0),
-                delta=f"published {fmt_margin_pct(p['cost_profit_margin_pct'], 0)}", delta_color="off",
+                delta=f"published {fmt_margin_pct(p['cost_profit_margin_pct'], 0)}", delta_color="off", delta_arrow="off",
                 help=HELP[COST_PROFIT_MARGIN])
     st.dataframe(comparison_frame(ex), hide_index=True, key="day_comparison")
     st.markdown(
