@@ -253,12 +253,17 @@ def describe(s: Scenario, catalog: Catalog) -> str:
 
     model, gpu = catalog.model(s.model), catalog.gpu(s.gpu)
     price = s.gpu_hourly_usd or gpu.hourly_usd
-    conc = "as many requests at once as fit" if s.concurrency == "max" else f"{s.concurrency:,} requests at once"
+    targets = ([f"at least {s.min_tokens_per_second_per_user:g} tokens/s per user"]
+               if s.min_tokens_per_second_per_user > 0 else [])
+    targets += [f"a first token within {s.max_ttft_seconds:g} s (p99)"] if s.max_ttft_seconds > 0 else []
+    fitting = " as fit" + (" while each user gets " + " and ".join(targets) if targets else "")
+    conc = f"as many requests at once{fitting}" if s.concurrency == "max" else f"{s.concurrency:,} requests at once"
     cache = f", {fmt_pct(s.cache_hit_rate)} of the prompt served from the prefix cache" if s.cache_hit_rate else ""
+    load = f", the fleet busy {fmt_pct(s.utilization, 0)} of the time" if s.utilization < 1 else ""
     return (
         f"{model.name} ({s.weight_bits}-bit weights, {s.kv_bits}-bit KV cache) on {s.gpus} × {gpu.name} "
         f"at {fmt_usd(price)}/GPU-hour, answering {fmt_tokens(s.prompt_tokens)}-token prompts with "
-        f"{fmt_tokens(s.output_tokens)}-token replies, {conc}{cache}."
+        f"{fmt_tokens(s.output_tokens)}-token replies, {conc}{cache}{load}."
     )
 
 

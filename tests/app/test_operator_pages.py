@@ -22,7 +22,7 @@ def test_a_speed_target_moves_the_overview_headline():
     at = new_app()
     before = metrics(at)
     assert before["Service level"] == "no target"
-    at.number_input(key="min_tokens_per_second_per_user").set_value(30.0).run()
+    at.slider(key="min_tokens_per_second_per_user").set_value(30.0).run()
     no_exception(at)
     after = metrics(at)
     r = estimate(Scenario(min_tokens_per_second_per_user=30.0), CATALOG)
@@ -34,7 +34,7 @@ def test_a_speed_target_moves_the_overview_headline():
 
 
 def test_utilization_divides_every_money_figure():
-    full, half = new_app(), new_app({"utilization": "0.5"})
+    full, half = new_app(), new_app({"utilization_pct": "50"})
     no_exception(half)
     for label in (ALL_IN_OUTPUT, "Cost per request"):
         a, b = (float(metrics(x)[label].lstrip("$").replace(",", "")) for x in (full, half))
@@ -51,7 +51,7 @@ def test_the_current_point_moves_along_the_frontier_with_the_target():
         return float(decode(point["x"])[0]), float(decode(point["y"])[0]), spec
 
     x0, y0, _ = diamond()
-    at.number_input(key="min_tokens_per_second_per_user").set_value(30.0).run()
+    at.slider(key="min_tokens_per_second_per_user").set_value(30.0).run()
     no_exception(at)
     x1, y1, spec = diamond()
     assert x1 >= 30 > x0 and y1 < y0  # faster per user, less throughput per GPU

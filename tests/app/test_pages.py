@@ -41,7 +41,7 @@ CONTROL_CHANGES = {
     "decode_mbu_pct": 50.0,
     "prefill_mfu_pct": 30.0,
     "min_tokens_per_second_per_user": 30.0,
-    "utilization": 0.5,
+    "utilization_pct": 50.0,
 }
 # (page, control) pairs that legitimately leave a page unchanged, with the reason.
 EXEMPT = {

@@ -1,7 +1,7 @@
 """A speed target set on the Overview moves the headline cost and the scenario's point along the frontier.
 
 Drives the real app in Chromium: open the frontier page and read where the scenario's diamond sits, go
-to the Overview, type a speed per user into the sidebar's service-level inputs, see the all-in cost per
+to the Overview, move the sidebar's speed-per-user slider to 30 tokens/s with the keyboard, see the all-in cost per
 million output tokens change, then go back to the frontier and find the diamond moved right (faster per
 user), down (less throughput per GPU) and still on the frontier curve.
 """
@@ -24,7 +24,8 @@ from playwright.sync_api import Page, expect
 from ui.money import ALL_IN_OUTPUT
 
 FRONTIER_TITLE = "Throughput vs interactivity"
-SPEED_LABEL = "Min output speed per user (tokens/s, 0 = none)"
+SPEED_SLIDER = re.compile(r"^Min speed per user")
+STEP = 5  # the slider's step (ui/limits.py SERVICE_RANGES)
 TARGET = 30
 
 # The first plotly chart on the page: its traces as plotly.js holds them (typed arrays made plain lists).
@@ -65,12 +66,11 @@ def test_speed_target_moves_headline_and_frontier_point(page: Page, warm_app: St
     _go(page, "Overview")
     headline = _metric(page, ALL_IN_OUTPUT)
     before = headline.inner_text()
-    sidebar = page.get_by_test_id("stSidebar")
-    expander = sidebar.get_by_test_id("stExpander").filter(has_text="Service level and load").first
-    expander.locator("summary").click()
-    speed = sidebar.get_by_label(SPEED_LABEL, exact=True)
-    speed.fill(str(TARGET))
-    run_and_wait(page, lambda: speed.press("Enter"))
+    slider = page.get_by_test_id("stSidebar").get_by_role("slider", name=SPEED_SLIDER)
+    expect(slider).to_have_value("0")
+    for _ in range(TARGET // STEP):  # the keyboard, as a person would: one step per key press
+        run_and_wait(page, lambda: slider.press("ArrowRight"))
+    expect(slider).to_have_value(str(TARGET))
     expect(page).to_have_url(re.compile(rf"[?&]min_tokens_per_second_per_user={TARGET}(\.0)?(&|$)"))
     expect(headline).not_to_have_text(before)
     assert float(headline.inner_text().lstrip("$").replace(",", "")) > float(before.lstrip("$").replace(",", ""))
