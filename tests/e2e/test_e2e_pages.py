@@ -73,7 +73,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("", "Overview", ALL_IN_OUTPUT, before_csv=_pin_scenario),
     PageSpec("cost-curves", "Cost curves"),  # no st.metric: the curves' CSV must change instead
     PageSpec("frontier", "Throughput vs interactivity"),  # no st.metric: its points' CSV must change
-    PageSpec("pricing-schemes", "Pricing schemes", "Cost to serve the workload"),
+    # the fleet is whole replicas, so its cost can stay put while the work inside it changes: watch its busy share
+    PageSpec("pricing-schemes", "Pricing schemes", "Busy share of the fleet"),
     PageSpec("optimization-levers", "Optimization levers"),  # "Your scenario" rounds to 2 digits: any metric
     PageSpec("right-sizing", "Right-sizing and routing"),  # fmt_usd rounds: any metric
     PageSpec("energy", "Energy", "Joules per output token"),
