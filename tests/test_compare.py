@@ -22,6 +22,7 @@ def test_compare_scenarios_ratios():
     assert list(df.columns) == ["item", "kind", "A", "B", "B / A"]
     setting = df[(df["kind"] == "setting") & (df["item"] == "prompt_tokens")].iloc[0]
     assert (setting["A"], setting["B"]) == ("2048", "16384")
+    assert list(df.loc[df["kind"] == "setting", "item"]) == ["prompt_tokens"]  # only the settings that differ
     row = df[df["item"] == "USD per request"].iloc[0]
     expected = estimate(b, CATALOG).usd_per_request / estimate(a, CATALOG).usd_per_request
     assert row["B / A"] == pytest.approx(expected)
@@ -115,3 +116,20 @@ def test_market_summary_counts_prices_below_cost():
     assert markup == pytest.approx(0.1 / 0.9)  # R = 1, C = 0.9: (R - C) / C
     empty = market_summary(pd.DataFrame({"fits": [], "margin_per_request": []}))
     assert empty["compared"] == 0 and np.isnan(empty["median_margin_per_request"])
+
+
+def test_cheapest_plan_serves_llama_405b_in_fp8_on_8_gpus():
+    """The issue's example: 16 x H100 at 16 bits costs $9.68/$11.62 per M; FP8 on 8 GPUs $1.33/$2.36."""
+    from costmodel.analysis.compare import cheapest_plan
+    from costmodel.pricing.prices import list_provider_prices
+
+    s = Scenario(model="llama-3.1-405b")
+    gpus, bits, r = cheapest_plan(s, CATALOG)
+    assert (gpus, bits) == (8, 8) and r.fits
+    same = estimate(s.model_copy(update={"gpus": 8, "weight_bits": 8}), CATALOG)
+    assert r.usd_per_request == pytest.approx(same.usd_per_request)
+    bf16 = estimate(s.model_copy(update={"gpus": 16}), CATALOG)
+    assert r.usd_per_million_output_tokens < bf16.usd_per_million_output_tokens / 3
+    row = market_comparison(s, [p for p in list_provider_prices() if p.catalog_model == "llama-3.1-405b"][:1],
+                            CATALOG).iloc[0]
+    assert (row["gpus"], row["weight_bits"]) == (8, 8)

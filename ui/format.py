@@ -156,3 +156,10 @@ def md_escape(text: object) -> str:
     icons), so a crafted file name cannot add links, images or formatting.
     """
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+
+
+def readable_ratios(df, column: str = "B / A"):
+    """A comparison table with its ratio column as text: '×0.52' for a ratio, '—' where none applies (a setting)."""
+    out = df.copy()
+    out[column] = [fmt_multiplier(v) if not _bad(v) else "—" for v in out[column]]
+    return out

@@ -120,6 +120,8 @@ MARKET = TableSpec("market-implied-margins", (
     _c("price_id", "Provider price", kind="text"),
     _c("catalog_model", "Comparable open model", kind="text"),
     _c("gpus", "GPUs"),
+    _c("weight_bits", "Weight bits"),
+    _c("tensor_parallel", "GPUs per replica"),
     _c("input_usd_per_m", "List USD per M input", "$%.3f"),
     _c("output_usd_per_m", "List USD per M output", "$%.3f"),
     _c("cost_input_usd_per_m", "Cost USD per M input", "$%.3f"),

@@ -42,7 +42,8 @@ _PRESENT_CSS = """
 <style>
 [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1.3rem; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 3rem !important; }
-[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.15rem !important; }
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { font-size: 1.15rem !important;
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stMain"] [data-testid="stCaptionContainer"],
 [data-testid="stMain"] [data-testid="stCaptionContainer"] * { font-size: 1.15rem !important; }
@@ -82,8 +83,15 @@ def apply_presentation_style() -> None:
         st.html(_PRESENT_CSS)
 
 
+PRESENT_FONT = {"font": {"size": 18}, "title": {"font": {"size": 24}}}
+"""Chart type for a projector (presentation mode): the same figure, larger text."""
+
+
 def chart(fig: go.Figure, key: str, caption: str, alt: str | None = None) -> None:
-    """A plotly chart with the shared config and a one-line caption saying what to notice."""
+    """A plotly chart with the shared config and a one-line caption saying what to notice. Presenting, a copy
+    of the figure gets projector-sized fonts (the figure itself may be cached and shared)."""
+    if presenting():
+        fig = go.Figure(fig).update_layout(PRESENT_FONT)
     st.plotly_chart(fig, key=key, config=plotly_config(), alt=alt or caption, theme="streamlit")
     st.caption(caption)
 

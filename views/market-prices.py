@@ -15,8 +15,9 @@ from ui.widgets import chart, formula, spec_table, table
 
 page = open_page("Market", "What API providers charge, set beside what this model says serving a comparable open "
                  "model costs on your GPUs. List prices are dated; check the source before relying on one.",
-                 about="Your settings", note="Each open model runs on your GPU type at its cheapest GPU count, with "
-                 "your precision, cache hit rate and efficiency assumptions.", check_fit=False)
+                 about="Your settings", note="Each open model runs on your GPU type as providers serve it: at its "
+                 "cheapest fitting plan (GPU count and BF16 or FP8 weights, shown in the table), with your request "
+                 "shape, KV precision, cache hit rate and efficiency assumptions.", check_fit=False)
 catalog, s = page.catalog, page.scenario
 prices = list_provider_prices()
 
@@ -43,7 +44,7 @@ if len(fit):
                     category_title="Provider / model", money=True,
                     symbols={"Modeled cost": "diamond"}), "market_bars",
           "Notice: the gap between the two dots is the implied margin; providers of the same open model price it very "
-          "differently, and some sit below what this deployment would cost.")
+          "differently, and some sit below what even the cheapest plan on this GPU costs.")
     spec_table(tables.MARKET, df, "market")
 
 st.subheader("Long-context tiers and cache discounts over the cost curve")
@@ -54,15 +55,21 @@ pid = st.selectbox("List price to draw", ids, index=ids.index(mine[0]) if mine e
 price = next(p for p in prices if p.id == pid)
 x, plain, cached, cost = curves.price_vs_cost(s, catalog, price)
 thr = price.long_context_threshold
-chart(line_chart(x, {f"{pid} list price": plain, f"{pid} with your cache hits": cached,
-                     f"Modeled cost ({s.model} on {s.gpu})": cost},
-                 title="Price per request vs cost per request as the prompt grows", x_title="Prompt length (tokens, log)",
-                 y_title="USD per request (log)", log_x=True, log_y=True, y_money=True, hover_y="$%{y:.4g}",
-                 dashed=(f"{pid} with your cache hits",),
-                 vlines=[(float(thr), f"tier above {fmt_tokens(thr)}", theme.REFERENCE)] if thr else ()), "market_tier",
-      "Notice: a long-context tier is a step in the price line where every token of the request gets dearer; the "
-      "cost line has no step, it bends upwards smoothly. Cache discounts lower the price line where cached "
-      "prompts also cost less to serve.")
+tier_drawn = bool(thr) and x.min() <= thr <= x.max()
+cache_drawn = bool(s.cache_hit_rate) and price.cached_input is not None  # otherwise it repeats the list price
+lines = {f"{pid} list price": plain, **({f"{pid} with your cache hits": cached} if cache_drawn else {}),
+         f"Modeled cost ({s.model} on {s.gpus} × {s.gpu})": cost}
+notes = ["Notice: the cost line has no step, it bends upwards smoothly as the prompt grows."]
+notes.append(f"This price has a long-context tier: above {fmt_tokens(thr)} tokens every token of the request gets "
+             "dearer, the step in the price line." if tier_drawn else
+             "This price has no long-context tier in this range: its line is straight.")
+notes.append(f"The dashed line bills your {fmt_pct(s.cache_hit_rate)} cache hits at the cached-input price."
+             if cache_drawn else "Set a cache hit rate (with prefix caching on) to draw the cached-input price.")
+chart(line_chart(x, lines, title="Price per request vs cost per request as the prompt grows",
+                 x_title="Prompt length (tokens, log)", y_title="USD per request (log)", log_x=True, log_y=True,
+                 y_money=True, hover_y="$%{y:.4g}", dashed=(f"{pid} with your cache hits",),
+                 vlines=[(float(thr), f"tier above {fmt_tokens(thr)}", theme.REFERENCE)] if tier_drawn else ()),
+      "market_tier", " ".join(notes))
 formula("implied margin", r"m = 1 - \frac{\text{modeled cost per request}}{\text{list price per request}}")
 with st.expander(f"All {len(prices)} list prices, with dates, validity periods and sources"):
     as_of = st.date_input("Prices as of", value=None, key="mk_as_of", help="Empty: the current price of each "

@@ -6,7 +6,7 @@ from costmodel.analysis import curves
 from costmodel.analysis.compare import compare_scenarios
 from costmodel.analysis.unit_economics import margin_at_price, margin_pct
 from ui.charts import illusion_chart, line_chart
-from ui.format import fmt_rate, fmt_seconds, fmt_usd
+from ui.format import fmt_rate, fmt_seconds, fmt_usd, readable_ratios
 from ui.money import (
     GROSS_MARGIN,
     PHASE_SPLIT_NOTE,
@@ -87,5 +87,5 @@ formula("price vs cost per request",
 a = page.pinned
 if a is not None:
     st.subheader("Pinned scenario A vs the current scenario B")
-    table(compare_scenarios(a, s, catalog), "scenario-a-vs-b", "compare_ab")
+    table(readable_ratios(compare_scenarios(a, s, catalog)), "scenario-a-vs-b", "compare_ab")
     st.caption("Settings that differ, then each metric with its ratio B / A (below 1: B is cheaper or faster).")

@@ -45,7 +45,7 @@ DEFAULT_GPU_COUNTS: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 def compare_scenarios(a: Scenario, b: Scenario, catalog: Catalog | None = None) -> pd.DataFrame:
-    """One row per setting that differs and per metric: A, B and B / A.
+    """One row per setting that differs (only those) and per metric: A, B and B / A.
 
     Columns: ``item``, ``kind`` ("setting" or "metric"), ``A``, ``B``, ``B / A``
     (NaN where a ratio does not apply).
@@ -55,7 +55,7 @@ def compare_scenarios(a: Scenario, b: Scenario, catalog: Catalog | None = None) 
     rows = []
     da, db = a.model_dump(), b.model_dump()
     for name in da:
-        if da[name] != db[name] or name in SCENARIO_FIELDS_SHOWN:
+        if da[name] != db[name]:
             rows.append({"item": name, "kind": "setting", "A": str(da[name]), "B": str(db[name]), "B / A": np.nan})
     for attr, label in COMPARE_METRICS:
         va, vb = float(getattr(ea, attr)), float(getattr(eb, attr))
@@ -102,6 +102,37 @@ def cheapest_gpu_count(
     cost = np.where(fits, np.asarray(arr["usd_per_request"], dtype=float), np.inf)
     i = int(np.flatnonzero(cost <= cost.min() * (1 + tolerance))[0])
     return int(counts[i]), _estimate_at(arr, i)
+
+
+SERVING_WEIGHT_BITS: tuple[int, ...] = (16, 8)
+"""Weight precisions providers serve open models at (BF16, FP8); 4 bits only when neither fits."""
+
+
+def cheapest_plan(
+    scenario: Scenario, catalog: Catalog | None = None, counts: Sequence[int] = DEFAULT_GPU_COUNTS,
+    bits: Sequence[int] = SERVING_WEIGHT_BITS, tolerance: float = 0.01,
+) -> tuple[int, int, Estimate] | None:
+    """(GPU count, weight bits, estimate) of the cheapest fitting plan: every count in ``counts`` at every
+    precision in ``bits`` (then 4 bits if none fits), lowest cost per request, the smallest count and highest
+    precision within ``tolerance`` of it. One vectorised engine call over the (count, bits) grid."""
+    cat = catalog or load_catalog()
+    s = scenario.model_copy(update={"tensor_parallel": None})
+    for tried in (tuple(bits), (4,)):
+        n = np.asarray(counts, dtype=float)[:, None]
+        b = np.asarray(tried, dtype=float)[None, :]
+        try:
+            arr = estimate_arrays(s, cat, gpus=n, weight_bits=b)
+        except CostModelError:
+            continue
+        shape = np.broadcast_shapes(n.shape, b.shape)
+        fits = np.broadcast_to(np.asarray(arr["fits"], dtype=bool), shape).reshape(-1)
+        if not fits.any():
+            continue
+        cost = np.where(fits, np.broadcast_to(np.asarray(arr["usd_per_request"], dtype=float), shape).reshape(-1),
+                        np.inf)
+        i = int(np.flatnonzero(cost <= cost.min() * (1 + tolerance))[0])  # row-major: fewest GPUs, then bits
+        return int(counts[i // len(tried)]), int(tried[i % len(tried)]), Estimate.from_arrays(arr, i)
+    return None
 
 
 def _estimate_at(arr: dict[str, np.ndarray], i: int) -> Estimate:
@@ -202,28 +233,29 @@ def market_comparison(scenario: Scenario, prices: Iterable, catalog: Catalog | N
     """Provider list prices beside the modeled cost of the comparable open model.
 
     For every price whose ``catalog_model`` is in the catalog, the scenario is re-run with
-    that model on the scenario's GPU type (at its cheapest GPU count, experts and tensor
-    parallelism at the model's own), keeping request shape, precision, cache hit rate and
+    that model on the scenario's GPU type as providers serve it: at its cheapest fitting plan
+    (``cheapest_plan``: GPU count and weight precision, BF16 or FP8), experts and tensor
+    parallelism at the model's own, keeping request shape, KV precision, cache hit rate and
     efficiency. Implied margins compare price and modeled cost: per request at the
     scenario's shape (cache reads at the cached-input price), and per million input or
     output tokens. A margin below zero means the list price is under this deployment's cost.
 
     Columns: price_id, provider, model, catalog_model, input_usd_per_m, output_usd_per_m,
-    cached_input_usd_per_m, long_context_threshold, price_date, source, fits, gpus,
+    cached_input_usd_per_m, long_context_threshold, price_date, source, fits, gpus, weight_bits, tensor_parallel,
     cost_input_usd_per_m, cost_output_usd_per_m, price_per_request_usd, cost_per_request_usd,
     margin_per_request (gross, (R - C) / R), margin_input, margin_output.
     """
     cat = catalog or load_catalog()
     hit = scenario.cache_hit_rate if scenario.prefix_caching else 0.0
     rows = []
-    by_model: dict[str, tuple[Scenario, tuple[int, Estimate] | None]] = {}
+    by_model: dict[str, tuple[Scenario, tuple[int, int, Estimate] | None]] = {}
     for p in prices:
         if not p.catalog_model or p.catalog_model not in cat.models:
             continue
         if p.catalog_model not in by_model:
             s = scenario.model_copy(update={"model": p.catalog_model, "experts_total": None,
                                             "experts_active": None, "tensor_parallel": None})
-            by_model[p.catalog_model] = (s, cheapest_gpu_count(s, cat))
+            by_model[p.catalog_model] = (s, cheapest_plan(s, cat))
         s, found = by_model[p.catalog_model]
         price_req = float(list_price_per_request(p, s.prompt_tokens, s.output_tokens, hit)[0])
         row = {
@@ -231,9 +263,10 @@ def market_comparison(scenario: Scenario, prices: Iterable, catalog: Catalog | N
             "input_usd_per_m": p.input, "output_usd_per_m": p.output, "cached_input_usd_per_m": p.cached_input,
             "long_context_threshold": p.long_context_threshold, "price_date": p.date.isoformat(),
             "source": p.source, "fits": found is not None, "gpus": found[0] if found else 0,
+            "weight_bits": found[1] if found else 0, "tensor_parallel": found[2].tensor_parallel if found else 0,
         }
         if found:
-            r = found[1]
+            r = found[2]
             row.update(cost_input_usd_per_m=r.usd_per_million_input_tokens,
                        cost_output_usd_per_m=r.usd_per_million_output_tokens,
                        price_per_request_usd=price_req, cost_per_request_usd=r.usd_per_request)

@@ -98,7 +98,9 @@ def test_pin_a_then_change_shows_a_vs_b(app):
     tables = [df.value for df in app.dataframe]
     ab = next(t for t in tables if "B / A" in t.columns)
     row = ab[ab["item"] == "USD per request"].iloc[0]
-    assert row["B / A"] > 1  # a longer prompt costs more per request
+    assert float(row["B / A"].lstrip("×")) > 1  # a longer prompt costs more per request, shown as "×8.1"
+    settings = ab[ab["kind"] == "setting"]
+    assert list(settings["item"]) == ["prompt_tokens"] and set(settings["B / A"]) == {"—"}  # only what differs
 
 
 def test_presentation_mode_hides_the_tools_and_formulas(app):
