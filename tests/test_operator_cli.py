@@ -57,6 +57,7 @@ def test_a_missed_target_is_a_result_not_an_error(capsys):
     ["price", "--workload", "chat", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--peak-headroom", "0.5"],
     ["price", "--workload", "chat", "--model", "llama-3.1-8b", "--gpu", "l4", "--gpu-billing", "reserved"],
     ["price", "--workload", "chat"],
+    ["price", "--workload", "deepseek-day", "--provider-price", "deepseek/deepseek-reasoner-r1-2025", "--engine", "dask"],
 ])
 def test_bad_operator_flags_are_one_line_errors(capsys, argv):
     code, out, err = run(capsys, *argv)

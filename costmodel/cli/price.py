@@ -226,6 +226,8 @@ def _bill(args: argparse.Namespace, schemes: list, scenario: Any, progress: Any)
             progress=progress,
         )
     else:
+        if args.engine == "dask" and at_fleet:
+            raise CostModelError("fleet costing (--load-shape, a published day) runs in memory: drop --engine dask")
         if args.engine == "dask":
             raise CostModelError(
                 "--engine dask prices a Parquet file or dataset directory, not a preset or trace"
