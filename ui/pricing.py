@@ -176,10 +176,12 @@ def service_level_sentence(s: Scenario) -> str:
     speed, ttft = s.min_tokens_per_second_per_user, s.max_ttft_seconds
     if speed <= 0 and ttft <= 0:
         return ("Sized with no service-level target: each replica holds as many requests as fit, far slower per user "
-                "than an interactive service. Set a speed per user or a time to first token in the sidebar.")
+                "than an interactive service. Set a speed per user or a time to first token in the sidebar. The "
+                "sidebar's utilization does not apply here: the fleet's own busy share, from the load, takes its place.")
     parts = ([f"at least {speed:g} output tokens/s per user"] if speed > 0 else []) + (
         [f"a first token within {ttft:g} s at p99"] if ttft > 0 else [])
-    return "Sized for the sidebar's service level: " + " and ".join(parts) + "."
+    return ("Sized for the sidebar's service level: " + " and ".join(parts) + ". The sidebar's utilization does not "
+            "apply here: the fleet's own busy share, from the load, takes its place.")
 
 
 def fleet_sentence(fleet: Mapping[str, Any], op: Mapping[str, Any]) -> str:

@@ -36,14 +36,14 @@ hourly = deployment_usd_per_hour(s.gpus, r.gpu_hourly_usd)
 u = s.utilization
 full_load = float(all_in_usd_per_million(s.gpus, r.gpu_hourly_usd, r.output_tokens_per_second, 1.0))
 load = "" if u >= 1 else (f" Busy only {fmt_pct(u, 0)} of the time on average, the same GPUs cost 1 ÷ {u:g} = "
-                          f"{1 / u:.3g} times as much per token: {fmt_usd(r.usd_per_million_output_tokens_all_in)}.")
+                          f"{1 / u:.3g} times as much per token: {fmt_usd(r.usd_per_million_output_tokens_all_in, 3)}.")
 st.markdown(
     f"A provider rents GPUs by the hour. Your sidebar deployment, {s.gpus} × {gpu.name} at "
     f"{fmt_usd(r.gpu_hourly_usd)} per GPU-hour, costs {fmt_usd(hourly)} an hour whether it is busy or not. When "
     f"full it produces {fmt_count(r.output_tokens_per_second)} output tokens per second, "
     f"{fmt_count(r.output_tokens_per_second * 3600)} an hour, so a million output tokens cost "
     f"{fmt_usd(hourly)} ÷ {fmt_count(r.output_tokens_per_second * 3600)} × 10⁶ = "
-    f"**{fmt_usd(full_load)} all-in**: the "
+    f"**{fmt_usd(full_load, 3)} all-in**: the "
     f"whole deployment's time, prefill included, over the tokens it delivers.{load} Cost per token is GPU price "
     "divided by throughput, and throughput is where the physics is.")
 st.markdown(
