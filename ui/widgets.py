@@ -156,3 +156,11 @@ def cached_calibration() -> pd.DataFrame:
     from costmodel.engine.calibration import calibration_report
 
     return calibration_report(get_catalog())
+
+
+@st.cache_data(show_spinner="Predicting MLPerf Server runs under their latency limits…", max_entries=1)
+def cached_server_calibration() -> pd.DataFrame:
+    """costmodel.engine.server_calibration's report (MLPerf Server/Interactive under TTFT/TPOT limits; fixed data)."""
+    from costmodel.engine.server_calibration import server_report
+
+    return server_report(get_catalog())

@@ -4,11 +4,12 @@ import numpy as np
 import streamlit as st
 
 from costmodel.engine.calibration import summarize
+from costmodel.engine.server_calibration import summarize_server
 from ui import tables
 from ui.charts import bar_chart, scatter_chart
 from ui.format import fmt_count, fmt_pct
 from ui.page import open_page
-from ui.widgets import cached_calibration, chart, spec_table
+from ui.widgets import cached_calibration, cached_server_calibration, chart, spec_table, table
 
 page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
                  "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
@@ -43,3 +44,28 @@ skipped = report.attrs.get("skipped", [])
 if skipped:
     with st.expander(f"{len(skipped)} published measurements not compared, and why"):
         st.dataframe({"case": [k for k, _ in skipped], "reason": [v for _, v in skipped]}, hide_index=True)
+
+st.subheader("MLPerf Server and Interactive, under their latency limits")
+server = cached_server_calibration()
+ss = summarize_server(server)
+c = st.columns(4)
+c[0].metric("Latency-bounded runs compared", fmt_count(ss["cases"]))
+c[1].metric("Median error under the limits", fmt_pct(ss["median_abs_error"]), help="Median of |predicted / measured − 1|.")
+c[2].metric("Within 25% under the limits", fmt_pct(float((server["error"].abs() <= 0.25).mean())) if len(server) else "n/a")
+c[3].metric("Worst latency-bounded case", f"{ss['worst_ratio']:.2f}× off")
+st.markdown("Each run is predicted at the largest batch per replica that meets its limits: the TPOT limit as a "
+            "minimum speed per user (1 ÷ TPOT; MLPerf's p99 TPOT sits within a few percent of its median, so the "
+            "mean is compared), and the TTFT limit at p99 under Poisson arrivals (an M/M/1 queue of prefills: the "
+            "wait grows as 1 ÷ (1 − the prefill share of the replica's time)). The column *binds* says what stopped "
+            "the batch: the speed target (tpot), the first-token target (ttft), memory or the engine's limits.")
+table(server[["id", "scenario", "model", "gpu", "gpus", "ttft_limit_s", "tpot_limit_ms", "predicted", "measured",
+              "error", "binding_constraint", "tokens_per_second_per_user", "ttft_p99_seconds", "concurrency",
+              "assumption", "source"]].rename(columns={"binding_constraint": "binds"}),
+      "mlperf-server-under-latency-limits", "val_server",
+      column_config={"error": st.column_config.NumberColumn(format="percent"),
+                     "predicted": st.column_config.NumberColumn(format="%,.0f"),
+                     "measured": st.column_config.NumberColumn(format="%,.0f"),
+                     "tokens_per_second_per_user": st.column_config.NumberColumn(format="%.1f"),
+                     "ttft_p99_seconds": st.column_config.NumberColumn(format="%.2f")})
+if ss["skipped"]:
+    st.caption("Not compared: " + "; ".join(f"{k} ({v})" for k, v in server.attrs.get("skipped", [])) + ".")

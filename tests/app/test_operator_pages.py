@@ -139,3 +139,14 @@ def test_deepseeks_day_beside_its_published_cost_and_revenue():
     assert m["Modeled revenue per day"][1] == "published $562,027.00" and abs(revenue / 562_027 - 1) < 0.01
     assert m["Cost-profit margin (R−C)/C"][1] == "published 545%" and m["Gross margin (R−C)/R"][1] == "published 84.5%"
     assert any(md.value.startswith("**What the model does and does not capture.**") for md in at.main.markdown)
+
+
+def test_validation_predicts_mlperf_server_under_its_latency_limits():
+    at = new_app(page="views/model-validation.py")
+    no_exception(at)
+    assert int(metrics(at)["Latency-bounded runs compared"]) >= 10
+    server = next(df.value for df in at.dataframe if "tpot_limit_ms" in df.value.columns)
+    dsr1 = server[server["id"] == "mlperf51_dsr1_b200x8_server"].iloc[0]
+    assert (dsr1.ttft_limit_s, dsr1.tpot_limit_ms) == (2.0, 80.0)  # MLPerf v5.1 DeepSeek-R1 Server limits
+    assert (server["tokens_per_second_per_user"] >= 1000 / server["tpot_limit_ms"] - 1e-6).all()
+    assert (server["ttft_p99_seconds"] <= server["ttft_limit_s"] + 1e-9).all()
