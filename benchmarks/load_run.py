@@ -17,7 +17,7 @@ What it does, all on loopback:
 3. reports: errors and leaks of both kinds of client (a leak = a session shows ANOTHER session's
    prompt length), change-to-headline latency p50/p95/max (protocol clients: until the headline
    element arrives; Chromium: until the headline on screen changes), changes per second, server CPU
-   per change over the steady part (after every user spawned), server RSS per session, how the
+   per change over the steady part (from 10 s after the last user spawned), server RSS per session, how the
    sessions spread over the processes, CPU count and load average. Locust's own CSV and HTML reports
    go beside the JSON (``--locust-dir``).
 
@@ -112,7 +112,7 @@ def run(args) -> dict:
         if args.browsers:
             br = subprocess.Popen(_browser_cmd(url, args, pids, out), cwd=REPO,
                                   stdout=open(out / "browsers.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
-        time.sleep(spawn_s + 3)  # every Locust user spawned (and loaded, unless the server is overloaded)
+        time.sleep(spawn_s + 10)  # every Locust user spawned and (unless overloaded) loaded: the steady part
         steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
                   "locust_cpu_s": sum(cpu_s((loc.pid,)))}
         try:

@@ -10,8 +10,10 @@ What a browser tab does, without the browser (Streamlit 1.67, ``streamlit/proto`
   (the URL's new query string: widgets bound with ``bind="query-params"``).
 
 A widget change is a rerun whose widget states carry the new value under the widget's id (learnt
-from the element the server sent). Like the browser, the client sends back every widget value it
-has set so far. Sync (``websocket-client``) so that it runs under Locust's gevent.
+from the element the server sent). Like the browser's widget manager, the client keeps what every
+number input shows: the element's ``value`` when the server sets ``set_value`` (a one-shot: the
+browser takes it once), otherwise, on first sight, its ``default``; it sends those back with every
+rerun, with the values it set itself. Sync (``websocket-client``) so that it runs under Locust's gevent.
 """
 
 from __future__ import annotations
@@ -77,20 +79,24 @@ class Session:
         self.page_script_hash = ""
         self.widget_ids: dict[str, str] = {}  # label -> widget id (sidebar and main)
         self.widget_values: dict[str, WidgetState] = {}  # widget id -> the value this client set
-        self.number_values: dict[str, float] = {}  # label -> value of number inputs as last sent by the server
+        self.number_values: dict[str, float] = {}  # label -> what the number input shows (see the module doc)
+        self.mounted: dict[str, WidgetState] = {}  # widget id -> the number input's value, as a browser holds it
         self.ws: websocket.WebSocket | None = None
         self.upstream = ""  # the backend behind a proxy that says so (X-Upstream), else ""
 
     # ------------------------------------------------------------------ connection
     def connect(self, cookie: str = "") -> Run:
         """Open the websocket (with the page's cookies, e.g. a sticky proxy's) and run the page once."""
+        self.open(cookie)
+        return self.rerun()
+
+    def open(self, cookie: str = "") -> None:
         parts = urlsplit(self.base_url)
         self.ws = websocket.create_connection(
             f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"], timeout=self.timeout_s,
             origin=self.base_url, cookie=cookie or None,
         )
         self.upstream = (self.ws.getheaders() or {}).get("x-upstream", "")  # set by deploy/nginx.conf.template
-        return self.rerun()
 
     def close(self) -> None:
         if self.ws is not None:
@@ -107,7 +113,7 @@ class Session:
         cs.query_string = self.query_string
         cs.page_script_hash = self.page_script_hash
         cs.page_name = "" if self.page_script_hash else self.url_path
-        cs.widget_states.widgets.extend(self.widget_values.values())
+        cs.widget_states.widgets.extend({**self.mounted, **self.widget_values}.values())
         cs.context_info.timezone = "UTC"
         cs.context_info.locale = "en-US"
         cs.context_info.url = f"{self.base_url}/{self.url_path}"
@@ -118,16 +124,22 @@ class Session:
     def rerun(self) -> Run:
         return self.read_run(self.send_rerun())
 
-    def read_run(self, t0: float) -> Run:
-        """Read messages until a run finishes (runs cut short by a newer rerun are skipped)."""
+    def read_run(self, t0: float, for_s: float | None = None) -> Run | None:
+        """Read messages until a run finishes (runs cut short by a newer rerun are skipped). With
+        ``for_s``: read for at most that long and return None if no run finished (a page still loading)."""
         run = Run()
-        deadline = t0 + self.timeout_s
+        deadline = t0 + (self.timeout_s if for_s is None else for_s)
+        self.ws.settimeout(self.timeout_s if for_s is None else max(0.001, for_s))
         while True:
             if time.perf_counter() > deadline:
+                if for_s is not None:
+                    return None
                 raise ProtocolError(f"no script_finished within {self.timeout_s:.0f} s")
             try:
                 data = self.ws.recv()
             except websocket.WebSocketTimeoutException as exc:
+                if for_s is not None:
+                    continue
                 raise ProtocolError(f"no message within {self.timeout_s:.0f} s") from exc
             except websocket.WebSocketConnectionClosedException as exc:
                 raise ProtocolError("the server closed the websocket") from exc
@@ -168,8 +180,11 @@ class Session:
         wid, label = getattr(inner, "id", ""), getattr(inner, "label", "")
         if wid and label:
             self.widget_ids[label] = wid
-            if kind == "number_input":
-                self.number_values[label] = inner.value if inner.set_value else inner.default
+            if kind == "number_input" and (inner.set_value or wid not in self.mounted):
+                value = inner.value if inner.set_value else inner.default
+                self.number_values[label] = value
+                self.mounted[wid] = (WidgetState(id=wid, int_value=int(value)) if inner.data_type == inner.INT
+                                     else WidgetState(id=wid, double_value=value))
 
     # ------------------------------------------------------------------ widget changes
     def set_widget(self, label: str, **value) -> None:

@@ -83,3 +83,26 @@ def test_bench_server_prints_cpu_per_change(tmp_path: Path) -> None:
     (row,) = json.loads(out.read_text())["pages"]
     assert row["page"] == "home" and row["changes"] == 4 and row["cpu_ms"]["median"] > 0 and not row["problems"]
     assert "CPU ms med" in proc.stdout
+
+
+@pytest.mark.parametrize("delay_s", [0.0, 0.03, 0.1, 0.3])
+def test_a_first_run_interrupted_by_a_rerun_keeps_the_urls_prompt(app_server: StreamlitServer, delay_s: float) -> None:
+    """The load test's "default prompt instead of the URL's" (docs/reliability.md): a session whose first
+    script run is cut short by a second rerun (a reconnect, an early click) must still show the URL's
+    prompt: in the scenario sentence, in the sidebar box as a browser's widget manager holds it (the
+    element's value only when the server sets ``set_value``, else its default on first sight) and in
+    the URL, and keep it through the next change, which sends the box's value back as a browser does."""
+    prompt = 1185 + round(delay_s * 1000)
+    s = Session(app_server.url, "", f"prompt_tokens={prompt}")
+    try:
+        s.open()
+        t0 = s.send_rerun()
+        first = s.read_run(t0, for_s=delay_s) if delay_s else None  # part of the first run arrives
+        run = s.rerun() if first is None else first  # the second rerun, while the first may still run
+        assert run.scenario_prompt() == prompt and not run.problems
+        assert s.number_values["Prompt tokens"] == prompt, "the sidebar box would show another prompt"
+        after = s.change(SLIDER, string_array_value={"data": ["100"]})
+        assert after.scenario_prompt() == prompt, "the next change lost the URL's prompt"
+        assert s.number_values["Prompt tokens"] == prompt and s.url_param("prompt_tokens") == str(prompt)
+    finally:
+        s.close()
