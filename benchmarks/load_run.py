@@ -21,7 +21,9 @@ What it does, all on loopback:
    sessions spread over the processes, CPU count and load average. Locust's own CSV and HTML reports
    go beside the JSON (``--locust-dir``).
 
-The run is bounded: ``--duration`` (max 600 s) after the spawn, plus the spawn, plus timeouts.
+The steady part lasts ``--duration`` seconds and until the Chromium sessions finished theirs (they start
+changing once all of them loaded), so both kinds of client change things under the same load; then Locust
+is stopped. Bounded: ``--duration`` (max 600 s) plus the spawn, plus at most 900 s for slow browsers.
 Targets (issue 13): 50 sessions, one change every 5 s each: 0 errors, 0 leaks, p95 <= 500 ms.
 Exit code 0 when there were no errors and no leaks.
 """
@@ -32,6 +34,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -106,24 +109,31 @@ def run(args) -> dict:
         load0 = os.getloadavg()[0]
         rss_before = rss_mb(pids)
         t0 = time.monotonic()
-        loc = subprocess.Popen(_locust_cmd(url, users, args, round(spawn_s + args.duration), out, args.browsers),
+        # Locust runs until stopped: the steady part lasts --duration and at least until the Chromium
+        # sessions are done, so their changes happen under the same load.
+        loc = subprocess.Popen(_locust_cmd(url, users, args, round(spawn_s + args.duration + 600), out, args.browsers),
                                cwd=REPO, stdout=open(out / "locust.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
         br = None
         if args.browsers:
             br = subprocess.Popen(_browser_cmd(url, args, pids, out), cwd=REPO,
                                   stdout=open(out / "browsers.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
-        time.sleep(spawn_s + 10)  # every Locust user spawned and (unless overloaded) loaded: the steady part
-        steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
-                  "locust_cpu_s": sum(cpu_s((loc.pid,)))}
         try:
-            while loc.poll() is None:  # Locust's CPU just before it exits: the load generator's own cost
-                end_locust_cpu = sum(cpu_s((loc.pid,)))
+            time.sleep(spawn_s + 10)  # every Locust user spawned and (unless overloaded) loaded: the steady part
+            steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
+                      "locust_cpu_s": sum(cpu_s((loc.pid,)))}
+            limit = time.monotonic() + args.duration + 900
+            while time.monotonic() < limit and loc.poll() is None and (
+                    time.monotonic() < steady["t"] + args.duration or (br is not None and br.poll() is None)):
                 time.sleep(0.5)
+            end = {"rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
+                   "locust_cpu_s": sum(cpu_s((loc.pid,)))}
         finally:
-            loc.wait(timeout=spawn_s + args.duration + 120)
-        end = {"rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(), "locust_cpu_s": end_locust_cpu}
-        if br is not None:
-            br.wait(timeout=args.duration + 900)
+            for proc in (br, loc):  # SIGINT, as Ctrl-C: Locust stops its users and writes its reports (HTML too) and ours
+                if proc is not None and proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)
+            loc.wait(timeout=120)
+            if br is not None:
+                br.wait(timeout=60)
         loads = (load0, os.getloadavg()[0])
         wall_s = time.monotonic() - t0
     return _report(args, out, proxy, rss_before, steady, end, loads, wall_s)
@@ -197,6 +207,7 @@ def _pcts(values: list[float]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers and clients on a kill too
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sessions", type=int, default=50, help="all sessions, Chromium ones included (default 50)")
     p.add_argument("--browsers", type=int, default=3, help="of which real Chromium sessions (default 3)")
