@@ -147,21 +147,26 @@ class Session:
                 continue
             fm = ForwardMsg()
             fm.ParseFromString(data)
-            kind = fm.WhichOneof("type")
-            if kind == "new_session":
-                self.page_script_hash = fm.new_session.page_script_hash
-            elif kind == "navigation":
-                self.page_script_hash = fm.navigation.page_script_hash
-            elif kind == "page_info_changed":
-                self.query_string = fm.page_info_changed.query_string
-            elif kind == "delta":
-                self._take_delta(fm, run, t0)
-            elif kind == "script_finished":
+            kind = self.handle(fm, run, t0)
+            if kind == "script_finished":
                 if fm.script_finished == FINISHED_EARLY_FOR_RERUN:
                     run = Run()  # the next run's messages follow
                     continue
                 run.finished_s = time.perf_counter() - t0
                 return run
+
+    def handle(self, fm: ForwardMsg, run: Run, t0: float) -> str:
+        """Take one message as a browser would (page hash, URL, elements into ``run``); returns its kind."""
+        kind = fm.WhichOneof("type")
+        if kind == "new_session":
+            self.page_script_hash = fm.new_session.page_script_hash
+        elif kind == "navigation":
+            self.page_script_hash = fm.navigation.page_script_hash
+        elif kind == "page_info_changed":
+            self.query_string = fm.page_info_changed.query_string
+        elif kind == "delta":
+            self._take_delta(fm, run, t0)
+        return kind
 
     def _take_delta(self, fm, run: Run, t0: float) -> None:
         if fm.delta.WhichOneof("type") != "new_element":

@@ -17,7 +17,7 @@ from e2e_helpers import REPO_ROOT, StreamlitServer
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 sys.path.insert(0, str(REPO_ROOT / "deploy"))
-from st_protocol import Session  # noqa: E402
+from st_protocol import Run, Session  # noqa: E402
 
 SLIDER = "Prefix-cache hit rate (%)"
 HEADLINE = "Cost per request"
@@ -85,24 +85,52 @@ def test_bench_server_prints_cpu_per_change(tmp_path: Path) -> None:
     assert "CPU ms med" in proc.stdout
 
 
-@pytest.mark.parametrize("delay_s", [0.0, 0.03, 0.1, 0.3])
-def test_a_first_run_interrupted_by_a_rerun_keeps_the_urls_prompt(app_server: StreamlitServer, delay_s: float) -> None:
-    """The load test's "default prompt instead of the URL's" (docs/reliability.md): a session whose first
-    script run is cut short by a second rerun (a reconnect, an early click) must still show the URL's
-    prompt: in the scenario sentence, in the sidebar box as a browser's widget manager holds it (the
-    element's value only when the server sets ``set_value``, else its default on first sight) and in
-    the URL, and keep it through the next change, which sends the box's value back as a browser does."""
-    prompt = 1185 + round(delay_s * 1000)
-    s = Session(app_server.url, "", f"prompt_tokens={prompt}")
+def _first_run_until_prompt_box(s: Session) -> str:
+    """Start a session's first run and read until the sidebar's "Prompt tokens" box arrived (the widget is
+    registered and seeded from the URL); returns the page hash ``new_session`` named, all a browser knows of
+    the page before the ``navigation`` message."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    s.open()
+    s.send_rerun()
+    main_hash, run = "", Run()
+    while "Prompt tokens" not in s.number_values:
+        fm = ForwardMsg()
+        fm.ParseFromString(s.ws.recv())
+        if s.handle(fm, run, 0.0) == "new_session":
+            main_hash = s.page_script_hash
+    return main_hash
+
+
+def test_after_a_whole_first_run_the_next_change_keeps_the_urls_prompt(app_server: StreamlitServer) -> None:
+    s = Session(app_server.url, "", "prompt_tokens=1185")
     try:
-        s.open()
-        t0 = s.send_rerun()
-        first = s.read_run(t0, for_s=delay_s) if delay_s else None  # part of the first run arrives
-        run = s.rerun() if first is None else first  # the second rerun, while the first may still run
-        assert run.scenario_prompt() == prompt and not run.problems
-        assert s.number_values["Prompt tokens"] == prompt, "the sidebar box would show another prompt"
-        after = s.change(SLIDER, string_array_value={"data": ["100"]})
-        assert after.scenario_prompt() == prompt, "the next change lost the URL's prompt"
-        assert s.number_values["Prompt tokens"] == prompt and s.url_param("prompt_tokens") == str(prompt)
+        run = s.connect()
+        assert run.scenario_prompt() == 1185 and s.number_values["Prompt tokens"] == 1185
+        after = s.change(SLIDER, double_array_value={"data": [100.0]})
+        assert after.scenario_prompt() == 1185 and s.number_values["Prompt tokens"] == 1185
+        assert s.url_param("prompt_tokens") == "1185"
+    finally:
+        s.close()
+
+
+@pytest.mark.xfail(strict=True, reason="the URL loses the prompt: Streamlit's page-change cleanup drops the params "
+                   "of widgets the rerun does not list (docs/reliability.md, issue 13); not fixed yet")
+def test_a_second_rerun_during_the_first_run_keeps_the_urls_prompt(app_server: StreamlitServer) -> None:
+    """The load test's "default prompt instead of the URL's" (docs/reliability.md). A browser whose first
+    run is slow (an overloaded server) knows only ``new_session``'s page hash and holds no widget values yet;
+    if it reruns then (a reconnect, an early click), the server treats the rerun as a page change and drops
+    the URL parameters of every widget the rerun does not list. The session keeps its values, but its URL,
+    the link a person shares or reloads, no longer carries the prompt: the next visit shows the default."""
+    s = Session(app_server.url, "", "prompt_tokens=1185")
+    try:
+        main_hash = _first_run_until_prompt_box(s)
+        s.mounted.clear()  # the browser has not drawn the box yet: it sends no widget values
+        s.page_script_hash = main_hash  # and only knows new_session's page hash
+        run = s.rerun()
+        assert run.scenario_prompt() in (1185, None) and not run.problems
+        after = s.change(SLIDER, double_array_value={"data": [100.0]})
+        assert after.scenario_prompt() == 1185, "the session lost its own prompt"
+        assert s.url_param("prompt_tokens") == "1185", f"the URL lost the prompt: {s.query_string!r}"
     finally:
         s.close()
