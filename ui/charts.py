@@ -27,7 +27,7 @@ def _axis(title: str, log: bool, money: bool) -> dict:
         axis["type"] = "log"  # otherwise plotly picks linear or category from the data
         axis["minor"] = {"showgrid": True, "ticks": ""}  # the 2..9 gridlines without piling labels on them
     if money:
-        axis.update(tickprefix="$", tickformat=MONEY_TICKFORMAT, exponentformat="none")
+        axis.update(tickprefix="$", showtickprefix="all", tickformat=MONEY_TICKFORMAT, exponentformat="none")
     return axis
 
 

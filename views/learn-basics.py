@@ -4,6 +4,7 @@ import streamlit as st
 
 from costmodel.analysis.unit_economics import deployment_usd_per_hour
 from costmodel.engine.money import all_in_usd_per_million
+from ui import learn_pictures
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok
 from ui.learn import FORMULAS, GLOSSARY, SEED_EXAMPLE, list_price_bill
 from ui.page import open_page
@@ -75,10 +76,13 @@ st.page_link("views/overview.py", label="See the token illusion on the Overview"
 st.page_link("views/optimization-levers.py", label="Walk through the optimization levers", icon=":material/waterfall_chart:")
 st.page_link("views/pricing-schemes.py", label="Bill a real workload under nine schemes", icon=":material/receipt_long:")
 
-st.header("5. Glossary")
+st.header("5. Five pictures of the physics")
+learn_pictures.draw(page)
+
+st.header("6. Glossary")
 st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in GLOSSARY))
 
-st.header("6. The formulas behind the charts")
+st.header("7. The formulas behind the charts")
 for title, latex, note in FORMULAS:
     st.markdown(f"**{title}.** {note}")
     st.latex(latex)

@@ -92,3 +92,14 @@ def test_out_of_range_url_values_produce_a_notice():
     notes = " ".join(w.value for w in at.sidebar.warning).replace("\\", "")
     assert "1,000,000 tokens is beyond Llama 3.1 8B's 131,072-token window: using 131,072 tokens" in notes
     assert "150 is outside 0 to 100: using 100" in notes and "weight_bits='3'" in notes
+
+
+def test_learn_has_the_pictures_and_explains_the_mla_cache():
+    at = new_app({"model": "deepseek-v3", "gpu": "h200", "gpus": "16", "weight_bits": "8"}, "views/learn-basics.py")
+    no_exception(at)
+    titles = [s.get("layout", {}).get("title", {}).get("text", "") for s in chart_specs(at)]
+    assert any(t.startswith("Roofline") for t in titles) and "Longer prompts leave room for fewer requests" in titles
+    assert any("experts read per layer" in t for t in titles)
+    text = " ".join(m.value for m in at.main.markdown)
+    assert "61 layers × (512 + 64) values × 2 bytes = **70,272 bytes per token**" in text
+    assert "new tokens still attends to it, and that attention is billed to the cached token" in text
