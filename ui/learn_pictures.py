@@ -19,13 +19,19 @@ BATCHES = np.unique(np.geomspace(1, 4096, 40).astype(int))
 EXAMPLE_MOE = "deepseek-v3"  # drawn when the scenario's model is dense
 
 
-def draw(page: PageContext) -> None:
-    s, r, cat, model = page.scenario, page.estimate, page.catalog, page.model
-    st.subheader("The roofline, with your scenario on it")
+def estimate_roofline(r) -> tuple:
+    """(figure, ridge FLOP/byte) of an estimate's roofline with its prefill and decode points (Cost curves too)."""
     points = {"prefill": (r.prefill_arithmetic_intensity, curves.achieved_flops(r, "prefill")),
               "decode": (r.decode_arithmetic_intensity, curves.achieved_flops(r, "decode"))}
     ai, attainable, ridge = curves.roofline(r.peak_flops_per_second, r.memory_bandwidth_bytes_per_second)
-    chart(roofline_chart(ai, attainable, ridge, points), "learn_roofline",
+    return roofline_chart(ai, attainable, ridge, points), ridge
+
+
+def draw(page: PageContext) -> None:
+    s, r, cat, model = page.scenario, page.estimate, page.catalog, page.model
+    st.subheader("The roofline, with your scenario on it")
+    fig, ridge = estimate_roofline(r)
+    chart(fig, "learn_roofline",
           f"Notice: on {page.gpu.name} prefill sits at {r.prefill_arithmetic_intensity:,.0f} FLOP per byte "
           f"({r.prefill_bound}-bound) and decode at {r.decode_arithmetic_intensity:,.0f} ({r.decode_bound}-bound); "
           f"left of the ridge at {ridge:,.0f} FLOP/byte the GPU waits on memory, right of it on arithmetic.")

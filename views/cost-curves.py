@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from costmodel.analysis import curves
-from ui.charts import line_chart, plan_change_lines, roofline_chart
+from ui.charts import line_chart, plan_change_lines
 from ui.format import fmt_pct
+from ui.learn_pictures import estimate_roofline
 from ui.money import ALL_IN_OUTPUT, PHASE_INPUT, PHASE_OUTPUT
 from ui.page import open_page
 from ui.widgets import chart, formula, table
@@ -96,10 +97,7 @@ if tab_marginal.open:
                 r"\frac{\text{cost}(S + \Delta) - \text{cost}(S)}{\Delta}")
 if tab_roof.open:
     with tab_roof:
-        points = {"prefill": (r.prefill_arithmetic_intensity, curves.achieved_flops(r, "prefill")),
-                  "decode": (r.decode_arithmetic_intensity, curves.achieved_flops(r, "decode"))}
-        ai, attainable, ridge = curves.roofline(r.peak_flops_per_second, r.memory_bandwidth_bytes_per_second)
-        chart(roofline_chart(ai, attainable, ridge, points), "roofline",
+        chart(estimate_roofline(r)[0], "roofline",
               f"Notice: prefill sits at {r.prefill_arithmetic_intensity:,.0f} FLOP/byte ({r.prefill_bound}-bound), "
               f"decode at {r.decode_arithmetic_intensity:,.0f} FLOP/byte ({r.decode_bound}-bound); left of the "
               "ridge a GPU waits on memory, right of it on arithmetic.")
