@@ -121,7 +121,8 @@ def test_a_second_rerun_during_the_first_run_keeps_the_urls_prompt(app_server: S
     run is slow (an overloaded server) knows only ``new_session``'s page hash and holds no widget values yet;
     if it reruns then (a reconnect, an early click), the server treats the rerun as a page change and drops
     the URL parameters of every widget the rerun does not list. The session keeps its values, but its URL,
-    the link a person shares or reloads, no longer carries the prompt: the next visit shows the default."""
+    the link a person shares or reloads, no longer carries the prompt after the next change (a later rerun
+    puts it back): a visit in between shows the default."""
     s = Session(app_server.url, "", "prompt_tokens=1185")
     try:
         main_hash = _first_run_until_prompt_box(s)
