@@ -18,6 +18,7 @@ from costmodel import Catalog, Estimate, Scenario, estimate
 from costmodel.analysis.fit import fit_advice
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.hardware import GPU
+from ui.money import ALL_IN_OUTPUT
 from ui.state import describe
 from ui.widgets import apply_presentation_style, get_catalog, pinned, presenting, scenario
 
@@ -81,7 +82,7 @@ def does_not_fit(ctx: PageContext) -> None:
     headline numbers would be, the reason, and the changes that would make it fit (costmodel.analysis.fit)."""
     advice = fit_advice(ctx.scenario, ctx.catalog, ctx.estimate)
     c = st.columns(3)
-    for col, label in zip(c, ("Cost per million output tokens", "Output throughput", "Margin per request"),
+    for col, label in zip(c, (ALL_IN_OUTPUT, "Output throughput", "Margin per request"),
                           strict=True):
         col.metric(label, NO_FIT_DASH, help="Not meaningful: the scenario does not fit in memory.")
     st.error("**Does not fit in memory.** " + advice.summary(), icon=":material/memory:")
