@@ -65,7 +65,12 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
                              "one step; accepted tokens come almost for free."),
     ("Long-context tier", "A higher price for every token of a request whose prompt exceeds a threshold, "
                           "because such requests cost more per token to serve."),
-    ("Margin", "Revenue minus cost to serve, often as a share of revenue."),
+    ("Margin", "Revenue minus cost to serve. As a share of revenue it is the gross margin, (R − C) / R; as a "
+               "share of cost, the cost-profit margin or markup, (R − C) / C (DeepSeek's published 545%). The app "
+               "shows both."),
+    ("All-in vs phase split", "All-in: the whole deployment's GPU time over the tokens it delivers (fleet cost ÷ "
+                              "output tokens). Phase split: each token class charged only its own phase, prefill "
+                              "for input, decode for output; the three add up to a request's cost."),
 )
 
 FORMULAS: tuple[tuple[str, str, str], ...] = (
@@ -84,8 +89,9 @@ FORMULAS: tuple[tuple[str, str, str], ...] = (
     ("Time of a phase (roofline)", r"t = \max\left(\frac{F}{N\,\text{peak}\,\text{MFU}},\ "
                                    r"\frac{\text{bytes}}{N\,\text{BW}\,\text{MBU}}\right) + t_\text{overhead}",
      "Whichever is slower, arithmetic or memory traffic, sets the time."),
-    ("Cost per million output tokens", r"\frac{\$}{10^6\ \text{tok}} = \frac{N\,\$_\text{GPU-h}/3600}"
-                                        r"{\text{tokens/s}} \times 10^6", "GPU time is the only cost modelled."),
+    ("All-in cost per million output tokens", r"\frac{\$}{10^6\ \text{tok}} = \frac{N\,\$_\text{GPU-h}/3600}"
+                                               r"{\text{output tokens/s} \cdot u} \times 10^6",
+     "GPU time is the only cost modelled; u is the fleet's average utilization (1 = always busy)."),
     ("Speculative decoding", r"\mathbb{E}[\text{tokens per step}] = \frac{1 - a^{g+1}}{1 - a}",
      "g drafted tokens accepted with probability a each (Leviathan et al., 2023)."),
     ("Mixture of experts: experts read per layer", r"E\left(1 - \left(1 - \frac{k}{E}\right)^{B}\right)",
