@@ -78,6 +78,10 @@ def draw(page: PageContext) -> None:
 
     st.subheader("Why cached input still costs at long context")
     n = min(100_000, curves.prompt_limit(model) - s.output_tokens)
+    if n < 4096:
+        st.markdown(f"{model.name}'s window leaves no room for a long prompt beside {fmt_tokens(s.output_tokens)} "
+                    "output tokens; pick a longer-context model to see this.")
+        return
     cv = teaching.cached_vs_uncached(s, cat, n)
     short = teaching.attention_share_of_prefill(model, 2048)
     st.markdown(

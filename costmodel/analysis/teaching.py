@@ -62,6 +62,8 @@ def attention_share_of_prefill(model: ModelArchitecture, prompt_tokens: float) -
     (the Learn page's forward-pass formula with no cached prefix). Grows with S: why a cached token, which
     skips the 2 P_active part but is still attended to, costs almost as much as a new one at long context."""
     s = float(prompt_tokens)
+    if s <= 0:
+        return 0.0
     attention = 4 * model.full_attention_layers * model.attention_width * s * (s / 2)
     linear = 2 * float(model.active_params()) * s
     return attention / (attention + linear)
