@@ -26,6 +26,7 @@ def _axis(title: str, log: bool, money: bool) -> dict:
     if log:
         axis["type"] = "log"  # otherwise plotly picks linear or category from the data
         axis["minor"] = {"showgrid": True, "ticks": ""}  # the 2..9 gridlines without piling labels on them
+        axis["dtick"] = "D2"  # labels at 1, 2 and 5 of each decade: more than the decades, never all nine
     if money:
         axis.update(tickprefix="$", showtickprefix="all", tickformat=MONEY_TICKFORMAT, exponentformat="none")
     return axis
