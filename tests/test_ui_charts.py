@@ -167,3 +167,8 @@ def test_an_empty_line_chart_says_why():
     fig = charts.line_chart([1, 2], {"Cost": [float("nan")] * 2}, title="E", x_title="x", y_title="y",
                             empty_reason="Does not fit")
     assert any(a.text == "Does not fit" for a in fig.layout.annotations)
+
+
+def test_caller_colours_are_reserved_before_concepts_are_assigned():
+    got = charts.series_colors(["Cost without", "Cost with caching", "Revenue, flat"], {"Cost with caching": theme.CACHED})
+    assert got == [theme.COST, theme.CACHED, theme.PRICE]

@@ -32,14 +32,20 @@ def _axis(title: str, log: bool, money: bool) -> dict:
     return axis
 
 
-def series_colors(names: Sequence[str]) -> list[str]:
+def series_colors(names: Sequence[str], fixed: Mapping[str, str] | None = None) -> list[str]:
     """One colour per series by concept (``theme.concept_color``); a concept drawn twice gets the next free
-    colour so two lines never look alike."""
+    colour so two lines never look alike. ``fixed``: colours chosen by the caller, reserved first."""
+    fixed = dict(fixed or {})
     out: list[str] = []
+    taken = set(fixed.values())
     for i, name in enumerate(names):
+        if name in fixed:
+            out.append(fixed[name])
+            continue
         c = theme.concept_color(name, i)
-        if c in out:
-            c = next((x for x in theme.SERIES if x not in out), c)
+        if c in taken:
+            c = next((x for x in theme.SERIES if x not in taken), c)
+        taken.add(c)
         out.append(c)
     return out
 
@@ -99,7 +105,7 @@ def line_chart(
     """Several lines over one x axis; ``marker=(x, y, label)`` marks the scenario's own point. Colours follow
     the concept each series names (``ui.theme``) unless ``colors`` gives them. ``empty_reason``: the text shown
     in the plot area when no series has a finite point (an empty chart always says why)."""
-    palette = dict(zip(series, series_colors(list(series)), strict=True)) | dict(colors or {})
+    palette = dict(zip(series, series_colors(list(series), colors), strict=True))
     data = [_line(x, y, name, palette[name], "dash" if name in dashed else "solid", hover=hover_y)
             for name, y in series.items()]
     if marker is not None:
@@ -190,7 +196,7 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], 
     ``highlight`` outlines one category (e.g. the cheapest GPU). ``category_labels=False`` hides the category
     ticks (too many to read; hover still names each bar)."""
     cats = list(categories)
-    palette = dict(zip(series, series_colors(list(series)), strict=True)) | dict(colors or {})
+    palette = dict(zip(series, series_colors(list(series), colors), strict=True))
     data = []
     for name, y in series.items():
         vals = [float(v) for v in y]
@@ -224,7 +230,7 @@ def dot_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], 
     decades (a bar on a log axis makes 9x look like 2x). ``point_colors``: one colour per category for every
     series (e.g. the GPU's vendor), the series then told apart by ``symbols``; ``highlight`` rings a category."""
     cats = list(categories)
-    palette = dict(zip(series, series_colors(list(series)), strict=True)) | dict(colors or {})
+    palette = dict(zip(series, series_colors(list(series), colors), strict=True))
     data = []
     for name, v in series.items():
         color = list(point_colors) if point_colors is not None else palette[name]
