@@ -154,9 +154,9 @@ def formula(title: str, latex: str, note: str | None = None) -> None:
 @st.cache_data(show_spinner="Comparing with published measurements…", max_entries=1)
 def cached_calibration() -> pd.DataFrame:
     """costmodel.engine.calibration's report over the published measurements (fixed data: computed once)."""
-    from costmodel.engine.calibration import calibration_report
+    from costmodel.engine.calibration import MOE_CSV, calibration_report
 
-    return calibration_report(get_catalog())
+    return calibration_report(get_catalog(), moe_path=MOE_CSV)
 
 
 @st.cache_data(show_spinner="Predicting MLPerf Server runs under their latency limits…", max_entries=1)
@@ -165,3 +165,19 @@ def cached_server_calibration() -> pd.DataFrame:
     from costmodel.engine.server_calibration import server_report
 
     return server_report(get_catalog())
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def cached_band() -> tuple[float, float]:
+    """The 80% measured/predicted band of the out-of-sample cases (costmodel.engine.validation.default_band)."""
+    from costmodel.engine.validation import default_band
+
+    return default_band()
+
+
+@st.cache_data(show_spinner="Cross-validating against published measurements…", max_entries=1)
+def cached_validation() -> pd.DataFrame:
+    """costmodel.engine.validation's in-sample and out-of-sample predictions (fixed data: computed once)."""
+    from costmodel.engine.validation import validation_frame
+
+    return validation_frame(get_catalog())

@@ -5,11 +5,12 @@ import streamlit as st
 
 from costmodel.engine.calibration import summarize
 from costmodel.engine.server_calibration import summarize_server
+from costmodel.engine.validation import summary_numbers, uncertainty_band, validation_table
 from ui import tables
 from ui.charts import bar_chart, scatter_chart
 from ui.format import fmt_count, fmt_pct
 from ui.page import open_page
-from ui.widgets import cached_calibration, cached_server_calibration, chart, spec_table, table
+from ui.widgets import cached_calibration, cached_server_calibration, cached_validation, chart, spec_table, table
 
 page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
                  "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
@@ -22,6 +23,23 @@ c[0].metric("Published cases compared", fmt_count(summ["cases"]))
 c[1].metric("Median error", fmt_pct(summ["median_abs_error"]), help="Median of |predicted / measured − 1|.")
 c[2].metric("Within 25%", fmt_pct(float((report["error"].abs() <= 0.25).mean())))
 c[3].metric("Worst case", f"{summ['worst_ratio']:.2f}× off")
+
+st.subheader("In-sample and out-of-sample")
+st.caption("The efficiency defaults were fitted to these same cases, so the error above is in-sample. "
+           "Out-of-sample: the same fit is repeated with one source (or one model family) held out, and the held-out "
+           "cases are predicted from the others (cross-validation).")
+val = cached_validation()
+nums = summary_numbers(val)
+v = st.columns(4)
+v[0].metric("In-sample median error", fmt_pct(nums["predicted_in_sample"]["median_abs_error"]))
+v[1].metric("Out-of-sample median error", fmt_pct(nums["predicted_oos_source"]["median_abs_error"]),
+            help="Each source predicted by efficiencies fitted on the other sources.")
+v[2].metric("Out-of-sample within 2×", fmt_pct(nums["predicted_oos_source"]["within_2x"]))
+lo, hi = uncertainty_band(val)
+v[3].metric("80% band on a prediction", f"×{lo:.2f} – ×{hi:.2f}",
+            help="Measured ÷ predicted for 80% of the out-of-sample cases: the band the headline numbers carry.")
+by = st.radio("Errors by", ["source_group", "model_family", "gpu_family"], horizontal=True, key="val_by")
+st.dataframe(validation_table(val, by), use_container_width=True)
 
 mine = (report["model"] == s.model) | (report["gpu"] == s.gpu)
 groups = np.where(report["model"] == s.model, "your model",

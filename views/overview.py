@@ -5,6 +5,7 @@ import streamlit as st
 from costmodel.analysis import curves
 from costmodel.analysis.compare import compare_scenarios
 from costmodel.analysis.unit_economics import margin_at_price, margin_pct
+from costmodel.engine.validation import headline_ranges
 from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_rate, fmt_seconds, fmt_usd, readable_ratios
 from ui.money import (
@@ -19,7 +20,7 @@ from ui.money import (
 )
 from ui.page import open_page
 from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
-from ui.widgets import chart, formula, table
+from ui.widgets import cached_band, chart, formula, table
 
 page = open_page("Overview", "What it costs to serve this scenario, and what it earns at a price you choose.",
                  about="Scenario", check_fit=True)
@@ -41,6 +42,11 @@ c[2].metric("Speed per user", fmt_rate(r.tokens_per_second_per_user),
 c[3].metric("GPUs", f"{s.gpus} = {r.replicas} × {r.tensor_parallel}",
             help=f"{r.replicas} replicas of {r.tensor_parallel} GPUs; {r.concurrency:,.0f} requests decoded "
                  f"together (at most {r.max_concurrency:,} fit).")
+band = headline_ranges(r.output_tokens_per_second, r.usd_per_request, cached_band())
+st.caption(f"Uncertainty: out of sample, 80% of published cases measured ×{cached_band()[0]:.2f} to "
+           f"×{cached_band()[1]:.2f} of the prediction, so throughput {fmt_rate(band['throughput'][0])} – "
+           f"{fmt_rate(band['throughput'][1])} and cost per request {fmt_usd(band['cost'][0])} – "
+           f"{fmt_usd(band['cost'][1])} (Validation page).")
 c = st.columns(4)
 c[0].metric("Time to first token", fmt_seconds(r.ttft_seconds), help="Prefill of one prompt, no queueing.")
 c[1].metric("Time to first token, p99 under load", fmt_seconds(r.ttft_p99_seconds),

@@ -63,6 +63,58 @@ class Efficiency(BaseModel):
         "(Kwon et al., SOSP 2023, section 2.3: 20.4%-38.2%)",
     )
 
+    # Kernel mechanisms (costmodel.engine.kernels, costmodel.engine.expert_parallel). The defaults
+    # here are neutral (the plain roofline); data/efficiency.yaml sets the fitted values.
+    gemm_half_rows: float = Field(
+        default=0.0, ge=0, le=100_000,
+        description="GEMM rows at which a matrix product reaches half its attained throughput (tile/wave quantisation)",
+    )
+    kernel_latency_us: float = Field(
+        default=0.0, ge=0, le=1000, description="fixed time per kernel (ramp-up, last wave), microseconds"
+    )
+    kernels_per_layer: float = Field(
+        default=8.0, ge=0, le=1000, description="kernels one layer launches per step (GEMMs, attention, norms)"
+    )
+    moe_half_rows: float = Field(
+        default=0.0, ge=0, le=100_000, description="tokens per expert at which a grouped expert GEMM reaches half speed"
+    )
+    moe_compute_efficiency: float = Field(
+        default=1.0, gt=0, le=1, description="share of a dense GEMM's compute rate that grouped expert GEMMs reach"
+    )
+    moe_bandwidth_efficiency: float = Field(
+        default=1.0, gt=0, le=1, description="share of a dense GEMM's bandwidth that grouped expert GEMMs reach"
+    )
+    ep_random_imbalance: float = Field(
+        default=0.0, ge=0, le=1, description="share of random routing's Poisson spread the busiest EP GPU carries"
+    )
+    ep_skew: float = Field(
+        default=0.0, ge=0, le=10, description="extra load of the busiest GPU from skewed expert popularity"
+    )
+    ep_eplb: float = Field(
+        default=0.0, ge=0, le=1, description="share of that skew removed by redundant experts / EPLB"
+    )
+    ep_alltoall_latency_us: float | None = Field(
+        default=None, ge=0, le=10_000,
+        description="fixed latency of one MoE dispatch or combine, microseconds (None = collective_latency_us)",
+    )
+    ep_decode_overlap: float = Field(
+        default=1.0, ge=0, le=1, description="share of decode dispatch/combine hidden behind compute (attention-DP)"
+    )
+    ep_prefill_overlap: float = Field(
+        default=1.0, ge=0, le=1, description="share of prefill dispatch/combine hidden behind compute (attention-DP)"
+    )
+    precision_efficiency: dict[str, float] = Field(
+        default_factory=dict,
+        description="multiplier on the MFU per compute precision (bf16, fp8, fp4): share of the bf16-calibrated "
+        "efficiency that kernels reach at that precision",
+    )
+    mla_prefill_attention_efficiency: float = Field(
+        default=1.0, gt=0, le=1, description="latent-attention prefill kernels' rate relative to standard attention"
+    )
+    mla_decode_attention_efficiency: float = Field(
+        default=1.0, gt=0, le=1, description="latent-attention decode kernels' rate relative to standard attention"
+    )
+
     def with_overrides(self, **overrides: float | None) -> Efficiency:
         """A copy with every non-None override applied (validated)."""
         given = {k: v for k, v in overrides.items() if v is not None}

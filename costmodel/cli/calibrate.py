@@ -16,6 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the cases and the summary as one JSON object")
     p.add_argument("--include-moe", action="store_true",
                    help="also compare data/calibration/public-calibration-moe.csv (MoE, Blackwell, AMD)")
+    p.add_argument("--validate", action="store_true",
+                   help="in-sample and out-of-sample (cross-validated) errors by source, model family and GPU family")
     p.set_defaults(handler=run)
 
 
@@ -23,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: the calibration report needs pandas, which the other verbs do not load.
     from costmodel.engine.calibration import MOE_CSV, calibration_report, summarize
 
+    if args.validate:
+        return run_validation(args)
     report = calibration_report(moe_path=MOE_CSV if args.include_moe else None)
     summary = summarize(report)
     if args.json:
@@ -64,3 +68,27 @@ def server_table() -> str:
     lines.append(f"cases: {s['cases']}   median absolute error: {s['median_abs_error']:.1%}   "
                  f"worst ratio: {s['worst_ratio']:.2f}x   skipped: {s['skipped']}")
     return "\n".join(lines)
+
+
+def run_validation(args: argparse.Namespace) -> int:
+    """Print (or, with --json, dump) the cross-validated error tables."""
+    from costmodel.engine.validation import error_summary, summary_numbers, uncertainty_band, validation_frame
+
+    frame = validation_frame()
+    titles = {"predicted_in_sample": "in-sample", "predicted_oos_source": "out-of-sample, one source held out",
+              "predicted_oos_model": "out-of-sample, one model family held out"}
+    if args.json:
+        tables = {col: {by: error_summary(frame, col, by).reset_index().to_dict(orient="records")
+                        for by in ("source_group", "model_family", "gpu_family")} for col in titles}
+        print(json.dumps({"summary": summary_numbers(frame), "tables": tables,
+                          "band": uncertainty_band(frame)}, default=str))
+        return 0
+    for col, title in titles.items():
+        overall = error_summary(frame, col).iloc[0]
+        print(f"== {title}: median |error| {overall['median_abs_error']:.1%}, within 2x "
+              f"{overall['within_2x']:.1%}, worst {overall['worst_ratio']:.2f}x")
+        for by in ("source_group", "model_family", "gpu_family"):
+            print(error_summary(frame, col, by).to_string(float_format=lambda v: f"{v:.3f}"))
+    lo, hi = uncertainty_band(frame)
+    print(f"80% band from out-of-sample errors: measured = predicted x {lo:.2f} .. {hi:.2f}")
+    return 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from costmodel.catalog.loader import Catalog
@@ -89,7 +90,7 @@ def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
         decode = _scenario(row, catalog, dec_gpus, tp, conc, isl, osl)
 
         def metric(p, d, isl=isl, osl=osl, per=per):
-            rate = min(p.prefill_tokens_per_second / isl, d.decode_tokens_per_second / osl)
+            rate = np.minimum(p.prefill_tokens_per_second / isl, d.decode_tokens_per_second / osl)
             return rate * (isl + osl) / per
 
         return case_type(scenario=prefill, extra=(decode,), metric=metric,

@@ -28,6 +28,7 @@ import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.hardware import GPU
+from costmodel.engine.expert_parallel import expected_target_nodes, non_overlapped_alltoall
 
 INTER_NODE_GB_S = 100.0
 """Bidirectional GB/s per GPU between scale-up domains: one 400 Gb/s NIC per GPU (ConnectX-7 in DGX H100)."""
@@ -54,6 +55,8 @@ class Interconnect:
     """True where the replica has more than one GPU (only then is there traffic)."""
     ring_factor: np.ndarray
     """``ring_allreduce_factor`` of the group."""
+    nodes: np.ndarray | float = 1.0
+    """Scale-up domains the group spans (tensor_parallel / scale_up_domain_gpus, at least 1)."""
 
 
 def interconnect(
@@ -80,6 +83,7 @@ def interconnect(
         dispatch_bytes=np.where(compute_dtype_code == 0, float(ACTIVATION_BYTES), 1.0),
         multi=tp > 1,
         ring_factor=ring_allreduce_factor(tp),
+        nodes=np.maximum(tp / gpu.scale_up_domain_gpus, 1.0),
     )
 
 
@@ -111,6 +115,7 @@ def alltoall_seconds(
     tokens: np.ndarray,
     experts_active: np.ndarray,
     collectives: np.ndarray | float = 1.0,
+    alltoall_latency_s: float | None = None,
 ) -> np.ndarray:
     """Seconds of expert-parallel all-to-alls (dispatch + combine) in one step of ``tokens`` tokens.
 
@@ -122,10 +127,15 @@ def alltoall_seconds(
     tp, k = net.tensor_parallel, experts_active
     multi = net.multi
     leaving = np.where(multi, (tp - 1) / tp, 0.0)
-    copies_out = np.where(net.across_nodes, np.minimum(k, model.max_routed_nodes or k), k)
+    # Across nodes DeepEP sends one copy per target node (expert_parallel.expected_target_nodes).
+    copies_out = np.where(net.across_nodes, expected_target_nodes(net.nodes, k, model.max_routed_nodes), k)
     exchanged = tokens * copies_out * model.hidden_size * (net.dispatch_bytes + ACTIVATION_BYTES) * leaving
+    # The expert-parallel (data-parallel attention) dispatch pays DeepEP's latency; a tensor-parallel
+    # MoE exchange is an ordinary collective.
+    latency = net.latency_s if alltoall_latency_s is None else np.where(
+        net.attention_data_parallel, alltoall_latency_s, net.latency_s)
     return np.where(
-        multi, model.moe_layers * (exchanged / (tp * net.link_bytes_s) + 2 * net.latency_s * collectives), 0.0
+        multi, model.moe_layers * (exchanged / (tp * net.link_bytes_s) + 2 * latency * collectives), 0.0
     )
 
 
@@ -135,15 +145,19 @@ def communication_seconds(
     tokens: np.ndarray,
     experts_active: np.ndarray,
     collectives: np.ndarray | float = 1.0,
+    overlap: float = 1.0,
+    alltoall_latency_s: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray | float]:
     """Communication in one step of ``tokens``: (serial seconds, seconds that can overlap compute).
 
-    All-reduces are serial. The MoE all-to-all is serial under tensor-parallel attention and overlaps
-    with compute under data-parallel attention (DeepSeek's two micro-batches, open-infra-index day 6).
+    All-reduces are serial. The MoE all-to-all is serial under tensor-parallel attention; under
+    data-parallel attention the share ``overlap`` hides behind compute (DeepSeek's two micro-batches,
+    open-infra-index day 6) and the rest is serial (``expert_parallel.non_overlapped_alltoall``).
     """
     allreduce = allreduce_seconds(model, net, tokens, collectives)
     if not model.is_moe:
         return allreduce, 0.0
-    alltoall = alltoall_seconds(model, net, tokens, experts_active, collectives)
+    alltoall = alltoall_seconds(model, net, tokens, experts_active, collectives, alltoall_latency_s)
     dp = net.attention_data_parallel
-    return allreduce + np.where(dp, 0.0, alltoall), np.where(dp, alltoall, 0.0)
+    serial_dp, hidden_dp = non_overlapped_alltoall(alltoall, overlap)
+    return allreduce + np.where(dp, serial_dp, alltoall), np.where(dp, hidden_dp, 0.0)

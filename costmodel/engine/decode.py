@@ -28,6 +28,15 @@ import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.engine.communication import Interconnect, communication_seconds
+from costmodel.engine.expert_parallel import ep_load_imbalance
+from costmodel.engine.kernels import (
+    NEUTRAL,
+    KernelParams,
+    gemm_compute_efficiency,
+    grouped_gemm_compute_efficiency,
+    kernel_fixed_seconds,
+    mla_attention_efficiency,
+)
 from costmodel.engine.memory_plan import Layout, Weights
 from costmodel.engine.rates import ReplicaRates
 
@@ -79,6 +88,7 @@ def decode_step(
     moe_gemm_min_tokens: float,
     step_overhead_s: np.ndarray,
     per_sequence_overhead_s: float,
+    kernel: KernelParams = NEUTRAL,
 ) -> DecodeStep:
     """One decode step of ``batch`` sequences, each computing ``tokens_per_sequence`` tokens.
 
@@ -86,31 +96,55 @@ def decode_step(
     (Pope et al. 2023), or the overlapped all-to-all if longer; plus serial communication, the fixed
     step overhead and a per-sequence overhead (sampling, bookkeeping) for each copy's share of the batch.
     ``attention_flops_per_token`` is ``attention.decode_attention_flops_per_token`` at the context.
+    ``kernel`` applies the shape mechanisms of :mod:`costmodel.engine.kernels` (tile occupancy per
+    data-parallel copy, grouped expert GEMMs, a fixed cost per kernel, MLA decode kernels) and of
+    :mod:`costmodel.engine.expert_parallel` (the busiest expert-parallel GPU; dispatch/combine that
+    does not overlap); the default is the plain roofline.
     """
     tokens = batch * tokens_per_sequence
+    dense_eff = 1.0 if kernel.gemm_half_rows <= 0 else gemm_compute_efficiency(tokens / layout.weight_copies,
+                                                                                 kernel.gemm_half_rows)
     if model.is_moe:
         touched = experts_touched(experts_total, experts_active, tokens)
-        expert_rows = np.maximum(tokens * experts_active, touched * moe_gemm_min_tokens)
+        # Tile occupancy: the half-rows curve when given (kernels), else a minimum tile per expert.
+        min_rows = 0.0 if kernel.moe_half_rows > 0 else moe_gemm_min_tokens
+        expert_rows = np.maximum(tokens * experts_active, touched * min_rows)
         expert_flops = 2 * model.moe_layers * weights.params_per_expert * expert_rows
         expert_bytes = model.moe_layers * touched * weights.params_per_expert * weights.bytes_per_param
+        ep_size = np.where(layout.attention_data_parallel, layout.tensor_parallel, 1.0)
+        busiest = ep_load_imbalance(tokens, experts_active, ep_size, kernel.ep_random_imbalance,
+                                    kernel.ep_skew, kernel.ep_eplb)
+        moe_eff = grouped_gemm_compute_efficiency(tokens, experts_active, touched, kernel.moe_half_rows,
+                                              kernel.moe_compute_efficiency)
+        expert_time = np.maximum(expert_flops * busiest / (rates.decode_matrix_flops_s * moe_eff),
+                                 expert_bytes / (rates.bytes_s * kernel.moe_bandwidth_efficiency))
     else:
-        touched = expert_flops = expert_bytes = 0.0
+        touched = expert_flops = expert_bytes = expert_time = 0.0
     dense_flops = 2 * (weights.matmul_params - weights.routed_matmul_params) * tokens
     attn_flops = attention_flops_per_token * tokens
     dense_bytes = weights.always_read_bytes * layout.weight_copies
     weight_read = dense_bytes + expert_bytes
     kv_read = batch * kv_bytes_per_request * layout.kv_copies
 
-    dense_time = np.maximum(dense_flops / rates.decode_matrix_flops_s, dense_bytes / rates.bytes_s)
-    expert_time = np.maximum(expert_flops / rates.decode_matrix_flops_s, expert_bytes / rates.bytes_s)
-    attn_compute = attn_flops / rates.decode_attention_flops_s
-    attn_memory = kv_read / rates.attention_bytes_s
+    matrix_rate = rates.decode_matrix_flops_s * dense_eff if np.ndim(dense_eff) else rates.decode_matrix_flops_s
+    dense_time = np.maximum(dense_flops / matrix_rate, dense_bytes / rates.bytes_s)
+    attn_factor = mla_attention_efficiency(model.attention == "mla", True, kernel.mla_prefill_attention_efficiency,
+                                           kernel.mla_decode_attention_efficiency)
+    if attn_factor == 1.0:  # scalar check: no extra array work for standard attention
+        attn_compute = attn_flops / rates.decode_attention_flops_s
+        attn_memory = kv_read / rates.attention_bytes_s
+    else:
+        attn_compute = attn_flops / (rates.decode_attention_flops_s * attn_factor)
+        attn_memory = kv_read / (rates.attention_bytes_s * attn_factor)
     kernels = dense_time + expert_time + np.maximum(attn_compute, attn_memory)
-    serial, overlapped = communication_seconds(model, net, tokens, experts_active)
+    latency = None if kernel.ep_alltoall_latency_us is None else kernel.ep_alltoall_latency_us / 1e6
+    serial, overlapped = communication_seconds(model, net, tokens, experts_active,
+                                               overlap=kernel.ep_decode_overlap, alltoall_latency_s=latency)
+    fixed = step_overhead_s + kernel_fixed_seconds(kernel.kernels_per_layer, model.num_layers, kernel.kernel_latency_us)
     seconds = (
         np.maximum(kernels, overlapped)
         + serial
-        + step_overhead_s
+        + fixed
         + batch / layout.weight_copies * per_sequence_overhead_s
     )
     return DecodeStep(

@@ -21,6 +21,15 @@ import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.engine.communication import Interconnect, communication_seconds
+from costmodel.engine.expert_parallel import ep_load_imbalance
+from costmodel.engine.kernels import (
+    NEUTRAL,
+    KernelParams,
+    gemm_compute_efficiency,
+    grouped_gemm_compute_efficiency,
+    kernel_fixed_seconds,
+    mla_attention_efficiency,
+)
 from costmodel.engine.memory_plan import Layout, Weights
 from costmodel.engine.rates import ReplicaRates, roofline_seconds
 
@@ -69,6 +78,7 @@ def prefill(
     experts_active: np.ndarray,
     max_num_tokens: np.ndarray,
     step_overhead_s: np.ndarray,
+    kernel: KernelParams = NEUTRAL,
 ) -> Prefill:
     """Prefill of ``new_tokens`` (``attention_flops`` from ``prefill_attention_flops``).
 
@@ -77,22 +87,50 @@ def prefill(
     each its own step.
     """
     gemm_flops = 2 * weights.matmul_params * new_tokens
-    compute = gemm_flops / rates.prefill_matrix_flops_s + attention_flops / rates.prefill_attention_flops_s
+    expert_flops = 2 * weights.routed_matmul_params * new_tokens if model.is_moe else 0.0
+    # Under continuous batching a prefill step is packed to max_num_tokens rows (from many requests), so
+    # tile occupancy per data-parallel copy, per expert, and the busiest expert-parallel GPU follow the
+    # step, not the request: a shorter prompt never costs more per token (kernels, expert_parallel).
+    shaped = model.is_moe or kernel.gemm_half_rows > 0
+    step_tokens = max_num_tokens
+    dense_eff = 1.0 if kernel.gemm_half_rows <= 0 else gemm_compute_efficiency(step_tokens / layout.weight_copies,
+                                                                                 kernel.gemm_half_rows)
+    if model.is_moe:
+        ep_size = np.where(layout.attention_data_parallel, layout.tensor_parallel, 1.0)
+        busiest = ep_load_imbalance(step_tokens, experts_active, ep_size, kernel.ep_random_imbalance,
+                                    kernel.ep_skew, kernel.ep_eplb)
+        moe_eff = grouped_gemm_compute_efficiency(step_tokens, experts_active, experts_total, kernel.moe_half_rows,
+                                              kernel.moe_compute_efficiency)
+        expert_scale = busiest / moe_eff
+    else:
+        expert_scale = 1.0
+    attn_factor = mla_attention_efficiency(model.attention == "mla", False, kernel.mla_prefill_attention_efficiency,
+                                           kernel.mla_decode_attention_efficiency)
+    if shaped:
+        matrix_seconds = ((gemm_flops - expert_flops) / dense_eff + expert_flops * expert_scale) \
+            / rates.prefill_matrix_flops_s
+    else:  # dense model, no occupancy loss: the plain roofline (no extra array work)
+        matrix_seconds = gemm_flops / rates.prefill_matrix_flops_s
+    attention_rate = rates.prefill_attention_flops_s if attn_factor == 1.0 else \
+        rates.prefill_attention_flops_s * attn_factor
+    compute = matrix_seconds + attention_flops / attention_rate
     kv_write = new_tokens * kv_bytes_per_token * layout.kv_copies
     step_weights = prefill_weight_bytes(model, weights, layout, experts_total)
+    fixed = kernel_fixed_seconds(kernel.kernels_per_layer, model.num_layers, kernel.kernel_latency_us)
+    latency = None if kernel.ep_alltoall_latency_us is None else kernel.ep_alltoall_latency_us / 1e6
+
+    def comm(chunks_or_share):
+        return communication_seconds(model, net, new_tokens, experts_active, chunks_or_share,
+                                     overlap=kernel.ep_prefill_overlap, alltoall_latency_s=latency)
 
     share = new_tokens / max_num_tokens
     packed_bytes = step_weights * share + kv_write
     packed_memory = packed_bytes / rates.bytes_s
-    packed = roofline_seconds(compute, packed_memory,
-                              communication_seconds(model, net, new_tokens, experts_active, share),
-                              step_overhead_s * share)
+    packed = roofline_seconds(compute, packed_memory, comm(share), (step_overhead_s + fixed) * share)
 
     chunks = np.ceil(new_tokens / max_num_tokens)
     alone_memory = (step_weights * chunks + kv_write) / rates.bytes_s
-    alone = roofline_seconds(compute, alone_memory,
-                             communication_seconds(model, net, new_tokens, experts_active, chunks),
-                             step_overhead_s * chunks)
+    alone = roofline_seconds(compute, alone_memory, comm(chunks), (step_overhead_s + fixed) * chunks)
     return Prefill(
         flops=gemm_flops + attention_flops,
         seconds_per_request=packed,

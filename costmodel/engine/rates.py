@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costmodel.catalog.hardware import GPU
+from costmodel.engine.kernels import weight_only_compute_dtype
 
 DTYPE_CODES = ("bf16", "fp8", "fp4")
 """Compute precisions by integer code (the engine keeps codes, the API returns names)."""
@@ -31,12 +32,13 @@ def peak_flops_for(
     """Peak matrix FLOP/s and the precision code (index into DTYPE_CODES), per point.
 
     ``compute_dtype`` None runs the matrices at the weight precision where the GPU supports it (the
-    GPU's best precision at or above the weight bits).
+    GPU's best precision at or above the weight bits); 4-bit weights without FP4 units run as w4a16
+    (``kernels.weight_only_compute_dtype``).
     """
     if compute_dtype is not None:
         dtype = gpu.best_dtype_for_bits(_BITS_OF_DTYPE[compute_dtype])
         return np.asarray(gpu.peak_flops(dtype)), np.asarray(DTYPE_CODES.index(dtype))
-    dtypes = [gpu.best_dtype_for_bits(bits) for bits in (4, 8, 16)]
+    dtypes = [weight_only_compute_dtype(gpu, bits) for bits in (4, 8, 16)]
     peaks = np.array([gpu.peak_flops(d) for d in dtypes])
     codes = np.array([DTYPE_CODES.index(d) for d in dtypes])
     slot = np.where(weight_bits <= 4, 0, np.where(weight_bits <= 8, 1, 2))

@@ -56,6 +56,7 @@ from costmodel.engine.decode import (
     speculative_tokens_per_step,
 )
 from costmodel.engine.energy import all_in_watts, deployment_gpu_watts, replica_busy_share, token_energy
+from costmodel.engine.kernels import kernel_params, precision_efficiency
 from costmodel.engine.memory import attention_score_bytes
 from costmodel.engine.memory_plan import batch_limits, free_kv_bytes, model_weights, replica_layout
 from costmodel.engine.money import all_in_usd_per_million, request_cost, usd_per_million_tokens
@@ -96,7 +97,11 @@ def evaluate(
     layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
     free = replica_free_kv_bytes(free_kv_bytes(layout, weights, gpu.memory_bytes, x["memory_utilization"], scores), cp)
     reserved = kv_per_request / paged_util * layout.kv_copies
-    by_memory, by_engine = batch_limits(free, reserved, x["max_batch_size"], x["max_num_tokens"], verify_tokens)
+    # With data-parallel attention every rank schedules its own batch under the engine's limits
+    # (SGLang/vLLM DP attention: one scheduler per rank), so a replica's limits scale with its ranks.
+    ranks = layout.weight_copies if model.attention == "mla" else 1.0
+    by_memory, by_engine = batch_limits(free, reserved, x["max_batch_size"] * ranks, x["max_num_tokens"] * ranks,
+                                        verify_tokens)
     batch_cap = np.minimum(by_memory, by_engine)
     max_concurrency = layout.replicas * np.maximum(batch_cap, 0)
 
@@ -104,8 +109,12 @@ def evaluate(
     peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
     attn_eff = 1.0 if scenario.flash_attention else base_eff.attention_efficiency_no_flash
     tp = layout.tensor_parallel
+    precision = precision_efficiency(base_eff.precision_efficiency, dtype_codes)
+    prefill_mfu, decode_mfu = (x["prefill_mfu"], x["decode_mfu"]) if np.isscalar(precision) and precision == 1.0 \
+        else (x["prefill_mfu"] * precision, x["decode_mfu"] * precision)
     rates = replica_rates(tp, peak, gpu.peak_flops("bf16"), gpu.memory_bandwidth_bytes_s,
-                          x["prefill_mfu"], x["decode_mfu"], x["decode_mbu"], attn_eff)
+                          prefill_mfu, decode_mfu, x["decode_mbu"], attn_eff)
+    kernel = kernel_params(base_eff)
     net = interconnect(gpu, tp, x["comm_efficiency"], base_eff.collective_latency_us,
                        layout.attention_data_parallel, dtype_codes)
     overhead = x["step_overhead_ms"] / 1e3
@@ -115,7 +124,7 @@ def evaluate(
         decode_step, model, weights, layout, rates, net, experts_total=E, experts_active=k,
         attention_flops_per_token=decode_attention_flops_per_token(model, context) / cp,
         kv_bytes_per_request=kv_per_request / cp, moe_gemm_min_tokens=base_eff.moe_gemm_min_tokens,
-        step_overhead_s=overhead, per_sequence_overhead_s=base_eff.per_sequence_overhead_us / 1e6,
+        step_overhead_s=overhead, per_sequence_overhead_s=base_eff.per_sequence_overhead_us / 1e6, kernel=kernel,
     )
 
     def step_at(batch: np.ndarray):  # one decode step at a per-replica batch, speculative drafts included
@@ -125,7 +134,8 @@ def evaluate(
 
     pre = prefill(model, weights, layout, rates, net, new_tokens=new / cp,
                   attention_flops=prefill_attention_flops(model, new, cached) / cp, kv_bytes_per_token=kv_per_token,
-                  experts_total=E, experts_active=k, max_num_tokens=x["max_num_tokens"], step_overhead_s=overhead)
+                  experts_total=E, experts_active=k, max_num_tokens=x["max_num_tokens"], step_overhead_s=overhead,
+                  kernel=kernel)
     ring_bytes = ring_kv_bytes_per_gpu(S, kv_per_token, layout.kv_copies, tp, cp)
     ring_link = interconnect(gpu, tp * cp, x["comm_efficiency"], base_eff.collective_latency_us,
                              layout.attention_data_parallel, dtype_codes).link_bytes_s

@@ -1,0 +1,127 @@
+"""Kernel efficiency as a function of shape and precision: what a GEMM, a grouped expert GEMM and an
+attention kernel attain of the roofline, per GPU family.
+
+A serving step is not one big matrix product: it is hundreds of kernels, many of them skinny
+(few tokens) or small (per-GPU matrices after sharding). Each function below is a named mechanism
+with its source; their parameters live in ``data/efficiency.yaml`` (fields of
+:class:`costmodel.catalog.efficiency.Efficiency`) and were checked against NVIDIA AIConfigurator's
+silicon-measured kernel tables (``benchmarks/aiconfigurator_oracle.py``).
+
+- **Tile occupancy** (``gemm_compute_efficiency``): a GEMM of m rows fills the matrix units only
+  when m covers the tile (CUTLASS/cuBLAS tiles are 64-256 rows) and enough tiles exist to fill
+  every SM (wave quantisation); attained compute rises as m / (m + m_half). NVIDIA, "Matrix
+  Multiplication Background User's Guide" (docs.nvidia.com/deeplearning/performance), sections
+  on tile and wave quantisation.
+- **Fixed cost per kernel** (``kernel_fixed_seconds``): every kernel pays a latency to ramp up the
+  memory pipeline and drain its last wave, a few microseconds even under CUDA graphs. Skinny
+  decode GEMMs on sharded matrices (Llama-3.1-70B at TP8: 1-16 MB per GPU) spend most of their time
+  there: AIConfigurator measures them at 17-47% of the bandwidth roofline (issue 11).
+- **Grouped expert GEMM** (``grouped_gemm_compute_efficiency``): an expert that receives t tokens
+  runs a GEMM of t rows, so tile occupancy applies per expert with t = tokens x k / experts
+  (Tutel, Hwang et al. 2023, arXiv 2206.03382; MegaBlocks, Gale et al. 2023, arXiv 2211.15841);
+  its weight reads reach ``moe_bandwidth_efficiency`` of a dense GEMM's (AIConfigurator's
+  DeepSeek-V3 breakdown: MoE GEMMs at about half of speed-of-light).
+- **Achieved precision fraction** (``precision_efficiency``): FP8 and FP4 peaks double and
+  quadruple the bf16 peak, but kernels reach a smaller share of them (scale handling, immature
+  kernels): per family and precision, from the efficiency data (Blackwell FP4, CDNA).
+- **Weight-only 4-bit** (``weight_only_compute_dtype``): 4-bit weights on a GPU without FP4
+  matrix units run as w4a16 (Marlin, Frantar et al. 2024, arXiv 2408.11743; vLLM's MXFP4 path for
+  gpt-oss on Hopper): dequantised in registers, multiplied in bf16.
+- **MLA kernels** (``mla_attention_efficiency``): latent attention decodes in the absorbed form
+  (FlashMLA: up to 3000 GB/s memory-bound and 580 TFLOP/s compute-bound on H800, i.e. 0.9 of the
+  bandwidth and 0.59 of the bf16 peak; github.com/deepseek-ai/FlashMLA README) and prefills in
+  the expanded form with head width 192/128, which FlashAttention-3 style kernels run below
+  their 128-wide peak (Shah et al. 2024, arXiv 2407.08608).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from costmodel.catalog.hardware import GPU
+
+
+def gemm_compute_efficiency(rows: np.ndarray, half_rows: float) -> np.ndarray | float:
+    """Share of the family's attained matrix throughput a GEMM of ``rows`` rows reaches: m / (m + m_half).
+
+    ``half_rows`` is the row count at which a GEMM reaches half of it (tile and wave quantisation);
+    0 means no occupancy loss (returns the scalar 1.0, so the caller's arrays are untouched).
+    """
+    if half_rows <= 0:
+        return 1.0
+    m = np.maximum(np.asarray(rows, dtype=float), 1e-9)
+    return m / (m + half_rows)
+
+
+def grouped_gemm_compute_efficiency(tokens: np.ndarray, experts_active: np.ndarray,
+                                    experts_per_gpu_touched: np.ndarray, half_rows: float,
+                                    ceiling: float = 1.0) -> np.ndarray:
+    """Share of a dense GEMM's rate a grouped expert GEMM reaches: ``ceiling`` (gather/scatter, routing
+    and block-scale overheads; AIConfigurator's fp8 MoE tables: 0.3-0.4 on Hopper and Blackwell) times
+    the tile occupancy of tokens x k / touched rows per expert."""
+    rows = tokens * experts_active / np.maximum(experts_per_gpu_touched, 1e-9)
+    return ceiling * gemm_compute_efficiency(rows, half_rows)
+
+
+def kernel_fixed_seconds(kernels_per_layer: float, layers: int, latency_us: float) -> float:
+    """Fixed time of one forward pass's kernels: kernels x layers x latency (ramp-up and last wave)."""
+    return kernels_per_layer * layers * latency_us / 1e6
+
+
+def precision_efficiency(factors: dict[str, float], dtype_codes: np.ndarray) -> np.ndarray | float:
+    """Multiplier on the MFU for the compute precision (index into ``rates.DTYPE_CODES``: bf16, fp8, fp4).
+
+    ``factors`` maps precision name to the share of the family's bf16-calibrated MFU its kernels
+    reach at that precision (1 = as well as bf16); missing names are 1.
+    """
+    table = np.array([factors.get(name, 1.0) for name in ("bf16", "fp8", "fp4")])
+    if np.all(table == 1.0):
+        return 1.0
+    return table[np.asarray(dtype_codes, dtype=np.intp)]
+
+
+def weight_only_compute_dtype(gpu: GPU, weight_bits: int) -> str:
+    """Compute precision of ``weight_bits`` weights: fp4 where the GPU has FP4 matrix units, w4a16
+    (bf16 products) for 4-bit weights elsewhere, else the GPU's best type for the bits."""
+    if weight_bits <= 4 and not gpu.supports("fp4"):
+        return "bf16"
+    return gpu.best_dtype_for_bits(weight_bits)
+
+
+def mla_attention_efficiency(is_mla: bool, decode: bool, prefill_factor: float, decode_factor: float) -> float:
+    """Multiplier on attention's attained rate for latent attention kernels (1 for other attention)."""
+    if not is_mla:
+        return 1.0
+    return decode_factor if decode else prefill_factor
+
+
+@dataclass(frozen=True, slots=True)
+class KernelParams:
+    """The kernel-mechanism parameters of one GPU family (from ``Efficiency``); neutral by default."""
+
+    gemm_half_rows: float = 0.0
+    kernel_latency_us: float = 0.0
+    kernels_per_layer: float = 8.0
+    moe_half_rows: float = 0.0
+    moe_compute_efficiency: float = 1.0
+    moe_bandwidth_efficiency: float = 1.0
+    ep_random_imbalance: float = 0.0
+    ep_skew: float = 0.0
+    ep_eplb: float = 0.0
+    ep_alltoall_latency_us: float | None = None
+    ep_decode_overlap: float = 1.0
+    ep_prefill_overlap: float = 1.0
+    mla_prefill_attention_efficiency: float = 1.0
+    mla_decode_attention_efficiency: float = 1.0
+
+
+NEUTRAL = KernelParams()
+"""No kernel mechanism: the plain roofline."""
+
+
+def kernel_params(eff: Any) -> KernelParams:
+    """The ``KernelParams`` of an ``Efficiency`` (its fields of the same names)."""
+    return KernelParams(**{f: getattr(eff, f) for f in KernelParams.__slots__})

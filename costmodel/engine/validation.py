@@ -1,0 +1,180 @@
+"""Honest validation: fit the per-family efficiencies on some published cases, predict the others.
+
+The efficiency defaults (prefill MFU, decode MFU, decode MBU per GPU family,
+``data/efficiency.yaml``) are fitted to the published measurements. An error
+on the cases a fit has seen is in-sample and flatters the model. Here the
+same fitting procedure is run again with one group held out at a time (one
+source, or one model family), and the held-out cases are predicted with
+efficiencies fitted on the rest: the out-of-sample error (leave-one-group-out
+cross-validation; Hastie, Tibshirani and Friedman, *The Elements of
+Statistical Learning*, 2nd ed., section 7.10).
+
+The fit: for every case the engine is evaluated once over a grid of the three
+efficiencies (numpy arrays, no loop over grid points); per GPU family the grid
+point with the smallest median absolute log error over that family's training
+cases is kept. A family without training cases keeps its catalog defaults.
+``scripts/fit_efficiency.py`` runs it and prints the values shipped in
+``data/efficiency.yaml``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.calibration import MEASUREMENTS_CSV, MOE_CSV, Case, all_cases, source_group
+from costmodel.engine.inference import estimate_arrays
+
+GRID: dict[str, tuple[float, ...]] = {
+    "prefill_mfu": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7),
+    "decode_mfu": (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7),
+    "decode_mbu": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+}
+"""The efficiencies the fit searches, and their candidate values."""
+
+
+def grid_points(grid: dict[str, tuple[float, ...]] = GRID) -> pd.DataFrame:
+    """Every combination of the grid's values, one row per point."""
+    return pd.DataFrame(list(itertools.product(*grid.values())), columns=list(grid))
+
+
+def _predict_over(case: Case, catalog: Catalog, points: pd.DataFrame) -> np.ndarray:
+    axes = {name: points[name].to_numpy() for name in points.columns}
+    results = [SimpleNamespace(**estimate_arrays(s, catalog=catalog, **axes)) for s in (case.scenario, *case.extra)]
+    return np.asarray(case.metric(*results), dtype=float).reshape(-1)
+
+
+def prediction_matrix(cases: list[Case], catalog: Catalog, points: pd.DataFrame) -> np.ndarray:
+    """Predicted value of every case (rows) at every grid point (columns)."""
+    return np.vstack([_predict_over(c, catalog, points) for c in cases])
+
+
+def fit_families(log_ratio: np.ndarray, families: np.ndarray, train: np.ndarray) -> dict[str, int]:
+    """Per family, the grid column with the smallest median |log(predicted / measured)| on the training rows."""
+    best = {}
+    for fam in np.unique(families):
+        rows = train & (families == fam)
+        if rows.any():
+            best[fam] = int(np.argmin(np.median(np.abs(log_ratio[rows]), axis=0)))
+    return best
+
+
+def predictions_with(log_ratio: np.ndarray, predicted: np.ndarray, families: np.ndarray,
+                     fitted: dict[str, int], default_column: np.ndarray) -> np.ndarray:
+    """Each case's prediction at its family's fitted column (``default_column[i]`` where the family is unfitted)."""
+    cols = np.array([fitted.get(f, d) for f, d in zip(families, default_column, strict=True)])
+    return predicted[np.arange(len(cols)), cols]
+
+
+def cross_validated(log_ratio: np.ndarray, predicted: np.ndarray, families: np.ndarray, groups: np.ndarray,
+                    default_column: np.ndarray) -> np.ndarray:
+    """Out-of-sample predictions: each group predicted by a fit on every other group."""
+    out = np.empty(len(groups))
+    for g in np.unique(groups):
+        held = groups == g
+        fitted = fit_families(log_ratio, families, ~held)
+        out[held] = predictions_with(log_ratio, predicted, families, fitted, default_column)[held]
+    return out
+
+
+def nearest_column(points: pd.DataFrame, values: pd.DataFrame) -> np.ndarray:
+    """Grid column closest to each row of ``values`` (the catalog defaults of each case)."""
+    grid = points.to_numpy()[None, :, :]
+    return np.argmin(np.abs(grid - values.to_numpy()[:, None, :]).sum(axis=2), axis=1)
+
+
+def validation_frame(catalog: Catalog | None = None, moe: bool = True) -> pd.DataFrame:
+    """One row per case: measured, in-sample and out-of-sample predictions (by source, by model family).
+
+    Columns: id, source_group, model_family, gpu_family, measured, predicted_default (catalog
+    efficiencies), predicted_in_sample (fit on every case), predicted_oos_source (fit without the
+    case's source), predicted_oos_model (fit without its model family). ``attrs["fitted"]`` holds the
+    in-sample efficiencies per GPU family.
+    """
+    cat = catalog or load_catalog()
+    cases, _ = all_cases(cat, MEASUREMENTS_CSV, MOE_CSV if moe else None)
+    points = grid_points()
+    predicted = prediction_matrix(cases, cat, points)
+    measured = np.array([c.measured for c in cases])
+    log_ratio = np.log(np.maximum(predicted, 1e-30) / measured[:, None])
+    families = np.array([cat.gpu(c.scenario.gpu).family for c in cases])
+    defaults = pd.DataFrame([{k: getattr(cat.efficiency_for(cat.gpu(c.scenario.gpu)), k) for k in GRID}
+                             for c in cases])
+    default_col = nearest_column(points, defaults)
+    frame = pd.DataFrame({
+        "id": [c.id for c in cases],
+        "source_group": [source_group(c.id) for c in cases],
+        "model_family": [cat.model(c.scenario.model).family for c in cases],
+        "gpu_family": families,
+        "measured": measured,
+        "predicted_default": predicted[np.arange(len(cases)), default_col],
+    })
+    fitted = fit_families(log_ratio, families, np.ones(len(cases), dtype=bool))
+    frame["predicted_in_sample"] = predictions_with(log_ratio, predicted, families, fitted, default_col)
+    for name, col in (("source", "source_group"), ("model", "model_family")):
+        frame[f"predicted_oos_{name}"] = cross_validated(log_ratio, predicted, families, frame[col].to_numpy(),
+                                                         default_col)
+    frame.attrs["fitted"] = {f: points.iloc[i].to_dict() for f, i in fitted.items()}
+    return frame
+
+
+def error_summary(frame: pd.DataFrame, predicted: str, by: str | None = None) -> pd.DataFrame:
+    """Cases, median |error|, median signed error (bias), share within 2x, worst ratio; per ``by`` group."""
+    err = frame[predicted] / frame["measured"] - 1
+    ratio = np.maximum(frame[predicted], frame["measured"]) / np.minimum(frame[predicted], frame["measured"])
+    data = pd.DataFrame({"group": frame[by] if by else "all", "abs": err.abs(), "err": err, "ratio": ratio})
+    return data.groupby("group").agg(cases=("err", "size"), median_abs_error=("abs", "median"),
+                                     median_bias=("err", "median"), within_2x=("ratio", lambda r: (r <= 2).mean()),
+                                     worst_ratio=("ratio", "max"))
+
+
+def uncertainty_band(frame: pd.DataFrame, predicted: str = "predicted_oos_source",
+                     coverage: float = 0.8) -> tuple[float, float]:
+    """Multiplicative band (low, high) on a prediction that held ``coverage`` of the out-of-sample cases.
+
+    The measured/predicted ratios of the cross-validated cases, their (1-coverage)/2 and (1+coverage)/2
+    quantiles: a headline throughput T is "T x low to T x high" (cost: divide by them, swapped).
+    """
+    ratio = frame["measured"] / frame[predicted]
+    lo, hi = np.quantile(ratio, [(1 - coverage) / 2, (1 + coverage) / 2])
+    return float(lo), float(hi)
+
+
+def summary_numbers(frame: pd.DataFrame) -> dict[str, Any]:
+    """Headline numbers: median |error| and share within 2x, in-sample and out-of-sample."""
+    out = {}
+    for col in ("predicted_default", "predicted_in_sample", "predicted_oos_source", "predicted_oos_model"):
+        s = error_summary(frame, col).iloc[0]
+        out[col] = {"median_abs_error": float(s["median_abs_error"]), "within_2x": float(s["within_2x"]),
+                    "worst_ratio": float(s["worst_ratio"])}
+    return out
+
+
+def validation_table(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """In-sample beside out-of-sample errors per ``by`` group (median |error|, bias, share within 2x)."""
+    out = error_summary(frame, "predicted_in_sample", by)[["cases"]]
+    for col, name in (("predicted_in_sample", "in-sample"), ("predicted_oos_source", "out-of-sample (source)"),
+                      ("predicted_oos_model", "out-of-sample (model family)")):
+        t = error_summary(frame, col, by)
+        for stat in ("median_abs_error", "median_bias", "within_2x"):
+            out[f"{name}: {stat}"] = t[stat]
+    return out.round(3)
+
+
+@lru_cache(maxsize=1)
+def default_band(coverage: float = 0.8) -> tuple[float, float]:
+    """``uncertainty_band`` of the built-in catalog's cross-validation (computed once per process, ~2 s)."""
+    return uncertainty_band(validation_frame(), coverage=coverage)
+
+
+def headline_ranges(throughput: float, cost: float, band: tuple[float, float]) -> dict[str, tuple[float, float]]:
+    """Ranges a headline throughput and cost carry under a measured/predicted ``band`` (low, high):
+    throughput x low .. x high, cost / high .. / low (cost scales with 1 / throughput)."""
+    lo, hi = band
+    return {"throughput": (throughput * lo, throughput * hi), "cost": (cost / hi, cost / lo)}

@@ -1,0 +1,76 @@
+"""Kernel and expert-parallel mechanisms against hand-computed values (costmodel.engine.kernels,
+costmodel.engine.expert_parallel)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from costmodel.catalog.efficiency import Efficiency
+from costmodel.catalog.loader import load_catalog
+from costmodel.engine import expert_parallel as ep
+from costmodel.engine import kernels
+
+CAT = load_catalog()
+
+
+def test_tile_occupancy_is_half_at_half_rows_and_saturates():
+    got = kernels.gemm_compute_efficiency(np.array([64.0, 8192.0]), 64.0)
+    assert got.tolist() == pytest.approx([0.5, 8192 / 8256])
+    assert float(kernels.gemm_compute_efficiency(10.0, 0.0)) == 1.0  # neutral
+
+
+def test_grouped_gemm_rows_are_tokens_times_k_over_touched_experts():
+    # 64 tokens x top-8 over 256 touched experts: 2 rows per expert; half speed at 2 rows.
+    assert float(kernels.grouped_gemm_compute_efficiency(64.0, 8.0, 256.0, 2.0)) == pytest.approx(0.5)
+
+
+def test_fixed_kernel_time_counts_every_kernel_of_every_layer():
+    assert kernels.kernel_fixed_seconds(8, 80, 3.0) == pytest.approx(8 * 80 * 3e-6)
+
+
+def test_precision_efficiency_looks_up_by_dtype_code():
+    got = kernels.precision_efficiency({"fp4": 0.6}, np.array([0, 1, 2]))
+    assert got.tolist() == [1.0, 1.0, 0.6]
+
+
+def test_four_bit_weights_run_w4a16_without_fp4_units():
+    assert kernels.weight_only_compute_dtype(CAT.gpu("h100-sxm"), 4) == "bf16"
+    assert kernels.weight_only_compute_dtype(CAT.gpu("b200"), 4) == "fp4"
+    assert kernels.weight_only_compute_dtype(CAT.gpu("h100-sxm"), 8) == "fp8"
+
+
+def test_mla_kernel_factor_only_for_latent_attention():
+    assert kernels.mla_attention_efficiency(True, True, 0.5, 0.8) == 0.8
+    assert kernels.mla_attention_efficiency(True, False, 0.5, 0.8) == 0.5
+    assert kernels.mla_attention_efficiency(False, True, 0.5, 0.8) == 1.0
+
+
+def test_kernel_params_read_the_efficiency_fields():
+    p = kernels.kernel_params(Efficiency(gemm_half_rows=32, ep_decode_overlap=0.2))
+    assert (p.gemm_half_rows, p.ep_decode_overlap, p.moe_bandwidth_efficiency) == (32, 0.2, 1.0)
+
+
+def test_busiest_gpu_follows_the_gaussian_max_of_poisson_counts():
+    # 64 tokens x 8 / 8 GPUs = 64 assignments per GPU: 1 + sqrt(2 ln 8 / 64) = 1.255
+    got = float(ep.ep_load_imbalance(64.0, 8.0, 8.0, 1.0, 0.0, 0.0))
+    assert got == pytest.approx(1 + math.sqrt(2 * math.log(8) / 64))
+    # skew adds, EPLB removes its share; one GPU is always balanced
+    assert float(ep.ep_load_imbalance(1e12, 8.0, 8.0, 1.0, 0.3, 0.5)) == pytest.approx(1.15, abs=1e-4)
+    assert float(ep.ep_load_imbalance(64.0, 8.0, 1.0, 1.0, 0.3, 0.0)) == 1.0
+
+
+def test_imbalance_falls_with_more_tokens():
+    got = ep.ep_load_imbalance(np.array([16.0, 256.0, 4096.0]), 8.0, 32.0, 1.0, 0.0, 0.0)
+    assert np.all(np.diff(got) < 0) and got[-1] > 1
+
+
+def test_target_nodes_of_k_experts():
+    assert float(ep.expected_target_nodes(4.0, 8.0, 0)) == pytest.approx(4 * (1 - 0.75**8))
+    assert float(ep.expected_target_nodes(16.0, 8.0, 4)) == 4.0  # node-limited routing
+    assert float(ep.expected_target_nodes(1.0, 8.0, 0)) == pytest.approx(1.0)
+
+
+def test_non_overlapped_share():
+    serial, hidden = ep.non_overlapped_alltoall(np.array(10.0), 0.3)
+    assert (float(serial), float(hidden)) == pytest.approx((7.0, 3.0))

@@ -1,0 +1,84 @@
+"""Out-of-sample validation gate (costmodel.engine.validation): fit on some published cases, predict the rest."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from costmodel.engine.validation import (
+    cross_validated,
+    error_summary,
+    fit_families,
+    headline_ranges,
+    summary_numbers,
+    uncertainty_band,
+    validation_frame,
+)
+
+OOS_MEDIAN_GATE = 0.25
+"""Out-of-sample median |error| this engine reaches now (23.9% holding out a source, 26.3% holding out a
+model family), with a little margin; the issue's target is 15% (``test_issue_target_*`` below, expected
+to fail until the remaining mechanisms land)."""
+WITHIN_2X_GATE = 0.93
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return validation_frame()
+
+
+def test_shipped_efficiencies_are_the_in_sample_fit(frame):
+    # data/efficiency.yaml holds what scripts/fit_efficiency.py fits: the catalog defaults predict the same
+    assert np.allclose(frame["predicted_default"], frame["predicted_in_sample"], rtol=1e-9)
+
+
+def test_out_of_sample_median_error_is_gated(frame):
+    s = summary_numbers(frame)
+    assert s["predicted_oos_source"]["median_abs_error"] <= OOS_MEDIAN_GATE
+    assert s["predicted_oos_model"]["median_abs_error"] <= OOS_MEDIAN_GATE + 0.02
+
+
+def test_out_of_sample_cases_within_2x_are_gated(frame):
+    assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] >= WITHIN_2X_GATE
+
+
+def test_out_of_sample_is_not_better_than_in_sample(frame):
+    s = summary_numbers(frame)
+    assert s["predicted_oos_source"]["median_abs_error"] >= s["predicted_in_sample"]["median_abs_error"]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 24%, 94% within 2x")
+def test_issue_target_out_of_sample_median_15_percent_and_all_within_2x(frame):
+    s = summary_numbers(frame)["predicted_oos_source"]
+    assert s["median_abs_error"] <= 0.15 and s["within_2x"] == 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="gpt-oss (+55%), Kimi (-22%), CDNA3 (+38%) and GPUStack/vLLM/MLPerf v5.1 rows keep a larger bias")
+def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
+    for by in ("model_family", "gpu_family", "source_group"):
+        bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]
+        assert (bias.abs() <= 0.15).all(), bias
+
+
+def test_cross_validation_predicts_each_group_from_the_others():
+    # two families; group "b" holds the only cases that favour column 1 for family x
+    log_ratio = np.log(np.array([[1.0, 2.0], [1.0, 2.0], [2.0, 1.0], [2.0, 1.0]]))
+    predicted = np.array([[10.0, 20.0], [10.0, 20.0], [20.0, 10.0], [20.0, 10.0]])
+    families = np.array(["x", "x", "x", "y"])
+    groups = np.array(["a", "a", "b", "b"])
+    assert fit_families(log_ratio, families, np.ones(4, bool)) == {"x": 0, "y": 1}
+    out = cross_validated(log_ratio, predicted, families, groups, np.zeros(4, dtype=int))
+    # held-out "a": family x fitted on row 2 alone picks column 1 (20); held-out "b": x fitted on "a" picks
+    # column 0 (row 2 -> 20), y has no training case and keeps the default column 0 (20)
+    assert out.tolist() == [20.0, 20.0, 20.0, 20.0]
+
+
+def test_uncertainty_band_brackets_the_middle_of_the_ratios():
+    f = pd.DataFrame({"measured": [1.0, 2.0, 3.0, 4.0, 5.0], "predicted_oos_source": [2.0] * 5})
+    lo, hi = uncertainty_band(f, coverage=0.8)
+    assert lo == pytest.approx(np.quantile([0.5, 1, 1.5, 2, 2.5], 0.1))
+    assert hi == pytest.approx(np.quantile([0.5, 1, 1.5, 2, 2.5], 0.9))
+
+
+def test_headline_ranges_scale_throughput_up_and_cost_down():
+    got = headline_ranges(1000.0, 2.0, (0.5, 2.0))
+    assert got == {"throughput": (500.0, 2000.0), "cost": (1.0, 4.0)}
