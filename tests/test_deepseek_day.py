@@ -66,5 +66,7 @@ def test_the_sensitivity_figures_are_reported(example):
     sens = example["sensitivity"]
     at_22 = sens["cost_usd_at_22_tokens_per_second_per_user"]["cost_usd"]
     assert at_22 >= example["modeled"]["cost_usd"]  # a faster service needs more GPUs
-    # the catalog's H800 decode efficiency decodes 1.74x DeepSeek's profile rate: a cheaper, less faithful day
-    assert sens["cost_usd_with_default_decode_efficiency"]["cost_usd"] < example["modeled"]["cost_usd"]
+    # With the kernel and expert-parallel mechanisms (issue 11) the catalog's H800 decode efficiency decodes
+    # 0.96x DeepSeek's profile rate (it was 1.74x): the default day costs within 10% of the profile-fitted one.
+    default_cost = sens["cost_usd_with_default_decode_efficiency"]["cost_usd"]
+    assert default_cost == pytest.approx(example["modeled"]["cost_usd"], rel=0.10)

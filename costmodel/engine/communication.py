@@ -159,5 +159,9 @@ def communication_seconds(
         return allreduce, 0.0
     alltoall = alltoall_seconds(model, net, tokens, experts_active, collectives, alltoall_latency_s)
     dp = net.attention_data_parallel
+    # Wide expert parallelism beyond one scale-up domain runs two micro-batches (DeepSeek's decode and
+    # prefill, open-infra-index day 6; SGLang large-scale EP with two-batch overlap, LMSYS 2025-05-05):
+    # there the all-to-all hides in full; inside one node the engines' defaults overlap only ``overlap``.
+    overlap = np.where(net.across_nodes, 1.0, overlap)
     serial_dp, hidden_dp = non_overlapped_alltoall(alltoall, overlap)
     return allreduce + np.where(dp, serial_dp, alltoall), np.where(dp, hidden_dp, 0.0)
