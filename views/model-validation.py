@@ -10,7 +10,14 @@ from ui import tables
 from ui.charts import bar_chart, scatter_chart
 from ui.format import fmt_count, fmt_pct
 from ui.page import open_page
-from ui.widgets import cached_calibration, cached_server_calibration, cached_validation, chart, spec_table, table
+from ui.widgets import (
+    cached_calibration,
+    cached_server_calibration,
+    cached_validation,
+    chart,
+    spec_table,
+    table,
+)
 
 page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
                  "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
