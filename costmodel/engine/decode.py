@@ -33,7 +33,7 @@ from costmodel.engine.kernels import (
     NEUTRAL,
     KernelParams,
     gemm_compute_efficiency,
-    grouped_gemm_compute_efficiency,
+    grouped_gemm_row_factor,
     kernel_fixed_seconds,
     mla_attention_efficiency,
 )
@@ -114,10 +114,14 @@ def decode_step(
         ep_size = np.where(layout.attention_data_parallel, layout.tensor_parallel, 1.0)
         busiest = ep_load_imbalance(tokens, experts_active, ep_size, kernel.ep_random_imbalance,
                                     kernel.ep_skew, kernel.ep_eplb)
-        moe_eff = grouped_gemm_compute_efficiency(tokens, experts_active, touched, kernel.moe_half_rows,
-                                              kernel.moe_compute_efficiency)
-        expert_time = np.maximum(expert_flops * busiest / (rates.decode_matrix_flops_s * moe_eff),
-                                 expert_bytes / (rates.bytes_s * kernel.moe_bandwidth_efficiency))
+        if kernel.moe_half_rows > 0:  # routed rows at the busiest GPU's load plus each expert's tile padding
+            per_row = grouped_gemm_row_factor(tokens, experts_active, touched, kernel.moe_half_rows,
+                                              kernel.moe_compute_efficiency, busiest)
+            expert_compute = 2 * model.moe_layers * weights.params_per_expert * tokens * experts_active * per_row \
+                / rates.decode_matrix_flops_s
+        else:
+            expert_compute = expert_flops * busiest / (rates.decode_matrix_flops_s * kernel.moe_compute_efficiency)
+        expert_time = np.maximum(expert_compute, expert_bytes / (rates.bytes_s * kernel.moe_bandwidth_efficiency))
     else:
         touched = expert_flops = expert_bytes = expert_time = 0.0
     dense_flops = 2 * (weights.matmul_params - weights.routed_matmul_params) * tokens

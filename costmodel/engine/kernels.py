@@ -66,6 +66,18 @@ def grouped_gemm_compute_efficiency(tokens: np.ndarray, experts_active: np.ndarr
     return ceiling * gemm_compute_efficiency(rows, half_rows)
 
 
+def grouped_gemm_row_factor(tokens: np.ndarray, experts_active: np.ndarray, experts_touched: np.ndarray,
+                            half_rows: float, ceiling: float, busiest: np.ndarray | float) -> np.ndarray:
+    """Time of a grouped expert GEMM per routed row, in dense-row units, on the busiest GPU:
+    (busiest + m_half x touched / (tokens x k)) / ceiling.
+
+    The busiest GPU computes ``busiest`` times the mean rows; every touched expert also pays m_half rows of
+    tile padding once, however unbalanced its GPU (the padding does not grow with the extra rows), so
+    the factor is monotone in k and in the tokens (more rows per expert amortise the padding).
+    """
+    return (busiest + half_rows * experts_touched / np.maximum(tokens * experts_active, 1e-9)) / ceiling
+
+
 def kernel_fixed_seconds(kernels_per_layer: float, layers: int, latency_us: float) -> float:
     """Fixed time of one forward pass's kernels: kernels x layers x latency (ramp-up and last wave)."""
     return kernels_per_layer * layers * latency_us / 1e6

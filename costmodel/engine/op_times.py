@@ -13,7 +13,7 @@ import numpy as np
 
 from costmodel.engine.decode import experts_touched
 from costmodel.engine.expert_parallel import ep_load_imbalance
-from costmodel.engine.kernels import KernelParams, gemm_compute_efficiency, grouped_gemm_compute_efficiency
+from costmodel.engine.kernels import KernelParams, gemm_compute_efficiency, grouped_gemm_row_factor
 
 
 def gemm_seconds(m: np.ndarray, n: float, k: float, weight_bytes: float, peak_flops: float, bandwidth: float,
@@ -34,16 +34,16 @@ def moe_layer_seconds(tokens: np.ndarray, hidden: float, inter: float, topk: flo
     """One gated MoE layer on the busiest of ``ep`` GPUs for ``tokens`` tokens (the tokens of all ranks).
 
     Each GPU holds experts / ep experts; it computes its share of the tokens x topk assignments
-    (times the busiest-GPU factor, over the grouped-GEMM tile occupancy) and reads the experts those
+    (at the busiest GPU's load, plus each touched expert's tile padding) and reads the experts those
     tokens touch (at ``moe_bandwidth_efficiency``).
     """
     t = np.asarray(tokens, dtype=float)
     per_expert = 3 * hidden * inter
     touched = experts_touched(experts, topk, t) / ep
     busiest = ep_load_imbalance(t, topk, ep, kernel.ep_random_imbalance, kernel.ep_skew, kernel.ep_eplb)
-    eff = grouped_gemm_compute_efficiency(t / ep, topk, touched, kernel.moe_half_rows,
-                                              kernel.moe_compute_efficiency)
-    compute = 2 * per_expert * t * topk / ep * busiest / (peak_flops * mfu * eff)
+    per_row = grouped_gemm_row_factor(t, topk, touched * ep, kernel.moe_half_rows, kernel.moe_compute_efficiency,
+                                      busiest)
+    compute = 2 * per_expert * t * topk / ep * per_row / (peak_flops * mfu)
     memory = touched * per_expert * weight_bytes / (bandwidth * mbu * kernel.moe_bandwidth_efficiency)
     return np.maximum(compute, memory) + 2 * kernel.kernel_latency_us / 1e6
 

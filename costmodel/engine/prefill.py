@@ -21,12 +21,13 @@ import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.engine.communication import Interconnect, communication_seconds
+from costmodel.engine.decode import experts_touched
 from costmodel.engine.expert_parallel import ep_load_imbalance
 from costmodel.engine.kernels import (
     NEUTRAL,
     KernelParams,
     gemm_compute_efficiency,
-    grouped_gemm_compute_efficiency,
+    grouped_gemm_row_factor,
     kernel_fixed_seconds,
     mla_attention_efficiency,
 )
@@ -99,9 +100,9 @@ def prefill(
         ep_size = np.where(layout.attention_data_parallel, layout.tensor_parallel, 1.0)
         busiest = ep_load_imbalance(step_tokens, experts_active, ep_size, kernel.ep_random_imbalance,
                                     kernel.ep_skew, kernel.ep_eplb)
-        moe_eff = grouped_gemm_compute_efficiency(step_tokens, experts_active, experts_total, kernel.moe_half_rows,
-                                              kernel.moe_compute_efficiency)
-        expert_scale = busiest / moe_eff
+        touched = experts_touched(experts_total, experts_active, step_tokens)
+        expert_scale = grouped_gemm_row_factor(step_tokens, experts_active, touched, kernel.moe_half_rows,
+                                               kernel.moe_compute_efficiency, busiest)
     else:
         expert_scale = 1.0
     attn_factor = mla_attention_efficiency(model.attention == "mla", False, kernel.mla_prefill_attention_efficiency,
