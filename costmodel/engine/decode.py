@@ -130,7 +130,9 @@ def decode_step(
     weight_read = dense_bytes + expert_bytes
     kv_read = batch * kv_bytes_per_request * layout.kv_copies
 
-    matrix_rate = rates.decode_matrix_flops_s * dense_eff if np.ndim(dense_eff) else rates.decode_matrix_flops_s
+    # The tile efficiency applies to a single point too (a 0-d array): it used to be dropped there, so
+    # estimate() and estimate_arrays() disagreed (tests/test_fuzz_engine.py).
+    matrix_rate = rates.decode_matrix_flops_s * dense_eff
     dense_time = np.maximum(dense_flops / matrix_rate, dense_bytes / rates.bytes_s)
     attn_factor = mla_attention_efficiency(model.attention == "mla", True, kernel.mla_prefill_attention_efficiency,
                                            kernel.mla_decode_attention_efficiency)
