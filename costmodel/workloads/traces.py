@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +64,16 @@ TRACES: dict[str, TraceInfo] = {
 }
 
 
+def cached_prefix_blocks(ids: Sequence[int], cache: Container[int]) -> int:
+    """How many of a request's leading blocks are in ``cache``: the first miss ends the prefix."""
+    n = 0
+    for h in ids:
+        if h not in cache:
+            break
+        n += 1
+    return n
+
+
 def prefix_cache_hits(
     hash_ids: Sequence[Sequence[int]],
     input_lengths: Sequence[int],
@@ -85,12 +95,7 @@ def prefix_cache_hits(
     if capacity_tokens is None:
         seen: set[int] = set()
         for i, (ids, length) in enumerate(zip(hash_ids, input_lengths, strict=True)):
-            n = 0
-            for h in ids:
-                if h not in seen:
-                    break
-                n += 1
-            hits[i] = min(n * block_tokens, length)
+            hits[i] = min(cached_prefix_blocks(ids, seen) * block_tokens, length)
             seen.update(ids)
         return hits
     if capacity_tokens < 0:
@@ -98,12 +103,7 @@ def prefix_cache_hits(
     cap = capacity_tokens // block_tokens
     lru: OrderedDict[int, None] = OrderedDict()
     for i, (ids, length) in enumerate(zip(hash_ids, input_lengths, strict=True)):
-        n = 0
-        for h in ids:
-            if h not in lru:
-                break
-            n += 1
-        hits[i] = min(n * block_tokens, length)
+        hits[i] = min(cached_prefix_blocks(ids, lru) * block_tokens, length)
         for h in ids:
             lru[h] = None
             lru.move_to_end(h)
