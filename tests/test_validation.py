@@ -12,6 +12,7 @@ from costmodel.engine.validation import (
     summary_numbers,
     uncertainty_band,
     validation_frame,
+    worst_cases,
 )
 
 OOS_MEDIAN_GATE = 0.25
@@ -82,3 +83,15 @@ def test_uncertainty_band_brackets_the_middle_of_the_ratios():
 def test_headline_ranges_scale_throughput_up_and_cost_down():
     got = headline_ranges(1000.0, 2.0, (0.5, 2.0))
     assert got == {"throughput": (500.0, 2000.0), "cost": (1.0, 4.0)}
+
+
+def test_worst_cases_rank_by_the_ratio_either_way():
+    f = pd.DataFrame({"id": ["a", "b", "c"], "source_group": ["s"] * 3, "model_family": ["m"] * 3,
+                      "gpu_family": ["g"] * 3, "measured": [10.0, 10.0, 10.0],
+                      "predicted_in_sample": [10.0, 10.0, 10.0], "predicted_oos_source": [12.0, 4.0, 30.0],
+                      "predicted_oos_model": [10.0, 10.0, 10.0]})
+    got = worst_cases(f, n=2)
+    # c is 3x over, b 2.5x under (10 / 4), a only 1.2x: the two worst, over- or under-predicted, come first
+    assert got["id"].tolist() == ["c", "b"]
+    assert got["worst_ratio"].tolist() == pytest.approx([3.0, 2.5])
+    assert got["oos_source"].tolist() == pytest.approx([3.0, 0.4])

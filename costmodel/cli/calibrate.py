@@ -72,7 +72,13 @@ def server_table() -> str:
 
 def run_validation(args: argparse.Namespace) -> int:
     """Print (or, with --json, dump) the cross-validated error tables."""
-    from costmodel.engine.validation import error_summary, summary_numbers, uncertainty_band, validation_frame
+    from costmodel.engine.validation import (
+        error_summary,
+        summary_numbers,
+        uncertainty_band,
+        validation_frame,
+        worst_cases,
+    )
 
     frame = validation_frame()
     titles = {"predicted_in_sample": "in-sample", "predicted_oos_source": "out-of-sample, one source held out",
@@ -80,8 +86,8 @@ def run_validation(args: argparse.Namespace) -> int:
     if args.json:
         tables = {col: {by: error_summary(frame, col, by).reset_index().to_dict(orient="records")
                         for by in ("source_group", "model_family", "gpu_family")} for col in titles}
-        print(json.dumps({"summary": summary_numbers(frame), "tables": tables,
-                          "band": uncertainty_band(frame)}, default=str))
+        print(json.dumps({"summary": summary_numbers(frame), "tables": tables, "band": uncertainty_band(frame),
+                          "worst": worst_cases(frame).to_dict(orient="records")}, default=str))
         return 0
     for col, title in titles.items():
         overall = error_summary(frame, col).iloc[0]
@@ -89,6 +95,8 @@ def run_validation(args: argparse.Namespace) -> int:
               f"{overall['within_2x']:.1%}, worst {overall['worst_ratio']:.2f}x")
         for by in ("source_group", "model_family", "gpu_family"):
             print(error_summary(frame, col, by).to_string(float_format=lambda v: f"{v:.3f}"))
+    print("== worst cases out of sample (one source held out); ratios predicted / measured")
+    print(worst_cases(frame).to_string(float_format=lambda v: f"{v:.3f}"))
     lo, hi = uncertainty_band(frame)
     print(f"80% band from out-of-sample errors: measured = predicted x {lo:.2f} .. {hi:.2f}")
     return 0

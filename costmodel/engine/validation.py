@@ -134,6 +134,17 @@ def error_summary(frame: pd.DataFrame, predicted: str, by: str | None = None) ->
                                      worst_ratio=("ratio", "max"))
 
 
+def worst_cases(frame: pd.DataFrame, predicted: str = "predicted_oos_source", n: int = 15) -> pd.DataFrame:
+    """The ``n`` cases furthest from their measurement under ``predicted`` (ratio max/min, largest first),
+    with the in-sample and both out-of-sample ratios predicted/measured beside them."""
+    ratio = np.maximum(frame[predicted], frame["measured"]) / np.minimum(frame[predicted], frame["measured"])
+    cols = ["predicted_in_sample", "predicted_oos_source", "predicted_oos_model"]
+    out = frame[["id", "source_group", "model_family", "gpu_family", "measured"]].copy()
+    for col, name in zip(cols, ("in_sample", "oos_source", "oos_model"), strict=True):
+        out[name] = frame[col] / frame["measured"]
+    return out.assign(worst_ratio=ratio).sort_values("worst_ratio", ascending=False).head(n).reset_index(drop=True)
+
+
 def uncertainty_band(frame: pd.DataFrame, predicted: str = "predicted_oos_source",
                      coverage: float = 0.8) -> tuple[float, float]:
     """Multiplicative band (low, high) on a prediction that held ``coverage`` of the out-of-sample cases.
