@@ -20,6 +20,9 @@ comparable with the engine (``costmodel.engine.calibration``):
 - ``isl`` / ``osl``: mean input / output tokens per request used for the comparison
   (InferenceX random lengths with range ratio 0.8 average 0.9 x nominal).
 - ``mtp``: 1 where speculative decoding (multi-token prediction) was on.
+- ``attention_dp`` / ``prefill_attention_dp``: 1 where the source states data-parallel attention for the
+  (decode) instances / the prefill instances, 0 where it states tensor-parallel attention (InferenceX
+  ``DP-attention=False``, ``DP-attn=``), empty where it does not say (the engine's default).
 - ``framework_id``: ``trtllm`` | ``vllm`` | ``sglang`` | ``atom`` | ``pytorch`` (engine limits).
 - ``evaluation``: ``max_throughput`` (this engine's calibration), ``service_level`` (MLPerf
   Server/Interactive: judged under their TTFT/TPOT limits by the service-level search, issue 10)
@@ -96,6 +99,17 @@ def disagg_split(notes: str) -> tuple[int, int, int, int] | None:
     pw, ptp, pg, dw, dtp, dg = (int(g) for g in m.groups())
     # With data-parallel attention the fixtures give TP1 per worker: a worker spans GPUs / workers.
     return pg, max(ptp, pg // pw), dg, max(dtp, dg // dw)
+
+
+def attention_layouts(notes: str) -> tuple[int | str, int | str]:
+    """(decode or aggregated instances, prefill instances) attention data-parallel 1/0 as the notes state it,
+    '' where they do not ("TP8 EP1 DP-attention=False"; "Prefill: ... DP-attn=True ...; Decode: ... DP-attn=False")."""
+    m = re.search(r"DP-attention=(True|False)", notes)
+    if m:
+        return int(m.group(1) == "True"), ""
+    pre = re.search(r"Prefill:[^;]*?DP-attn=(True|False)", notes)
+    dec = re.search(r"Decode:[^;]*?DP-attn=(True|False)", notes)
+    return (int(dec.group(1) == "True") if dec else "", int(pre.group(1) == "True") if pre else "")
 
 
 def old_duplicates() -> dict[tuple[str, int], str]:
@@ -193,6 +207,7 @@ def normalise(row: dict, dups: dict) -> dict:
             else:  # no ISL: keep the output/total ratio only
                 isl, osl = None, None
     out.update(serving=serving, mode=mode, isl=round(isl, 1) if isl else "", osl=round(osl, 1) if osl else "")
+    out["attention_dp"], out["prefill_attention_dp"] = attention_layouts(notes)
     out["evaluation"], out["why_not"] = evaluation(row, out, dups)
     return out
 

@@ -81,3 +81,30 @@ def test_engine_limits_follow_the_documented_defaults():
     assert engine_limits("vllm", 48) == (256, 2048)
     assert engine_limits("sglang", 192) == (2048, 16384)
     assert engine_limits("unknown", 80) == (1024, 16384)
+
+
+def test_stated_attention_layouts_are_carried_into_the_cases(rows):
+    import re
+
+    for r in rows.itertuples():
+        m = re.search(r"DP-attention=(True|False)", r.notes)
+        if m:
+            assert r.attention_dp == str(int(m.group(1) == "True")), r.id
+    cases = {c.id: c for c in moe_cases(rows, load_catalog(), Case)[0]}
+    assert cases["ix_dsr1_h200_fp8_sglang_tp8ep1_1k1k_c4"].scenario.attention_data_parallel is False
+    disagg = cases["ix_dsr1_b200_fp4_dynamosglang_disagg_1k1k_c64"]  # prefill DP-attn=True, decode False
+    assert disagg.scenario.attention_data_parallel is True and disagg.extra[0].attention_data_parallel is False
+    assert cases["mlperf51_dsr1_b200x8_offline"].scenario.attention_data_parallel is None  # not stated
+
+
+@pytest.mark.parametrize("case_id, tpot_ms", [
+    # InferenceX median TPOT at concurrency 4, 1k/1k, SGLang TP8 EP1 without DP attention (the rows' notes)
+    ("ix_dsr1_b200_fp8_sglang_tp8ep1_1k1k_c4", 8.78),
+    ("ix_dsr1_h200_fp8_sglang_tp8ep1_1k1k_c4", 9.73),
+])
+def test_small_batch_deepseek_decode_step_matches_the_published_tpot(rows, case_id, tpot_ms):
+    from costmodel.engine.inference import estimate
+
+    cat = load_catalog()
+    case = next(c for c in moe_cases(rows, cat, Case)[0] if c.id == case_id)
+    assert estimate(case.scenario, catalog=cat).tpot_seconds * 1e3 == pytest.approx(tpot_ms, rel=0.1)

@@ -358,3 +358,24 @@ def test_attention_flops_sliding_window_and_latent_hand_computed():
     ds = CAT.model("deepseek-v3")  # absorbed MLA at decode: 2h(d_c + d_r) + 2h d_c per pair, 61 layers
     per_pair_mla = 2.0 * 128 * (512 + 64) + 2.0 * 128 * 512
     assert float(attention.decode_attention_flops_per_token(ds, np.asarray(4096.0))) == per_pair_mla * 61 * 4096
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_a_stated_attention_layout_is_kept_for_latent_attention(given):
+    # The planner would pick the cheaper layout per point; a stated one (a published deployment) is kept,
+    # with or without a fixed group size. Grouped-query attention is always tensor-parallel.
+    for tp in (8, None):
+        s = Scenario(model="deepseek-v3", gpu="h200", gpus=8, tensor_parallel=tp, weight_bits=8, concurrency=4,
+                     attention_data_parallel=given)
+        assert bool(estimate(s).attention_data_parallel) is given
+    llama = Scenario(model="llama-3.1-70b", gpu="h200", gpus=8, tensor_parallel=8, attention_data_parallel=given)
+    assert bool(estimate(llama).attention_data_parallel) is False
+
+
+def test_tensor_parallel_latent_attention_reads_one_copy_of_the_dense_weights_at_small_batch():
+    # DeepSeek-V3 at 4 sequences on 8 H200: data-parallel attention replicates the non-expert weights on
+    # every rank (8 copies read per step), tensor-parallel attention shards them: fewer bytes, shorter step
+    dp, tp = (estimate(Scenario(model="deepseek-v3", gpu="h200", gpus=8, tensor_parallel=8, weight_bits=8,
+                                concurrency=4, attention_data_parallel=v)) for v in (True, False))
+    assert tp.decode_bytes_per_step < dp.decode_bytes_per_step
+    assert tp.decode_step_seconds < dp.decode_step_seconds

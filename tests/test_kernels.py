@@ -74,3 +74,25 @@ def test_target_nodes_of_k_experts():
 def test_non_overlapped_share():
     serial, hidden = ep.non_overlapped_alltoall(np.array(10.0), 0.3)
     assert (float(serial), float(hidden)) == pytest.approx((7.0, 3.0))
+
+
+def test_moe_fixed_time_counts_every_moe_layer():
+    assert kernels.moe_fixed_seconds(58, 48.0) == pytest.approx(58 * 48e-6)
+    assert kernels.kernel_params(Efficiency(moe_layer_latency_us=48)).moe_layer_latency_us == 48
+
+
+def test_moe_layer_latency_adds_to_a_moe_step_only():
+    # DeepSeek-V3 has 58 MoE layers: 10 us each adds 0.58 ms to every decode step; a dense model is untouched
+    import dataclasses
+
+    from costmodel import Scenario, estimate
+
+    def step(model, latency):
+        s = Scenario(model=model, gpu="h200", gpus=8, tensor_parallel=8, weight_bits=8, concurrency=16,
+                     prompt_tokens=1024, output_tokens=1024)
+        eff = dict(CAT.efficiency)
+        eff["hopper"] = eff["hopper"].model_copy(update={"moe_layer_latency_us": latency})
+        return estimate(s, catalog=dataclasses.replace(CAT, efficiency=eff)).decode_step_seconds
+
+    assert step("deepseek-v3", 10.0) - step("deepseek-v3", 0.0) == pytest.approx(58 * 10e-6, rel=1e-9)
+    assert step("llama-3.1-70b", 10.0) == step("llama-3.1-70b", 0.0)

@@ -15,11 +15,16 @@ from costmodel.engine.validation import (
     worst_cases,
 )
 
-OOS_MEDIAN_GATE = 0.25
-"""Out-of-sample median |error| this engine reaches now (24.1% holding out a source, 24.6% holding out a
-model family), with a little margin; the issue's target is 15% (``test_issue_target_*`` below, expected
-to fail until the remaining mechanisms land)."""
-WITHIN_2X_GATE = 0.93
+OOS_MEDIAN_GATE = 0.23
+"""Out-of-sample median |error| this engine reaches now (22.1% holding out a source, 23.2% holding out a
+model family, 2026-12-01; 24.1% and 24.3% before the per-MoE-layer latency and the sources' stated
+attention layouts), with a little margin; the issue's target is 15% (``test_issue_target_*`` below,
+expected to fail until the remaining mechanisms land)."""
+OOS_MODEL_MEDIAN_GATE = 0.24
+WITHIN_2X_GATE = 0.91
+"""Share within 2x holding out a source: 91.3% reached (93.2% before: with the stated tensor-parallel
+attention the February 2026 ROCm SGLang runs at 4-16 requests, TPOT 24-28 ms where MI300X's May runs of
+the same configuration take 14.6 ms, now fall beyond 2x; docs/cost-model.md, validation)."""
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,7 @@ def test_shipped_efficiencies_are_the_in_sample_fit(frame):
 def test_out_of_sample_median_error_is_gated(frame):
     s = summary_numbers(frame)
     assert s["predicted_oos_source"]["median_abs_error"] <= OOS_MEDIAN_GATE
-    assert s["predicted_oos_model"]["median_abs_error"] <= OOS_MEDIAN_GATE + 0.02
+    assert s["predicted_oos_model"]["median_abs_error"] <= OOS_MODEL_MEDIAN_GATE
 
 
 def test_out_of_sample_cases_within_2x_are_gated(frame):
@@ -47,13 +52,14 @@ def test_out_of_sample_is_not_better_than_in_sample(frame):
     assert s["predicted_oos_source"]["median_abs_error"] >= s["predicted_in_sample"]["median_abs_error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 24%, 94% within 2x")
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 22%, 91% within 2x")
 def test_issue_target_out_of_sample_median_15_percent_and_all_within_2x(frame):
     s = summary_numbers(frame)["predicted_oos_source"]
     assert s["median_abs_error"] <= 0.15 and s["within_2x"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="gpt-oss (+55%), Kimi (-22%), CDNA3 (+38%) and GPUStack/vLLM/MLPerf v5.1 rows keep a larger bias")
+@pytest.mark.xfail(strict=True, reason="gpt-oss (+54%), CDNA3 (+72%), Kimi (-16%), mixtral (-16%) and the "
+                   "DeepSeek/GPUStack/vLLM/InferenceX-blog/MLPerf v5.1 rows keep a larger bias out of sample")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]

@@ -75,6 +75,10 @@ class Efficiency(BaseModel):
     kernels_per_layer: float = Field(
         default=8.0, ge=0, le=1000, description="kernels one layer launches per step (GEMMs, attention, norms)"
     )
+    moe_layer_latency_us: float = Field(
+        default=0.0, ge=0, le=1000,
+        description="fixed time per MoE layer per step beyond its GEMMs' (routing, permute, unpermute), microseconds",
+    )
     moe_half_rows: float = Field(
         default=0.0, ge=0, le=100_000, description="tokens per expert at which a grouped expert GEMM reaches half speed"
     )

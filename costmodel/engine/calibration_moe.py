@@ -20,6 +20,11 @@ How each layout is predicted (tokens/s, then divided as the source divides):
   tokens/s = requests/s x (isl + osl) (Zhong et al., DistServe, OSDI 2024: the
   slower pool sets the goodput of a disaggregated system).
 - prefill-only / decode-only: the prefill or decode rate of that pool alone.
+
+Where a source states the attention layout (``attention_dp``, ``prefill_attention_dp``: InferenceX
+``DP-attention=False`` / ``DP-attn=``), the Scenario carries it (``attention_data_parallel``); tensor-
+parallel attention then runs the experts tensor-parallel too (a stated "TP8 EP8" without data-parallel
+attention, TensorRT-LLM's expert-parallel MoE under tensor-parallel attention, is modelled that way).
 """
 
 from __future__ import annotations
@@ -61,12 +66,19 @@ def moe_cases(rows: pd.DataFrame, catalog: Catalog, case_type: Callable[..., Any
     return cases, skipped
 
 
+def _layout(value: str) -> bool | None:
+    """The attention layout a source states (``attention_dp`` columns: 1 data-parallel, 0 tensor-parallel)."""
+    v = _int(value)
+    return None if v is None else bool(v)
+
+
 def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrency: int | str,
-              prompt: float, output: float) -> Scenario:
+              prompt: float, output: float, layout: str = "attention_dp") -> Scenario:
     gpu = catalog.gpu(row["catalog_gpu"])
     seqs, tokens = engine_limits(row["framework_id"], gpu.memory_gb)
     return Scenario(model=row["catalog_model"], gpu=row["catalog_gpu"], gpus=gpus,
                     tensor_parallel=min(tp, gpus) if tp else None, weight_bits=int(row["weight_bits"]),
+                    attention_data_parallel=_layout(row.get(layout, "")),
                     kv_bits=int(row["kv_bits"]), prompt_tokens=max(int(round(prompt)), 1),
                     output_tokens=max(int(round(output)), 1), concurrency=concurrency,
                     # a benchmark that holds more requests than the default limit raised it
@@ -86,7 +98,7 @@ def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
     common = dict(id=row["id"], unit=row["unit"], measured=float(row["value"]), source=row["source"])
     if serving == "disaggregated":
         pre_gpus, dec_gpus = _int(row["prefill_gpus"]), _int(row["decode_gpus"])
-        prefill = _scenario(row, catalog, pre_gpus, _int(row["prefill_tp"]), "max", isl, 1)
+        prefill = _scenario(row, catalog, pre_gpus, _int(row["prefill_tp"]), "max", isl, 1, "prefill_attention_dp")
         decode = _scenario(row, catalog, dec_gpus, tp, conc, isl, osl)
 
         def metric(p, d, isl=isl, osl=osl, per=per):

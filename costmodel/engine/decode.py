@@ -36,6 +36,7 @@ from costmodel.engine.kernels import (
     grouped_gemm_row_factor,
     kernel_fixed_seconds,
     mla_attention_efficiency,
+    moe_fixed_seconds,
 )
 from costmodel.engine.memory_plan import Layout, Weights
 from costmodel.engine.rates import ReplicaRates
@@ -147,6 +148,8 @@ def decode_step(
     serial, overlapped = communication_seconds(model, net, tokens, experts_active,
                                                overlap=kernel.ep_decode_overlap, alltoall_latency_s=latency)
     fixed = step_overhead_s + kernel_fixed_seconds(kernel.kernels_per_layer, model.num_layers, kernel.kernel_latency_us)
+    if model.is_moe:
+        fixed = fixed + moe_fixed_seconds(model.moe_layers, kernel.moe_layer_latency_us)
     seconds = (
         np.maximum(kernels, overlapped)
         + serial

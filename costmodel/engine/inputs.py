@@ -119,6 +119,8 @@ def engine_inputs(
         "utilization": 1,
     }
     inputs = {name: field_values(scenario, arrays, name, default) for name, default in defaults.items()}
+    if scenario.attention_data_parallel is not None:  # the stated layout; else the planner tries both
+        inputs["attention_dp"] = np.asarray(float(scenario.attention_data_parallel))
     if model.is_moe and np.any(inputs["experts_active"] > inputs["experts_total"]):
         raise CostModelError("experts_active cannot exceed experts_total")
     return inputs

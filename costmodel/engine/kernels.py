@@ -16,6 +16,12 @@ silicon-measured kernel tables (``benchmarks/aiconfigurator_oracle.py``).
   memory pipeline and drain its last wave, a few microseconds even under CUDA graphs. Skinny
   decode GEMMs on sharded matrices (Llama-3.1-70B at TP8: 1-16 MB per GPU) spend most of their time
   there: AIConfigurator measures them at 17-47% of the bandwidth roofline (issue 11).
+- **Fixed time per MoE layer** (``moe_fixed_seconds``): a MoE layer is more than its two grouped GEMMs:
+  top-k routing, the token permutation (align/sort), the activation and the weighted un-permutation
+  are kernels of their own, so at a few tokens a MoE layer takes tens of microseconds whatever it
+  reads. AIConfigurator's silicon-measured MoE tables (TensorRT-LLM, vLLM and SGLang; DeepSeek-V3,
+  gpt-oss and Mixtral shapes; <= 8 tokens) sit a median 46-51 us per layer above this engine's
+  roofline on H100/H200 and 3-5 us on B200/GB200 (``benchmarks/aiconfigurator_oracle.py``).
 - **Grouped expert GEMM** (``grouped_gemm_compute_efficiency``): an expert that receives t tokens
   runs a GEMM of t rows, so tile occupancy applies per expert with t = tokens x k / experts
   (Tutel, Hwang et al. 2023, arXiv 2206.03382; MegaBlocks, Gale et al. 2023, arXiv 2211.15841);
@@ -83,6 +89,12 @@ def kernel_fixed_seconds(kernels_per_layer: float, layers: int, latency_us: floa
     return kernels_per_layer * layers * latency_us / 1e6
 
 
+def moe_fixed_seconds(moe_layers: int, latency_us: float) -> float:
+    """Fixed time of one forward pass's MoE layers beyond their GEMMs: MoE layers x latency (routing,
+    permutation and un-permutation kernels; ``moe_layer_latency_us``)."""
+    return moe_layers * latency_us / 1e6
+
+
 def precision_efficiency(factors: dict[str, float], dtype_codes: np.ndarray) -> np.ndarray | float:
     """Multiplier on the MFU for the compute precision (index into ``rates.DTYPE_CODES``: bf16, fp8, fp4).
 
@@ -117,6 +129,7 @@ class KernelParams:
     gemm_half_rows: float = 0.0
     kernel_latency_us: float = 0.0
     kernels_per_layer: float = 8.0
+    moe_layer_latency_us: float = 0.0
     moe_half_rows: float = 0.0
     moe_compute_efficiency: float = 1.0
     moe_bandwidth_efficiency: float = 1.0

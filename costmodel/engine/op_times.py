@@ -35,7 +35,8 @@ def moe_layer_seconds(tokens: np.ndarray, hidden: float, inter: float, topk: flo
 
     Each GPU holds experts / ep experts; it computes its share of the tokens x topk assignments
     (at the busiest GPU's load, plus each touched expert's tile padding) and reads the experts those
-    tokens touch (at ``moe_bandwidth_efficiency``).
+    tokens touch (at ``moe_bandwidth_efficiency``), plus the layer's fixed time (``moe_layer_latency_us``:
+    routing and permutation kernels).
     """
     t = np.asarray(tokens, dtype=float)
     per_expert = 3 * hidden * inter
@@ -45,7 +46,7 @@ def moe_layer_seconds(tokens: np.ndarray, hidden: float, inter: float, topk: flo
                                       busiest)
     compute = 2 * per_expert * t * topk / ep * per_row / (peak_flops * mfu)
     memory = touched * per_expert * weight_bytes / (bandwidth * mbu * kernel.moe_bandwidth_efficiency)
-    return np.maximum(compute, memory) + 2 * kernel.kernel_latency_us / 1e6
+    return np.maximum(compute, memory) + 2 * kernel.kernel_latency_us / 1e6 + kernel.moe_layer_latency_us / 1e6
 
 
 def allreduce_seconds_op(message_bytes: np.ndarray, gpus: int, link_bytes_s: float, latency_s: float) -> np.ndarray:

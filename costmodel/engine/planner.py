@@ -84,7 +84,7 @@ def candidate_plans(
         plans[-1] = gpus  # the whole deployment as one group
     else:  # the same plans for every point: what depends on the plan alone stays (plans, 1)
         plans = np.asarray(viable, dtype=float)[:, None]
-    if model.attention != "mla":
+    if model.attention != "mla" or "attention_dp" in x:  # no latent attention, or its layout given
         return plans, None
     dp = np.repeat([[1.0], [0.0]], len(plans), axis=0)  # latent attention: data-parallel (1) or tensor-parallel (0)
     return np.concatenate([plans, plans]), dp

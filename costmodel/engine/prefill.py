@@ -30,6 +30,7 @@ from costmodel.engine.kernels import (
     grouped_gemm_row_factor,
     kernel_fixed_seconds,
     mla_attention_efficiency,
+    moe_fixed_seconds,
 )
 from costmodel.engine.memory_plan import Layout, Weights
 from costmodel.engine.rates import ReplicaRates, roofline_seconds
@@ -118,6 +119,8 @@ def prefill(
     kv_write = new_tokens * kv_bytes_per_token * layout.kv_copies
     step_weights = prefill_weight_bytes(model, weights, layout, experts_total)
     fixed = kernel_fixed_seconds(kernel.kernels_per_layer, model.num_layers, kernel.kernel_latency_us)
+    if model.is_moe:  # every step (chunk) runs each MoE layer's routing and permutation kernels once
+        fixed = fixed + moe_fixed_seconds(model.moe_layers, kernel.moe_layer_latency_us)
     latency = None if kernel.ep_alltoall_latency_us is None else kernel.ep_alltoall_latency_us / 1e6
 
     def comm(chunks_or_share):

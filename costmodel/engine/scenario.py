@@ -37,6 +37,12 @@ class Scenario(BaseModel):
         description="GPUs per model replica, count (tensor/expert parallel); None picks the power of two that "
         "serves the most concurrent requests",
     )
+    attention_data_parallel: bool | None = Field(
+        default=None,
+        description="latent attention (MLA) inside a replica: data-parallel (True; experts expert-parallel) or "
+        "tensor-parallel (False; experts tensor-parallel); None = the planner's choice (data-parallel when "
+        "tensor_parallel is given). Ignored for other attention",
+    )
     weight_bits: Literal[4, 8, 16] = Field(default=16, description="weight precision, bits per weight")
     kv_bits: Literal[2, 3, 4, 8, 16] = Field(
         default=16,
