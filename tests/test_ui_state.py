@@ -16,6 +16,18 @@ def test_url_keys_are_unique_and_mostly_scenario_fields():
         assert key in fields or key.endswith("_pct"), key
 
 
+def test_utilization_alias_is_a_fraction_scaled_to_the_widget_percent():
+    assert state.url_alias_values({"utilization": ["0.6"]}) == {"utilization_pct": "60"}
+    assert state.url_alias_values({"utilization": ["0.5", "0.25"]}) == {"utilization_pct": "25"}  # last wins
+    # the widget key wins; out-of-range values are scaled, not clamped here (url_notices clamps and says so)
+    assert state.url_alias_values({"utilization": ["0.6"], "utilization_pct": ["80"]}) == {}
+    assert state.url_alias_values({"utilization": ["1.5"]}) == {"utilization_pct": "150"}
+    assert state.url_alias_values({"utilization": [" abc "]}) == {"utilization_pct": "abc"}  # its notice names it
+    assert state.url_alias_values({"utilization_pct": ["80"]}) == {}
+    for alias, (key, _) in state.URL_ALIASES.items():
+        assert alias in Scenario.model_fields and key in state.URL_KEYS
+
+
 def test_defaults_map_to_the_default_scenario():
     d = state.defaults_for(CATALOG, "llama-3.1-70b", "h100-sxm")
     assert state.scenario_from_values(d, CATALOG) == Scenario()

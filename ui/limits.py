@@ -103,7 +103,8 @@ INT_KEYS = frozenset({"gpus", "concurrency", "spec_draft_tokens", "max_batch_siz
 BOOL_KEYS = frozenset({"flash_attention", "paged_kv", "prefix_caching"})
 
 _NAMES = {"prompt_tokens": "Prompt length", "output_tokens": "Output length", "experts_total": "Experts (total)",
-          "experts_active": "Experts (active)", "cache_hit_pct": "Cache hit rate (%)", "gpus": "GPUs"}
+          "experts_active": "Experts (active)", "cache_hit_pct": "Cache hit rate (%)", "gpus": "GPUs",
+          "utilization_pct": "Utilization (%)"}
 
 
 def _show(key: str, v: float) -> str:

@@ -132,6 +132,12 @@ def _url_pass(ss, catalog) -> list[str]:
     """Shared-link checks: on a session's first run remember the raw query values; on the run after, apply the
     clamped ones. Returns the notices to show (typed values clamped now, or the link's from the first run)."""
     if URL_RAW_KEY not in ss:
+        aliases = state.url_alias_values({k: st.query_params.get_all(k) for k in st.query_params})
+        for alias in state.URL_ALIASES:  # the bound widget writes its own key back; a stale alias would linger
+            st.query_params.pop(alias, None)
+        if aliases:  # the widgets read the link when first drawn: let them read it with the widget keys
+            st.query_params.update(aliases)
+            st.rerun()
         ss[URL_RAW_KEY] = {k: st.query_params.get_all(k) for k in state.URL_KEYS if k in st.query_params}
     for key, v in (ss.pop(URL_FIX_KEY, None) or {}).items():
         ss[key] = v

@@ -14,7 +14,7 @@ Streamlit-facing helpers at the end read and write ``st.session_state``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -75,6 +75,10 @@ URL_KEYS: tuple[str, ...] = (
 )
 """Every widget key bound to the URL, in sidebar order. Never rename one: shared links use them."""
 
+URL_ALIASES: Mapping[str, tuple[str, float]] = MappingProxyType({"utilization": ("utilization_pct", 100.0)})
+"""Other names a link may use for a widget key: alias -> (widget key, factor to the widget's unit).
+``utilization`` is the Scenario field, CLI flag and JSON key (a fraction 0-1); its slider holds a percent."""
+
 _DEFAULT = Scenario()
 
 
@@ -103,6 +107,27 @@ output_limit = limits.output_limit
 
 def _pct(x: float) -> float:
     return round(float(x) * 100, 1)
+
+
+def url_alias_values(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """The widget-key query values a link's aliases stand for (``utilization=0.6`` is ``utilization_pct=60``).
+
+    The widget key wins when a link holds both. A value that is not a number passes on unchanged, so the widget
+    key's usual notice names it; an out-of-range one is scaled and then clamped like any other value
+    (``ui.limits.url_notices``)."""
+    out: dict[str, str] = {}
+    for alias, (key, factor) in URL_ALIASES.items():
+        vals = params.get(alias)
+        if not vals or params.get(key):
+            continue
+        text = str(vals[-1]).strip()
+        try:
+            v = float(text) * factor
+        except ValueError:
+            out[key] = text
+            continue
+        out[key] = f"{v:.10g}"
+    return out
 
 
 def defaults_for(catalog: Catalog, model_id: str, gpu_id: str) -> dict[str, Any]:

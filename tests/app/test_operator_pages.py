@@ -44,6 +44,24 @@ def test_utilization_divides_every_money_figure():
         assert b == pytest.approx(2 * a, rel=0.02, abs=unit[0] + unit[1] / 2), label
 
 
+@pytest.mark.parametrize(("raw", "want", "notice"), [("0.5", 0.5, False), ("1.5", 1.0, True), ("-1", 0.05, True),
+                                                     ("abc", 1.0, True)])
+def test_utilization_alias_in_a_link(raw, want, notice):
+    """``?utilization=`` (the Scenario field, CLI flag and JSON key; a fraction) works beside ``utilization_pct``,
+    clamped with a notice like any other link value."""
+    at = new_app({"utilization": raw})
+    no_exception(at)
+    assert at.session_state["_scenario"].utilization == pytest.approx(want)
+    assert "utilization" not in at.query_params  # the slider's own key replaces the alias in the link
+    notes = [w.value for w in at.warning if "Utilization" in w.value or "utilization" in w.value]
+    assert bool(notes) == notice, notes
+
+
+def test_utilization_pct_wins_over_the_alias():
+    both = new_app({"utilization": "0.5", "utilization_pct": "80"})
+    assert both.session_state["_scenario"].utilization == pytest.approx(0.8)
+
+
 def test_the_current_point_moves_along_the_frontier_with_the_target():
     at = new_app(page="views/frontier.py")
     no_exception(at)
