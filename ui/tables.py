@@ -165,3 +165,17 @@ VALIDATION = TableSpec("validation-report", (
     _c("source", "source", kind="link"),
 ))
 """costmodel.engine.calibration.calibration_report, one row per published measurement."""
+
+PUBLISHED_ENERGY = TableSpec("energy-beside-published", (
+    _c("title", "Published configuration", kind="text"),
+    _c("date", "Published", kind="text"),
+    _c("published_per_mw", "Published tokens/s per all-in MW", "compact"),
+    _c("ours_per_mw", "Ours, at your assumptions", "compact"),
+    _c("ratio", "Ours / published", "×%.2f"),
+    _c("ours_provisioned_per_mw", "Ours on their power basis", "compact"),
+    _c("throughput_ratio", "Throughput per GPU, ours / theirs", "×%.2f"),
+    _c("published_w_per_gpu", "Their W per GPU (provisioned)", "%.0f"),
+    _c("ours_w_per_gpu", "Our W per GPU (average)", "%.0f"),
+    _c("url", "Source", kind="link"),
+))
+"""costmodel.analysis.energy_reference.energy_beside_published, one row per published figure."""

@@ -5,11 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from costmodel import Scenario, estimate_arrays
+from costmodel.analysis.energy_reference import energy_beside_published
 from costmodel.engine.energy import grams_co2
+from ui import tables
 from ui.charts import line_chart
 from ui.format import fmt_usd
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table, table
 
 page = open_page(
     "Energy",
@@ -73,6 +75,13 @@ with st.expander("Data behind this chart"):
     table(pd.DataFrame({"concurrency": batches, "joules_per_output_token": curve["joules_per_output_token"],
                         "output_tokens_per_kwh": curve["output_tokens_per_kwh"],
                         "all_in_power_watts": curve["all_in_power_watts"]}), "energy-vs-batch", "energy_table")
+st.subheader("Beside a published figure")
+st.caption("SemiAnalysis InferenceMAX (2025-10-09) publishes tokens/s per MW of all-in provisioned utility power: "
+           "throughput per GPU over a fixed power per GPU that sums the TDPs of the GPU, its share of server, "
+           "network and facility overhead (1.73 kW for an H100, 2.17 kW for a B200). Ours is an average draw at "
+           "your idle share, host share and PUE above, for the same configuration (not your sidebar scenario). "
+           "*Ours on their power basis* divides our throughput by their kW, leaving the throughput difference alone.")
+spec_table(tables.PUBLISHED_ENERGY, energy_beside_published(catalog, s), "energy_published")
 formula("energy per token",
         r"P = N\,\text{TDP}\,\big(f_\text{idle} + (1-f_\text{idle})\,u\big)(1 + h)\,\text{PUE},\qquad "
         r"E_\text{token} = P \cdot t_\text{token}",
