@@ -23,6 +23,8 @@ comparable with the engine (``costmodel.engine.calibration``):
 - ``attention_dp`` / ``prefill_attention_dp``: 1 where the source states data-parallel attention for the
   (decode) instances / the prefill instances, 0 where it states tensor-parallel attention (InferenceX
   ``DP-attention=False``, ``DP-attn=``), empty where it does not say (the engine's default).
+- ``max_batch_per_gpu``: the submission's stated engine batch cap, sequences per GPU (NVIDIA's MLPerf
+  configs, ``gpu_batch_size N``: e.g. 512 for DeepSeek-R1 on B200); empty where the engine default applies.
 - ``framework_id``: ``trtllm`` | ``vllm`` | ``sglang`` | ``atom`` | ``pytorch`` (engine limits).
 - ``evaluation``: ``max_throughput`` (this engine's calibration), ``service_level`` (MLPerf
   Server/Interactive: judged under their TTFT/TPOT limits by the service-level search, issue 10)
@@ -110,6 +112,12 @@ def attention_layouts(notes: str) -> tuple[int | str, int | str]:
     pre = re.search(r"Prefill:[^;]*?DP-attn=(True|False)", notes)
     dec = re.search(r"Decode:[^;]*?DP-attn=(True|False)", notes)
     return (int(dec.group(1) == "True") if dec else "", int(pre.group(1) == "True") if pre else "")
+
+
+def stated_batch_per_gpu(notes: str) -> int | str:
+    """Sequences per GPU an NVIDIA MLPerf config caps the batch at (``gpu_batch_size 512``), '' if not stated."""
+    m = re.search(r"gpu_batch_size (\d+)", notes)
+    return int(m.group(1)) if m else ""
 
 
 def old_duplicates() -> dict[tuple[str, int], str]:
@@ -208,6 +216,7 @@ def normalise(row: dict, dups: dict) -> dict:
                 isl, osl = None, None
     out.update(serving=serving, mode=mode, isl=round(isl, 1) if isl else "", osl=round(osl, 1) if osl else "")
     out["attention_dp"], out["prefill_attention_dp"] = attention_layouts(notes)
+    out["max_batch_per_gpu"] = stated_batch_per_gpu(notes)
     out["evaluation"], out["why_not"] = evaluation(row, out, dups)
     return out
 

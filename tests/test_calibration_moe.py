@@ -108,3 +108,21 @@ def test_small_batch_deepseek_decode_step_matches_the_published_tpot(rows, case_
     cat = load_catalog()
     case = next(c for c in moe_cases(rows, cat, Case)[0] if c.id == case_id)
     assert estimate(case.scenario, catalog=cat).tpot_seconds * 1e3 == pytest.approx(tpot_ms, rel=0.1)
+
+
+def test_a_stated_batch_cap_per_gpu_replaces_the_engine_default(rows):
+    from costmodel.engine.calibration_moe import stated_batch_limit
+    from costmodel.engine.inference import estimate
+
+    cat = load_catalog()
+    dsr1 = rows.set_index("id").loc["mlperf51_dsr1_b200x8_offline"]
+    assert dsr1["max_batch_per_gpu"] == "512"  # NVIDIA's config: gpu_batch_size 512
+    # one scheduler per rank under data-parallel latent attention; one per TP8 replica for grouped-query attention
+    assert stated_batch_limit(512, cat.model("deepseek-v3"), 8, None) == 512
+    assert stated_batch_limit(512, cat.model("deepseek-v3"), 8, False) == 4096
+    assert stated_batch_limit(512, cat.model("mixtral-8x7b"), 8, None) == 4096
+    assert stated_batch_limit(None, cat.model("mixtral-8x7b"), 8, None) is None
+    case = next(c for c in moe_cases(rows, cat, Case)[0] if c.id == "mlperf51_dsr1_b200x8_offline")
+    assert case.scenario.max_batch_size == 512
+    # 8 ranks x 512 sequences: the whole system holds 4096 of the 5120 MLPerf keeps in flight
+    assert estimate(case.scenario, catalog=cat).max_concurrency == pytest.approx(4096)

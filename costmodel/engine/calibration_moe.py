@@ -24,7 +24,8 @@ How each layout is predicted (tokens/s, then divided as the source divides):
 Where a source states the attention layout (``attention_dp``, ``prefill_attention_dp``: InferenceX
 ``DP-attention=False`` / ``DP-attn=``), the Scenario carries it (``attention_data_parallel``); tensor-
 parallel attention then runs the experts tensor-parallel too (a stated "TP8 EP8" without data-parallel
-attention, TensorRT-LLM's expert-parallel MoE under tensor-parallel attention, is modelled that way).
+attention, TensorRT-LLM's expert-parallel MoE under tensor-parallel attention, is modelled that way). Where a source states an engine batch cap per GPU (``max_batch_per_gpu``:
+NVIDIA's MLPerf ``gpu_batch_size``), it replaces the engine default (``stated_batch_limit``).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.loader import Catalog
 from costmodel.engine.engine_limits import engine_limits
+from costmodel.engine.memory_plan import attention_data_parallel
 from costmodel.engine.scenario import Scenario
 from costmodel.resources import data_path
 
@@ -72,17 +75,29 @@ def _layout(value: str) -> bool | None:
     return None if v is None else bool(v)
 
 
+def stated_batch_limit(per_gpu: int | None, model: ModelArchitecture, tp: int, attention_dp: bool | None) -> int | None:
+    """A stated per-GPU batch cap (``max_batch_per_gpu``) as the Scenario's ``max_batch_size``, which counts
+    sequences per scheduler: one per rank under data-parallel attention (the engine scales the limit by the
+    ranks), one per tensor-parallel replica otherwise (NVIDIA's MLPerf ``gpu_batch_size``, sequences per GPU)."""
+    if per_gpu is None:
+        return None
+    dp = bool(attention_data_parallel(model, np.asarray(tp), None if attention_dp is None else int(attention_dp)))
+    return per_gpu if dp else per_gpu * tp
+
+
 def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrency: int | str,
               prompt: float, output: float, layout: str = "attention_dp") -> Scenario:
     gpu = catalog.gpu(row["catalog_gpu"])
     seqs, tokens = engine_limits(row["framework_id"], gpu.memory_gb)
+    stated = stated_batch_limit(_int(row.get("max_batch_per_gpu", "")), catalog.model(row["catalog_model"]),
+                                min(tp, gpus) if tp else 1, _layout(row.get(layout, "")))
     return Scenario(model=row["catalog_model"], gpu=row["catalog_gpu"], gpus=gpus,
                     tensor_parallel=min(tp, gpus) if tp else None, weight_bits=int(row["weight_bits"]),
                     attention_data_parallel=_layout(row.get(layout, "")),
                     kv_bits=int(row["kv_bits"]), prompt_tokens=max(int(round(prompt)), 1),
                     output_tokens=max(int(round(output)), 1), concurrency=concurrency,
-                    # a benchmark that holds more requests than the default limit raised it
-                    max_batch_size=max(seqs, concurrency if isinstance(concurrency, int) else 0),
+                    # a benchmark that holds more requests than the default limit raised it; a stated cap holds
+                    max_batch_size=stated or max(seqs, concurrency if isinstance(concurrency, int) else 0),
                     max_num_tokens=max(tokens, concurrency if isinstance(concurrency, int) else 0))
 
 
