@@ -13,7 +13,9 @@ this engine's mechanisms (``costmodel.engine.op_times``):
 - communication: bf16 all-reduce on 8 GPUs; DeepEP dispatch (fp8) and combine (bf16) at EP8;
 - the fixed time of a MoE layer at <= 8 tokens: every backend's MoE table (TensorRT-LLM, vLLM, SGLang)
   for DeepSeek-V3, gpt-oss and Mixtral shapes (TP1, TP8 or EP8), less this engine's time for the
-  same layer without that latency: the median is ``moe_layer_latency_us``.
+  same layer without that latency: the median is ``moe_layer_latency_us``;
+- attention at head dim 64 against 128 (vLLM FA3 tables, prefill and decode): the medians are
+  ``narrow_head_prefill_attention_efficiency`` / ``narrow_head_decode_attention_efficiency``.
 
 It fits the kernel-shape parameters (tile occupancy, fixed kernel time, grouped-GEMM bandwidth,
 dispatch latency, MLA factor) to the tables by grid search on the median absolute log error,
@@ -21,7 +23,8 @@ prints every table with the residuals before (plain roofline) and after, and com
 decode steps from the measured kernels for the issue's two cases (Llama-3.1-70B TP8 on H100,
 DeepSeek-V3 on 8 x H200) beside the engine's decode step.
 
-Run: ``.venv/bin/python benchmarks/aiconfigurator_oracle.py`` (``--gpu h200`` for one GPU).
+Run: ``.venv/bin/python benchmarks/aiconfigurator_oracle.py`` (``--gpu h200`` for one GPU, ``--head-dim`` for
+the head-dim ratios alone).
 """
 
 from __future__ import annotations
@@ -326,10 +329,44 @@ def composed_decode_steps() -> None:
     print(out.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
 
 
+def head_dim_ratios(backend: str = "vllm") -> pd.DataFrame:
+    """FA3 at head dim 64 relative to 128 (``narrow_head_*_attention_efficiency``): per GPU, the median ratio of
+    attained prefill FLOP/s (context table, >= 8k tokens per call) and decode KV bandwidth (generation table,
+    >= 256 MB of KV per call) over shapes measured at both head dims (same heads, KV heads, batch, length;
+    bf16 KV, full attention), from the newest ``backend`` version of each system's attention tables."""
+    out = {}
+    for gpu_id, system in SYSTEMS.items():
+        base = data_root() / system / "attention" / backend
+        versions = sorted(base.iterdir(), key=lambda p: p.name) if base.exists() else []
+        if not versions:
+            continue
+        row = {}
+        for phase, name in (("prefill", "context_attention_perf.parquet"), ("decode", "generation_attention_perf.parquet")):
+            t = pd.read_parquet(versions[-1] / name)
+            t = t[(t.window_size == 0) & (t.kv_cache_dtype == "bfloat16")]
+            if phase == "prefill":
+                work, keep = 4 * t.num_heads * t.head_dim * t.batch_size * t.isl**2 / 2, t.isl * t.batch_size >= 8192
+                key = ["num_heads", "num_key_value_heads", "batch_size", "isl"]
+            else:
+                work = t.batch_size * (t.isl + t.step) * 4 * t.num_key_value_heads * t.head_dim  # K and V, bf16
+                keep, key = work >= 256e6, ["num_heads", "num_key_value_heads", "batch_size", "isl", "step"]
+            rate = t.assign(rate=work / t.latency)[keep]
+            piv = rate.pivot_table(index=key, columns="head_dim", values="rate")
+            if 64 in piv and 128 in piv:
+                row[phase] = float((piv[64] / piv[128]).median())
+        out[gpu_id] = row
+    return pd.DataFrame(out).T
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gpu", choices=sorted(SYSTEMS), help="one GPU only")
+    parser.add_argument("--head-dim", action="store_true", help="only the head-dim-64 attention ratios")
     args = parser.parse_args(argv)
+    print("\n## FA3 at head dim 64 relative to 128 (vLLM attention tables): narrow_head_*_attention_efficiency")
+    print(head_dim_ratios().to_string(float_format=lambda v: f"{v:.2f}"))
+    if args.head_dim:
+        return 0
     fitted = {g: oracle_for(g) for g in ([args.gpu] if args.gpu else SYSTEMS)}
     print("\n## Fitted kernel-shape parameters per GPU")
     print(pd.DataFrame(fitted).to_string(float_format=lambda v: f"{v:.3g}"))

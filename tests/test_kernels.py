@@ -96,3 +96,35 @@ def test_moe_layer_latency_adds_to_a_moe_step_only():
 
     assert step("deepseek-v3", 10.0) - step("deepseek-v3", 0.0) == pytest.approx(58 * 10e-6, rel=1e-9)
     assert step("llama-3.1-70b", 10.0) == step("llama-3.1-70b", 0.0)
+
+
+def test_narrow_head_factor_interpolates_from_64_to_128():
+    # AIConfigurator vLLM 0.24 FA3 tables: head dim 64 at 0.75 (prefill) / 0.93 (decode) of head dim 128
+    assert kernels.head_dim_attention_efficiency(64, False, 0.75, 0.93) == 0.75
+    assert kernels.head_dim_attention_efficiency(64, True, 0.75, 0.93) == 0.93
+    assert kernels.head_dim_attention_efficiency(32, False, 0.75, 0.93) == 0.75  # not measured below 64
+    assert kernels.head_dim_attention_efficiency(96, False, 0.75, 0.93) == pytest.approx(0.875)
+    assert kernels.head_dim_attention_efficiency(128, False, 0.75, 0.93) == 1.0
+    assert kernels.head_dim_attention_efficiency(256, True, 0.75, 0.93) == 1.0
+
+
+def test_narrow_heads_slow_attention_of_head_dim_64_models_only():
+    # gpt-oss (head dim 64): a long prefill's attention time grows by 1 / 0.75 with the factor on, so the
+    # prefill is slower; Llama-3.1-70B (head dim 128) and DeepSeek-V3 (latent attention) are untouched
+    import dataclasses
+
+    from costmodel import Scenario, estimate
+
+    def prefill(model, gpus, factor):
+        s = Scenario(model=model, gpu="h100-sxm", gpus=gpus, tensor_parallel=gpus, concurrency=8,
+                     prompt_tokens=32000, output_tokens=100)
+        eff = dict(CAT.efficiency)
+        eff["hopper"] = eff["hopper"].model_copy(update={"narrow_head_prefill_attention_efficiency": factor,
+                                                         "narrow_head_decode_attention_efficiency": factor})
+        r = estimate(s, catalog=dataclasses.replace(CAT, efficiency=eff))
+        return r.prefill_seconds_per_request, r.decode_step_seconds
+
+    slow, fast = prefill("gpt-oss-120b", 1, 0.75), prefill("gpt-oss-120b", 1, 1.0)
+    assert slow[0] > fast[0] * 1.05 and slow[1] >= fast[1]
+    assert prefill("llama-3.1-70b", 8, 0.75) == prefill("llama-3.1-70b", 8, 1.0)
+    assert prefill("deepseek-v3", 8, 0.75) == prefill("deepseek-v3", 8, 1.0)

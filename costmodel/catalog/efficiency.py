@@ -118,6 +118,12 @@ class Efficiency(BaseModel):
     mla_decode_attention_efficiency: float = Field(
         default=1.0, gt=0, le=1, description="latent-attention decode kernels' rate relative to standard attention"
     )
+    narrow_head_prefill_attention_efficiency: float = Field(
+        default=1.0, gt=0, le=1, description="prefill attention at head dim 64 relative to head dim 128 (fraction)"
+    )
+    narrow_head_decode_attention_efficiency: float = Field(
+        default=1.0, gt=0, le=1, description="decode attention at head dim 64 relative to head dim 128 (fraction)"
+    )
 
     def with_overrides(self, **overrides: float | None) -> Efficiency:
         """A copy with every non-None override applied (validated)."""

@@ -34,6 +34,7 @@ from costmodel.engine.kernels import (
     KernelParams,
     gemm_compute_efficiency,
     grouped_gemm_row_factor,
+    head_dim_attention_efficiency,
     kernel_fixed_seconds,
     mla_attention_efficiency,
     moe_fixed_seconds,
@@ -137,6 +138,9 @@ def decode_step(
     dense_time = np.maximum(dense_flops / matrix_rate, dense_bytes / rates.bytes_s)
     attn_factor = mla_attention_efficiency(model.attention == "mla", True, kernel.mla_prefill_attention_efficiency,
                                            kernel.mla_decode_attention_efficiency)
+    if model.attention != "mla":
+        attn_factor *= head_dim_attention_efficiency(model.head_dim, True, kernel.narrow_head_prefill_attention_efficiency,
+                                                     kernel.narrow_head_decode_attention_efficiency)
     if attn_factor == 1.0:  # scalar check: no extra array work for standard attention
         attn_compute = attn_flops / rates.decode_attention_flops_s
         attn_memory = kv_read / rates.attention_bytes_s

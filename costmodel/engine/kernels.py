@@ -38,6 +38,13 @@ silicon-measured kernel tables (``benchmarks/aiconfigurator_oracle.py``).
   bandwidth and 0.59 of the bf16 peak; github.com/deepseek-ai/FlashMLA README) and prefills in
   the expanded form with head width 192/128, which FlashAttention-3 style kernels run below
   their 128-wide peak (Shah et al. 2024, arXiv 2407.08608).
+- **Narrow attention heads** (``head_dim_attention_efficiency``): FlashAttention-3 tiles are sized for
+  head dim 128; at head dim 64 (gpt-oss) each tile does half the work per load of Q, K and V. AIConfigurator's
+  vLLM 0.24 FA3 tables (bf16 KV, full attention, same heads and lengths, >= 8k tokens per call) measure
+  head dim 64 at a median 0.75 (H100, H200; interquartile 0.70-0.79) and 0.61 (B200) of the head-dim-128
+  FLOP rate in prefill, and 0.93 / 0.90 (H100 / H200) and 0.89 (B200) of its bandwidth in decode (>= 256 MB
+  of KV per call). Between 64 and 128 the factor is interpolated linearly; head dims above 128 (measured
+  1.10-1.16x faster per FLOP in prefill) are left at 1.
 """
 
 from __future__ import annotations
@@ -122,6 +129,15 @@ def mla_attention_efficiency(is_mla: bool, decode: bool, prefill_factor: float, 
     return decode_factor if decode else prefill_factor
 
 
+def head_dim_attention_efficiency(head_dim: int, decode: bool, prefill_factor: float, decode_factor: float) -> float:
+    """Multiplier on attention's attained rate for heads of ``head_dim`` relative to 128 (module docstring):
+    ``prefill_factor`` / ``decode_factor`` at head dim <= 64, 1 from 128 up, linear in between. A scalar per
+    model: it costs the hot path nothing."""
+    factor = decode_factor if decode else prefill_factor
+    share = min(max((128.0 - head_dim) / 64.0, 0.0), 1.0)
+    return 1.0 - share * (1.0 - factor)
+
+
 @dataclass(frozen=True, slots=True)
 class KernelParams:
     """The kernel-mechanism parameters of one GPU family (from ``Efficiency``); neutral by default."""
@@ -141,6 +157,8 @@ class KernelParams:
     ep_prefill_overlap: float = 1.0
     mla_prefill_attention_efficiency: float = 1.0
     mla_decode_attention_efficiency: float = 1.0
+    narrow_head_prefill_attention_efficiency: float = 1.0
+    narrow_head_decode_attention_efficiency: float = 1.0
 
 
 NEUTRAL = KernelParams()

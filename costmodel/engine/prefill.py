@@ -28,6 +28,7 @@ from costmodel.engine.kernels import (
     KernelParams,
     gemm_compute_efficiency,
     grouped_gemm_row_factor,
+    head_dim_attention_efficiency,
     kernel_fixed_seconds,
     mla_attention_efficiency,
     moe_fixed_seconds,
@@ -108,6 +109,9 @@ def prefill(
         expert_scale = 1.0
     attn_factor = mla_attention_efficiency(model.attention == "mla", False, kernel.mla_prefill_attention_efficiency,
                                            kernel.mla_decode_attention_efficiency)
+    if model.attention != "mla":
+        attn_factor *= head_dim_attention_efficiency(model.head_dim, False, kernel.narrow_head_prefill_attention_efficiency,
+                                                     kernel.narrow_head_decode_attention_efficiency)
     if shaped:
         matrix_seconds = ((gemm_flops - expert_flops) / dense_eff + expert_flops * expert_scale) \
             / rates.prefill_matrix_flops_s
