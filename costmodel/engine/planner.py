@@ -3,9 +3,10 @@
 A plan is a tensor-parallel group size t (replicas of t GPUs) and, for latent
 attention (MLA), whether attention runs data-parallel or tensor-parallel inside
 the group (see :func:`costmodel.engine.memory_plan.attention_data_parallel`).
-The planner stacks every candidate plan on a leading axis, evaluates them all in
-one vectorised pass (:func:`costmodel.engine.roofline.evaluate`) and keeps, per
-point, the cheapest plan that fits.
+The planner stacks every candidate plan on a leading axis, compares them all in
+one vectorised pass (:func:`costmodel.engine.roofline.plan_choice`: only what the
+choice needs), keeps, per point, the cheapest plan that fits, and evaluates every
+result once, for the chosen plan (:func:`costmodel.engine.roofline.evaluate`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.hardware import GPU
 from costmodel.engine.memory import weight_bytes_per_param
-from costmodel.engine.roofline import evaluate
+from costmodel.engine.roofline import PlanChoice, evaluate, plan_choice, request_terms
 from costmodel.engine.scenario import Scenario
 
 BLOCK_POINTS = 1 << 14
@@ -90,21 +91,22 @@ def candidate_plans(
     return np.concatenate([plans, plans]), dp
 
 
-def slo_shortfall(results: dict[str, np.ndarray], x: dict[str, np.ndarray]) -> np.ndarray:
+def slo_shortfall(choice: PlanChoice, x: dict[str, np.ndarray]) -> np.ndarray:
     """How far a plan misses its service level: the larger of target speed / speed and p99 TTFT / target
     (1 or less when met; targets of 0 count as met)."""
     speed_target, ttft_target = x["min_tokens_per_second_per_user"], x["max_ttft_seconds"]
-    slow = np.where(speed_target > 0, speed_target / np.maximum(results["tokens_per_second_per_user"], 1e-300), 0.0)
-    late = np.where(ttft_target > 0, results["ttft_p99_seconds"] / np.where(ttft_target > 0, ttft_target, 1.0), 0.0)
+    slow = np.where(speed_target > 0, speed_target / np.maximum(choice.tokens_per_second_per_user, 1e-300), 0.0)
+    late = np.where(ttft_target > 0, choice.ttft_p99_seconds / np.where(ttft_target > 0, ttft_target, 1.0), 0.0)
     return np.maximum(slow, late)
 
 
 def cheapest_plan(
     model: ModelArchitecture, gpu: GPU, eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray], n: int
 ) -> dict[str, np.ndarray]:
-    """One block of ``n`` points under each point's cheapest plan: every ``candidate_plans`` plan is evaluated
-    and, per point, the one with the lowest cost per request among those where a request fits and the
-    service level is met is kept (where no plan meets it, the plan that misses it by the least);
+    """One block of ``n`` points under each point's cheapest plan: every ``candidate_plans`` plan is compared
+    (:func:`costmodel.engine.roofline.plan_choice`) and, per point, the one with the lowest cost per request
+    among those where a request fits and the service level is met is kept (where no plan meets it, the plan
+    that misses it by the least); then every result is computed once, for each point's chosen plan.
     ``max_concurrency`` is the most any plan holds.
 
     Taking the cheapest plan keeps cost monotone in everything that makes every plan dearer (longer
@@ -112,15 +114,16 @@ def cheapest_plan(
     keeps max_concurrency monotone in the GPU count.
     """
     plans, dp = candidate_plans(model, gpu, x, n)
+    req = request_terms(model, gpu, eff, scenario, x)  # the same for every plan: computed once
     stacked = {k: (v[None, :] if v.ndim else v) for k, v in x.items()}
     if dp is not None:
         stacked["attention_dp"] = dp
     stacked["tensor_parallel"] = plans
-    every = evaluate(model, gpu, eff, scenario, stacked)
+    every = plan_choice(model, gpu, eff, scenario, stacked, req)
     valid = plans <= np.asarray(x["gpus"])
-    fitting = np.broadcast_to(valid & every["fits"], (len(plans), n))
-    meeting = fitting & every["meets_slo"]
-    cost = np.where(meeting, every["usd_per_request"], np.inf)
+    fitting = np.broadcast_to(valid & every.fits, (len(plans), n))
+    meeting = fitting & every.meets_slo
+    cost = np.where(meeting, every.usd_per_request, np.inf)
     any_fit, any_meets = fitting.any(axis=0), meeting.any(axis=0)
     largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
     best = np.where(any_meets, cost.argmin(axis=0), largest)
@@ -128,15 +131,12 @@ def cheapest_plan(
     if np.any(missed):  # no plan meets the service level: the one that misses it by the least
         closest = np.where(fitting, slo_shortfall(every, x), np.inf).argmin(axis=0)
         best = np.where(missed, closest, best)
-    at = best * n + np.arange(n)  # flat positions of the chosen plan's values: one take per result
-    out = {}
-    for key, value in every.items():
-        value = np.asarray(value)
-        # Only results that depend on the plan carry the plan axis; the rest are shared by all plans.
-        if value.ndim == 2 and value.shape[0] > 1:
-            out[key] = value.reshape(-1).take(at) if value.shape[1] == n else value[:, 0].take(best)
-        else:
-            out[key] = value.reshape(value.shape[-1:] or ())
-    out["max_concurrency"] = np.where(valid, every["max_concurrency"], 0.0).max(axis=0)
+    chosen = dict(x)
+    chosen["tensor_parallel"] = plans[:, 0].take(best) if plans.shape[1] == 1 else \
+        plans.reshape(-1).take(best * n + np.arange(n))
+    if dp is not None:
+        chosen["attention_dp"] = dp[:, 0].take(best)
+    out = evaluate(model, gpu, eff, scenario, chosen, req)
+    out["max_concurrency"] = np.where(valid, every.max_concurrency, 0.0).max(axis=0)
     out["fits"] = any_fit
     return out

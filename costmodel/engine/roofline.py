@@ -29,6 +29,7 @@ The steps, each a pure function with its sources in its module's docstring
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -41,8 +42,8 @@ from costmodel.engine.attention import (
     prefill_attention_flops,
     prefix_attention_flops_per_cached_token,
 )
-from costmodel.engine.batching import continuous_batching_throughput, occupancy
-from costmodel.engine.communication import interconnect
+from costmodel.engine.batching import Occupancy, Throughput, continuous_batching_throughput, occupancy
+from costmodel.engine.communication import Interconnect, interconnect
 from costmodel.engine.context_parallel import (
     exposed_ring_seconds,
     rank_gpus,
@@ -50,169 +51,350 @@ from costmodel.engine.context_parallel import (
     ring_kv_bytes_per_gpu,
 )
 from costmodel.engine.decode import (
+    DecodeStep,
     average_decode_context,
     decode_step,
     speculative_step_seconds,
     speculative_tokens_per_step,
 )
 from costmodel.engine.energy import all_in_watts, deployment_gpu_watts, replica_busy_share, token_energy
-from costmodel.engine.kernels import kernel_params, precision_efficiency
+from costmodel.engine.kernels import KernelParams, kernel_params, precision_efficiency
 from costmodel.engine.memory import attention_score_bytes
-from costmodel.engine.memory_plan import batch_limits, free_kv_bytes, model_weights, replica_layout
+from costmodel.engine.memory_plan import (
+    Layout,
+    Weights,
+    batch_limits,
+    free_kv_bytes,
+    model_weights,
+    replica_layout,
+)
 from costmodel.engine.money import all_in_usd_per_million, request_cost, usd_per_million_tokens
-from costmodel.engine.prefill import new_prompt_tokens, prefill
-from costmodel.engine.rates import DTYPE_CODES, peak_flops_for, replica_rates
+from costmodel.engine.prefill import Prefill, new_prompt_tokens, prefill
+from costmodel.engine.rates import DTYPE_CODES, ReplicaRates, peak_flops_for, replica_rates
 from costmodel.engine.scenario import Scenario
-from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft
+from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft, targets_set
 
-__all__ = ["DTYPE_CODES", "evaluate"]
+__all__ = ["DTYPE_CODES", "PlanChoice", "Request", "evaluate", "plan_choice", "request_terms"]
 
 
-def evaluate(
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What serving a point's requests takes whatever the plan (per point): tokens, KV bytes, weights,
+    precision, the attention FLOPs of one context rank (``context_parallel`` splits them)."""
+
+    prompt_tokens: np.ndarray
+    output_tokens: np.ndarray
+    """Decoded (and billed) tokens: the answer plus any reasoning tokens."""
+    context_parallel: np.ndarray | float
+    draft_tokens: np.ndarray
+    new_tokens: np.ndarray
+    cached_tokens: np.ndarray
+    tokens_per_step: np.ndarray
+    verify_tokens: np.ndarray
+    weights: Weights
+    kv_bytes_per_token: np.ndarray
+    kv_bytes_per_request: np.ndarray
+    reserved_kv_bytes_per_copy: np.ndarray
+    """KV bytes one request reserves per copy of its cache (paged or unpaged allocation)."""
+    score_bytes: np.ndarray | float
+    peak_flops: np.ndarray
+    dtype_codes: np.ndarray
+    prefill_mfu: np.ndarray
+    decode_mfu: np.ndarray
+    kernel: KernelParams
+    step_overhead_s: np.ndarray
+    decode_attention_flops_per_token: np.ndarray
+    prefill_attention_flops: np.ndarray
+
+
+def request_terms(
     model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    """Every result of one plan for arrays of points: memory plan, decode, prefill, throughput, money.
-
-    ``x`` holds the engine inputs by Scenario field name (arrays broadcast together), the plan's
-    ``tensor_parallel`` and optionally ``attention_dp`` (1/0); ``base_eff`` supplies the efficiency
-    constants that are not Scenario fields. Returns arrays keyed like ``inference.RESULT_KEYS``, with
-    codes for the bounds and the compute precision (``*_compute_bound``, ``compute_dtype_code``).
-    """
-    S, E, k = x["prompt_tokens"], x["experts_total"], x["experts_active"]
+) -> Request:
+    """The plan-independent step: prefix-cache split, decode context, speculative tokens, weights, KV bytes,
+    compute precision and its peak."""
+    S = x["prompt_tokens"]
     O = x["output_tokens"] + x.get("reasoning_tokens", 0.0)  # noqa: E741 - thinking tokens decode (and bill) as output
     cp = x.get("context_parallel", 1.0)
     g = x["spec_draft_tokens"]
     new = new_prompt_tokens(S, x["cache_hit_rate"] if scenario.prefix_caching else 0.0)
     cached = S - new
     context = average_decode_context(S, O)
-    tokens_per_step = speculative_tokens_per_step(g, x["spec_acceptance"])
-    verify_tokens = 1 + g
-
-    # ---- memory plan of one replica
-    weights = model_weights(model, E, k, x["weight_bits"])
-    kv_per_token = np.asarray(model.kv_bytes_per_token(x["kv_bits"]), dtype=float)
     kv_per_request = np.asarray(model.kv_bytes_for_context(context, x["kv_bits"]), dtype=float)
     paged_util = base_eff.paged_kv_utilization if scenario.paged_kv else base_eff.unpaged_kv_utilization
-    scores = 0.0 if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, new, S)
+    peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
+    precision = precision_efficiency(base_eff.precision_efficiency, dtype_codes)
+    prefill_mfu, decode_mfu = (x["prefill_mfu"], x["decode_mfu"]) if np.isscalar(precision) and precision == 1.0 \
+        else (x["prefill_mfu"] * precision, x["decode_mfu"] * precision)
+    return Request(
+        prompt_tokens=S, output_tokens=O, context_parallel=cp, draft_tokens=g, new_tokens=new, cached_tokens=cached,
+        tokens_per_step=speculative_tokens_per_step(g, x["spec_acceptance"]), verify_tokens=1 + g,
+        weights=model_weights(model, x["experts_total"], x["experts_active"], x["weight_bits"]),
+        kv_bytes_per_token=np.asarray(model.kv_bytes_per_token(x["kv_bits"]), dtype=float),
+        kv_bytes_per_request=kv_per_request, reserved_kv_bytes_per_copy=kv_per_request / paged_util,
+        score_bytes=0.0 if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, new, S),
+        peak_flops=peak, dtype_codes=dtype_codes, prefill_mfu=prefill_mfu, decode_mfu=decode_mfu,
+        kernel=kernel_params(base_eff), step_overhead_s=x["step_overhead_ms"] / 1e3,
+        decode_attention_flops_per_token=decode_attention_flops_per_token(model, context) / cp,
+        prefill_attention_flops=prefill_attention_flops(model, new, cached) / cp,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Replica:
+    """One plan's replica, per point: layout, the batch that fits, rates, links and the prefill."""
+
+    layout: Layout
+    by_memory: np.ndarray
+    by_engine: np.ndarray
+    batch_cap: np.ndarray
+    max_concurrency: np.ndarray
+    rates: ReplicaRates
+    net: Interconnect
+    prefill: Prefill
+    prefill_seconds: np.ndarray
+    """Replica seconds per request in a packed prefill batch, the exposed context-parallel ring included."""
+    ttft_seconds: np.ndarray | None
+    """Time to first token alone (None where the caller did not ask for it)."""
+
+
+def replica_terms(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario,
+                  x: dict[str, np.ndarray], req: Request, with_ttft: bool = True) -> Replica:
+    """The plan's memory plan (weights, replica layout, KV bytes per request, the batch that fits under memory
+    and engine limits), its rates and links, and the prefill packed and (``with_ttft``) alone."""
+    cp = req.context_parallel
     layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
-    free = replica_free_kv_bytes(free_kv_bytes(layout, weights, gpu.memory_bytes, x["memory_utilization"], scores), cp)
-    reserved = kv_per_request / paged_util * layout.kv_copies
+    free = replica_free_kv_bytes(free_kv_bytes(layout, req.weights, gpu.memory_bytes, x["memory_utilization"],
+                                               req.score_bytes), cp)
+    reserved = req.reserved_kv_bytes_per_copy * layout.kv_copies
     # With data-parallel attention every rank schedules its own batch under the engine's limits
     # (SGLang/vLLM DP attention: one scheduler per rank), so a replica's limits scale with its ranks.
     ranks = layout.weight_copies if model.attention == "mla" else 1.0
     by_memory, by_engine = batch_limits(free, reserved, x["max_batch_size"] * ranks, x["max_num_tokens"] * ranks,
-                                        verify_tokens)
+                                        req.verify_tokens)
     batch_cap = np.minimum(by_memory, by_engine)
-    max_concurrency = layout.replicas * np.maximum(batch_cap, 0)
-
-    # ---- rates and links
-    peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
     attn_eff = 1.0 if scenario.flash_attention else base_eff.attention_efficiency_no_flash
     tp = layout.tensor_parallel
-    precision = precision_efficiency(base_eff.precision_efficiency, dtype_codes)
-    prefill_mfu, decode_mfu = (x["prefill_mfu"], x["decode_mfu"]) if np.isscalar(precision) and precision == 1.0 \
-        else (x["prefill_mfu"] * precision, x["decode_mfu"] * precision)
-    rates = replica_rates(tp, peak, gpu.peak_flops("bf16"), gpu.memory_bandwidth_bytes_s,
-                          prefill_mfu, decode_mfu, x["decode_mbu"], attn_eff)
-    kernel = kernel_params(base_eff)
+    rates = replica_rates(tp, req.peak_flops, gpu.peak_flops("bf16"), gpu.memory_bandwidth_bytes_s,
+                          req.prefill_mfu, req.decode_mfu, x["decode_mbu"], attn_eff)
     net = interconnect(gpu, tp, x["comm_efficiency"], base_eff.collective_latency_us,
-                       layout.attention_data_parallel, dtype_codes)
-    overhead = x["step_overhead_ms"] / 1e3
+                       layout.attention_data_parallel, req.dtype_codes)
+    pre = prefill(model, req.weights, layout, rates, net, new_tokens=req.new_tokens / cp,
+                  attention_flops=req.prefill_attention_flops, kv_bytes_per_token=req.kv_bytes_per_token,
+                  experts_total=x["experts_total"], experts_active=x["experts_active"],
+                  max_num_tokens=x["max_num_tokens"], step_overhead_s=req.step_overhead_s, kernel=req.kernel)
+    prefill_seconds, ttft = pre.seconds_per_request, pre.ttft_seconds if with_ttft else None
+    if np.any(np.asarray(cp) != 1):  # the ring's time beyond the prefill's compute (none without context ranks)
+        ring_link = interconnect(gpu, tp * cp, x["comm_efficiency"], base_eff.collective_latency_us,
+                                 layout.attention_data_parallel, req.dtype_codes).link_bytes_s
+        exposed_ring = exposed_ring_seconds(ring_bytes_per_gpu(req, layout), ring_link, pre.seconds_per_request)
+        prefill_seconds = prefill_seconds + exposed_ring
+        ttft = None if ttft is None else ttft + exposed_ring
+    return Replica(layout=layout, by_memory=by_memory, by_engine=by_engine, batch_cap=batch_cap,
+                   max_concurrency=layout.replicas * np.maximum(batch_cap, 0), rates=rates, net=net, prefill=pre,
+                   prefill_seconds=prefill_seconds, ttft_seconds=ttft)
 
-    # ---- decode (with speculative drafts) and prefill
+
+def ring_bytes_per_gpu(req: Request, layout: Layout) -> np.ndarray:
+    """Bytes each GPU sends around the context-parallel ring in one prefill (0 without context ranks)."""
+    return ring_kv_bytes_per_gpu(req.prompt_tokens, req.kv_bytes_per_token, layout.kv_copies, layout.tensor_parallel,
+                                 req.context_parallel)
+
+
+def decode_at(model: ModelArchitecture, base_eff: Efficiency, x: dict[str, np.ndarray], req: Request,
+              rep: Replica, batch: np.ndarray) -> tuple[DecodeStep, np.ndarray]:
+    """One decode step at a per-replica batch, and its seconds with speculative drafts included."""
     step_of = partial(
-        decode_step, model, weights, layout, rates, net, experts_total=E, experts_active=k,
-        attention_flops_per_token=decode_attention_flops_per_token(model, context) / cp,
-        kv_bytes_per_request=kv_per_request / cp, moe_gemm_min_tokens=base_eff.moe_gemm_min_tokens,
-        step_overhead_s=overhead, per_sequence_overhead_s=base_eff.per_sequence_overhead_us / 1e6, kernel=kernel,
+        decode_step, model, req.weights, rep.layout, rep.rates, rep.net, batch=batch,
+        experts_total=x["experts_total"], experts_active=x["experts_active"],
+        attention_flops_per_token=req.decode_attention_flops_per_token,
+        kv_bytes_per_request=req.kv_bytes_per_request / req.context_parallel,
+        moe_gemm_min_tokens=base_eff.moe_gemm_min_tokens, step_overhead_s=req.step_overhead_s,
+        per_sequence_overhead_s=base_eff.per_sequence_overhead_us / 1e6, kernel=req.kernel,
     )
+    g = req.draft_tokens
+    dec = step_of(tokens_per_sequence=req.verify_tokens)
+    plain = step_of(tokens_per_sequence=1.0).seconds if np.any(g > 0) else None
+    return dec, speculative_step_seconds(dec.seconds, plain, g, x["spec_draft_cost_ratio"])
 
-    def step_at(batch: np.ndarray):  # one decode step at a per-replica batch, speculative drafts included
-        dec = step_of(batch=batch, tokens_per_sequence=verify_tokens)
-        plain = step_of(batch=batch, tokens_per_sequence=1.0).seconds if np.any(g > 0) else None
-        return dec, speculative_step_seconds(dec.seconds, plain, g, x["spec_draft_cost_ratio"])
 
-    pre = prefill(model, weights, layout, rates, net, new_tokens=new / cp,
-                  attention_flops=prefill_attention_flops(model, new, cached) / cp, kv_bytes_per_token=kv_per_token,
-                  experts_total=E, experts_active=k, max_num_tokens=x["max_num_tokens"], step_overhead_s=overhead,
-                  kernel=kernel)
-    ring_bytes = ring_kv_bytes_per_gpu(S, kv_per_token, layout.kv_copies, tp, cp)
-    ring_link = interconnect(gpu, tp * cp, x["comm_efficiency"], base_eff.collective_latency_us,
-                             layout.attention_data_parallel, dtype_codes).link_bytes_s
-    exposed_ring = exposed_ring_seconds(ring_bytes, ring_link, pre.seconds_per_request)
-    prefill_seconds, ttft = pre.seconds_per_request + exposed_ring, pre.ttft_seconds + exposed_ring
+@dataclass(frozen=True, slots=True)
+class Served:
+    """One plan serving its concurrency, per point: occupancy, the decode step there, throughput, cost."""
 
-    # ---- service level: the largest batch per replica meeting the speed and TTFT targets ('max' only)
-    min_speed, max_ttft = x["min_tokens_per_second_per_user"], x["max_ttft_seconds"]
-    slo_batch, binding = service_level_batch(
-        lambda b: step_at(b)[1], tokens_per_step, prefill_seconds, ttft, O, by_memory, by_engine, min_speed, max_ttft,
-    )
-    limit = np.where((x["concurrency"] > 0) | (batch_cap < 1), max_concurrency, layout.replicas * slo_batch)
-    occ = occupancy(x["concurrency"], limit, layout.replicas)
-    dec, step = step_at(occ.batch)
-    speed, ttft_p99 = speed_and_ttft(occ.batch, step, tokens_per_step, prefill_seconds, ttft, O)
-    speed_ok, ttft_ok = meets_targets(speed, ttft_p99, min_speed, max_ttft)
+    binding: np.ndarray | None
+    """Code of what stops the concurrency growing (service_level.BINDING); None where not asked for."""
+    occupancy: Occupancy
+    decode: DecodeStep
+    step_seconds: np.ndarray
+    throughput: Throughput
+    gpu_seconds_per_request: np.ndarray
+    usd_per_request: np.ndarray
+    """At the utilization."""
 
-    # ---- throughput and money
-    thr = continuous_batching_throughput(occ, layout.replicas, step, tokens_per_step, prefill_seconds, new, O)
-    u = x["utilization"]
-    at_u = (lambda usd: usd) if np.ndim(u) == 0 and u == 1 else (lambda usd: usd / u)  # full load: no copy
+
+def serve(model: ModelArchitecture, base_eff: Efficiency, x: dict[str, np.ndarray], req: Request, rep: Replica,
+          with_binding: bool = True) -> Served:
+    """The concurrency a plan serves (for 'max': the largest batch per replica meeting the service level), its
+    decode step, continuous-batching throughput and cost per request."""
+    binding, limit = None, rep.max_concurrency
+    # The service-level search sets the concurrency only where a point asks for 'max' (0); elsewhere it only
+    # names what binds, so a caller that does not want that name skips it.
+    if with_binding or np.any(x["concurrency"] <= 0):
+        slo_batch, binding = service_level_batch(
+            lambda b: decode_at(model, base_eff, x, req, rep, b)[1], req.tokens_per_step, rep.prefill_seconds,
+            rep.ttft_seconds, req.output_tokens, rep.by_memory, rep.by_engine,
+            x["min_tokens_per_second_per_user"], x["max_ttft_seconds"],
+        )
+        limit = np.where((x["concurrency"] > 0) | (rep.batch_cap < 1), rep.max_concurrency,
+                         rep.layout.replicas * slo_batch)
+    occ = occupancy(x["concurrency"], limit, rep.layout.replicas)
+    dec, step = decode_at(model, base_eff, x, req, rep, occ.batch)
+    thr = continuous_batching_throughput(occ, rep.layout.replicas, step, req.tokens_per_step, rep.prefill_seconds,
+                                         req.new_tokens, req.output_tokens)
     cost = request_cost(x["gpus"], x["gpu_hourly_usd"], thr.requests_per_second)
-    prices = usd_per_million_tokens(
-        x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, prefill_seconds, pre.flops,
-        prefix_attention_flops_per_cached_token(model, new) / cp, cached, new,
-        thr.decode_seconds_per_output_token,
-    )
-    all_in = all_in_usd_per_million(x["gpus"], x["gpu_hourly_usd"], thr.output_tokens_per_second, u)
-    blended = all_in_usd_per_million(x["gpus"], x["gpu_hourly_usd"], thr.output_tokens_per_second * (S + O) / O, u)
-    busy = replica_busy_share(thr.decode_seconds_per_output_token,
-                              np.maximum(dec.compute_seconds, dec.memory_seconds) / step, prefill_seconds / O)
-    gpu_watts = deployment_gpu_watts(np.nan if gpu.tdp_w is None else gpu.tdp_w,
-                                     x.get("gpu_idle_power_fraction", 0.15), busy, x["gpus"],
-                                     occ.busy_replicas * tp * cp)
-    watts = all_in_watts(gpu_watts, x.get("host_power_fraction", 0.5), x.get("pue", 1.2))
-    energy = token_energy(watts, prices.deployment_seconds_per_output_token, prices.deployment_seconds_per_input_token,
-                          thr.requests_per_second, thr.output_tokens_per_second, x.get("electricity_usd_per_kwh", 0.08))
+    return Served(binding=binding, occupancy=occ, decode=dec, step_seconds=step, throughput=thr,
+                  gpu_seconds_per_request=cost.gpu_seconds_per_request,
+                  usd_per_request=at_utilization(cost.usd_per_request, x["utilization"]))
+
+
+def at_utilization(usd: np.ndarray, utilization: np.ndarray) -> np.ndarray:
+    """A full-load dollar figure at the provisioned GPUs' busy share: usd / u (no copy at full load)."""
+    return usd if np.ndim(utilization) == 0 and utilization == 1 else usd / utilization
+
+
+@dataclass(frozen=True, slots=True)
+class PlanChoice:
+    """What the planner compares between plans, per plan and point."""
+
+    fits: np.ndarray
+    meets_slo: np.ndarray
+    usd_per_request: np.ndarray
+    max_concurrency: np.ndarray
+    tokens_per_second_per_user: np.ndarray | None
+    """With the p99 TTFT, only where some point has a service-level target (else None)."""
+    ttft_p99_seconds: np.ndarray | None
+
+
+def plan_choice(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario,
+                x: dict[str, np.ndarray], req: Request) -> PlanChoice:
+    """The results ``evaluate`` gives for choosing a plan (fits, meets_slo, usd_per_request, max_concurrency),
+    computed the same way but without what only the chosen plan reports (energy, prices, what binds)."""
+    targets = targets_set(x["min_tokens_per_second_per_user"], x["max_ttft_seconds"])
+    rep = replica_terms(model, gpu, base_eff, scenario, x, req, with_ttft=targets)
+    srv = serve(model, base_eff, x, req, rep, with_binding=False)
+    fits = rep.batch_cap >= 1
+    speed = ttft_p99 = None
+    meets = fits  # without a target every plan that fits meets the service level
+    if targets:
+        speed, ttft_p99, speed_ok, ttft_ok = service_level(x, req, rep, srv)
+        meets = speed_ok & ttft_ok & fits
+    return PlanChoice(fits=fits, meets_slo=meets, usd_per_request=srv.usd_per_request,
+                      max_concurrency=rep.max_concurrency, tokens_per_second_per_user=speed,
+                      ttft_p99_seconds=ttft_p99)
+
+
+def service_level(x: dict[str, np.ndarray], req: Request, rep: Replica, srv: Served):
+    """(tokens/s per user, p99 TTFT, speed target met, TTFT target met) at the served batch."""
+    speed, ttft_p99 = speed_and_ttft(srv.occupancy.batch, srv.step_seconds, req.tokens_per_step, rep.prefill_seconds,
+                                     rep.ttft_seconds, req.output_tokens)
+    return speed, ttft_p99, *meets_targets(speed, ttft_p99, x["min_tokens_per_second_per_user"],
+                                           x["max_ttft_seconds"])
+
+
+def evaluate(
+    model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray],
+    req: Request | None = None,
+) -> dict[str, np.ndarray]:
+    """Every result of one plan for arrays of points: memory plan, decode, prefill, throughput, money.
+
+    ``x`` holds the engine inputs by Scenario field name (arrays broadcast together), the plan's
+    ``tensor_parallel`` and optionally ``attention_dp`` (1/0); ``base_eff`` supplies the efficiency
+    constants that are not Scenario fields; ``req`` is ``request_terms`` of the same points where the caller
+    has it. Returns arrays keyed like ``inference.RESULT_KEYS``, with codes for the bounds and the compute
+    precision (``*_compute_bound``, ``compute_dtype_code``).
+    """
+    req = request_terms(model, gpu, base_eff, scenario, x) if req is None else req
+    rep = replica_terms(model, gpu, base_eff, scenario, x, req)
+    srv = serve(model, base_eff, x, req, rep)
+    speed, ttft_p99, speed_ok, ttft_ok = service_level(x, req, rep, srv)
     return {
-        "weights_bytes": weights.weights_bytes,
-        "kv_bytes_per_token": kv_per_token,
-        "kv_bytes_per_request": kv_per_request,
-        "max_concurrency": max_concurrency,
-        "concurrency": occ.concurrency,
-        "fits": batch_cap >= 1,
-        "tensor_parallel": tp,
+        **plan_results(gpu, x, req, rep, srv),
+        **money_and_energy(model, gpu, x, req, rep, srv),
+        "tokens_per_second_per_user": speed,
+        "ttft_p99_seconds": ttft_p99,
+        "meets_slo": speed_ok & ttft_ok & (rep.batch_cap >= 1),
+    }
+
+
+def plan_results(gpu: GPU, x: dict[str, np.ndarray], req: Request, rep: Replica, srv: Served) -> dict[str, np.ndarray]:
+    """The memory plan, timings, throughput, bounds and work per step, keyed like ``inference.RESULT_KEYS``."""
+    layout, pre, dec, thr, w = rep.layout, rep.prefill, srv.decode, srv.throughput, req.weights
+    return {
+        "weights_bytes": w.weights_bytes,
+        "kv_bytes_per_token": req.kv_bytes_per_token,
+        "kv_bytes_per_request": req.kv_bytes_per_request,
+        "max_concurrency": rep.max_concurrency,
+        "concurrency": srv.occupancy.concurrency,
+        "fits": rep.batch_cap >= 1,
+        "tensor_parallel": layout.tensor_parallel,
         "attention_data_parallel": layout.attention_data_parallel,
         "replicas": layout.replicas,
-        "ttft_seconds": ttft,
-        "tpot_seconds": step / tokens_per_step,
-        "prefill_seconds_per_request": prefill_seconds,
-        "decode_step_seconds": step,
+        "ttft_seconds": rep.ttft_seconds,
+        "tpot_seconds": srv.step_seconds / req.tokens_per_step,
+        "prefill_seconds_per_request": rep.prefill_seconds,
+        "decode_step_seconds": srv.step_seconds,
         "prefill_tokens_per_second": thr.prefill_tokens_per_second,
         "decode_tokens_per_second": thr.decode_tokens_per_second,
         "output_tokens_per_second": thr.output_tokens_per_second,
         "requests_per_second": thr.requests_per_second,
-        "usd_per_million_input_tokens": at_u(prices.usd_per_million_input_tokens),
-        "usd_per_million_cached_input_tokens": at_u(prices.usd_per_million_cached_input_tokens),
-        "usd_per_million_output_tokens": at_u(prices.usd_per_million_output_tokens),
-        "usd_per_request": at_u(cost.usd_per_request),
-        "gpu_seconds_per_request": cost.gpu_seconds_per_request,
+        "usd_per_request": srv.usd_per_request,
+        "gpu_seconds_per_request": srv.gpu_seconds_per_request,
         "prefill_compute_bound": pre.compute_bound,
         "decode_compute_bound": dec.compute_seconds >= dec.memory_seconds,
-        "total_params": weights.total_params,
-        "active_params": weights.active_params,
+        "total_params": w.total_params,
+        "active_params": w.active_params,
         "experts_touched_per_layer": dec.experts_touched,
         "gpu_hourly_usd": x["gpu_hourly_usd"],
-        "compute_dtype_code": dtype_codes,
+        "compute_dtype_code": req.dtype_codes,
         "prefill_arithmetic_intensity": pre.flops / np.maximum(pre.bytes_per_request, 1.0),
         "decode_arithmetic_intensity": dec.flops / np.maximum(dec.bytes, 1.0),
-        "peak_flops_per_second": peak,
+        "peak_flops_per_second": req.peak_flops,
         "memory_bandwidth_bytes_per_second": np.asarray(gpu.memory_bandwidth_bytes_s),
         "prefill_flops_per_request": pre.flops,
         "decode_flops_per_step": dec.flops,
         "decode_bytes_per_step": dec.bytes,
-        "spec_tokens_per_step": tokens_per_step,
-        "context_parallel": np.asarray(cp, dtype=float),
-        "ring_kv_bytes_per_gpu": ring_bytes,
+        "spec_tokens_per_step": req.tokens_per_step,
+        "context_parallel": np.asarray(req.context_parallel, dtype=float),
+        "ring_kv_bytes_per_gpu": ring_bytes_per_gpu(req, layout),
+        "binding_constraint_code": srv.binding,
+        "gpus_provisioned": x["gpus"],
+        "utilization": x["utilization"],
+    }
+
+
+def money_and_energy(model: ModelArchitecture, gpu: GPU, x: dict[str, np.ndarray], req: Request, rep: Replica,
+                     srv: Served) -> dict[str, np.ndarray]:
+    """Dollars per million tokens of each class (phase split and all-in), power and energy per token."""
+    S, O, cp, u = req.prompt_tokens, req.output_tokens, req.context_parallel, x["utilization"]  # noqa: E741
+    occ, thr, dec = srv.occupancy, srv.throughput, srv.decode
+    prices = usd_per_million_tokens(
+        x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, rep.prefill_seconds, rep.prefill.flops,
+        prefix_attention_flops_per_cached_token(model, req.new_tokens) / cp, req.cached_tokens, req.new_tokens,
+        thr.decode_seconds_per_output_token,
+    )
+    busy = replica_busy_share(thr.decode_seconds_per_output_token,
+                              np.maximum(dec.compute_seconds, dec.memory_seconds) / srv.step_seconds,
+                              rep.prefill_seconds / O)
+    gpu_watts = deployment_gpu_watts(np.nan if gpu.tdp_w is None else gpu.tdp_w,
+                                     x.get("gpu_idle_power_fraction", 0.15), busy, x["gpus"],
+                                     occ.busy_replicas * rep.layout.tensor_parallel * cp)
+    watts = all_in_watts(gpu_watts, x.get("host_power_fraction", 0.5), x.get("pue", 1.2))
+    energy = token_energy(watts, prices.deployment_seconds_per_output_token, prices.deployment_seconds_per_input_token,
+                          thr.requests_per_second, thr.output_tokens_per_second, x.get("electricity_usd_per_kwh", 0.08))
+    return {
+        "usd_per_million_input_tokens": at_utilization(prices.usd_per_million_input_tokens, u),
+        "usd_per_million_cached_input_tokens": at_utilization(prices.usd_per_million_cached_input_tokens, u),
+        "usd_per_million_output_tokens": at_utilization(prices.usd_per_million_output_tokens, u),
         "gpu_busy_share": busy,
         "all_in_power_watts": energy.all_in_watts,
         "joules_per_output_token": energy.joules_per_output_token,
@@ -220,12 +402,8 @@ def evaluate(
         "joules_per_request": energy.joules_per_request,
         "output_tokens_per_kwh": energy.output_tokens_per_kwh,
         "usd_energy_per_million_output_tokens": energy.usd_energy_per_million_output_tokens,
-        "tokens_per_second_per_user": speed,
-        "ttft_p99_seconds": ttft_p99,
-        "meets_slo": speed_ok & ttft_ok & (batch_cap >= 1),
-        "binding_constraint_code": binding,
-        "usd_per_million_output_tokens_all_in": all_in,
-        "usd_per_million_tokens_blended": blended,
-        "gpus_provisioned": x["gpus"],
-        "utilization": u,
+        "usd_per_million_output_tokens_all_in": all_in_usd_per_million(x["gpus"], x["gpu_hourly_usd"],
+                                                                       thr.output_tokens_per_second, u),
+        "usd_per_million_tokens_blended": all_in_usd_per_million(x["gpus"], x["gpu_hourly_usd"],
+                                                                 thr.output_tokens_per_second * (S + O) / O, u),
     }
