@@ -3,10 +3,11 @@
 A plan is a tensor-parallel group size t (replicas of t GPUs) and, for latent
 attention (MLA), whether attention runs data-parallel or tensor-parallel inside
 the group (see :func:`costmodel.engine.memory_plan.attention_data_parallel`).
-The planner stacks every candidate plan on a leading axis, compares them all in
-one vectorised pass (:func:`costmodel.engine.roofline.plan_choice`: only what the
-choice needs), keeps, per point, the cheapest plan that fits, and evaluates every
-result once, for the chosen plan (:func:`costmodel.engine.roofline.evaluate`).
+The planner stacks every candidate plan on a leading axis, serves them all in one
+vectorised pass (the steps of :func:`costmodel.engine.roofline.evaluate` up to the
+cost per request), keeps, per point, the cheapest plan that fits, and computes the
+results that only the chosen plan reports (energy, prices, what binds) once, at
+each point's chosen plan.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.hardware import GPU
 from costmodel.engine.memory import weight_bytes_per_param
-from costmodel.engine.roofline import PlanChoice, evaluate, plan_choice, request_terms
+from costmodel.engine.roofline import evaluate, replica_terms, request_terms, results, serve, service_level
 from costmodel.engine.scenario import Scenario
+from costmodel.engine.service_level import targets_set
 
 BLOCK_POINTS = 1 << 14
 """Points evaluated together: keeps the candidate-plan temporaries in cache-sized blocks."""
@@ -91,23 +93,40 @@ def candidate_plans(
     return np.concatenate([plans, plans]), dp
 
 
-def slo_shortfall(choice: PlanChoice, x: dict[str, np.ndarray]) -> np.ndarray:
+def slo_shortfall(speed: np.ndarray, ttft_p99: np.ndarray, x: dict[str, np.ndarray]) -> np.ndarray:
     """How far a plan misses its service level: the larger of target speed / speed and p99 TTFT / target
     (1 or less when met; targets of 0 count as met)."""
     speed_target, ttft_target = x["min_tokens_per_second_per_user"], x["max_ttft_seconds"]
-    slow = np.where(speed_target > 0, speed_target / np.maximum(choice.tokens_per_second_per_user, 1e-300), 0.0)
-    late = np.where(ttft_target > 0, choice.ttft_p99_seconds / np.where(ttft_target > 0, ttft_target, 1.0), 0.0)
+    slow = np.where(speed_target > 0, speed_target / np.maximum(speed, 1e-300), 0.0)
+    late = np.where(ttft_target > 0, ttft_p99 / np.where(ttft_target > 0, ttft_target, 1.0), 0.0)
     return np.maximum(slow, late)
+
+
+def at_plan(terms, best: np.ndarray, at: np.ndarray, done: dict):
+    """``terms`` (a dataclass of per-plan arrays, nested) at each point's plan: arrays with a plan axis of shape
+    (plans, 1) are taken at ``best``, of shape (plans, n) at the flat positions ``at``, both becoming shape (n,);
+    the rest (shared by every plan) stay. An array held twice is taken once (``done``, by identity)."""
+    if isinstance(terms, np.ndarray):
+        if terms.ndim < 2:
+            return terms
+        if id(terms) not in done:
+            if terms.shape[0] == 1:
+                done[id(terms)] = terms.reshape(terms.shape[1:])
+            else:
+                done[id(terms)] = terms[:, 0].take(best) if terms.shape[1] == 1 else terms.reshape(-1).take(at)
+        return done[id(terms)]
+    names = getattr(terms, "__dataclass_fields__", None)  # a dataclass: its fields in __init__ order
+    return terms if names is None else type(terms)(*(at_plan(getattr(terms, f), best, at, done) for f in names))
 
 
 def cheapest_plan(
     model: ModelArchitecture, gpu: GPU, eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray], n: int
 ) -> dict[str, np.ndarray]:
-    """One block of ``n`` points under each point's cheapest plan: every ``candidate_plans`` plan is compared
-    (:func:`costmodel.engine.roofline.plan_choice`) and, per point, the one with the lowest cost per request
-    among those where a request fits and the service level is met is kept (where no plan meets it, the plan
-    that misses it by the least); then every result is computed once, for each point's chosen plan.
-    ``max_concurrency`` is the most any plan holds.
+    """One block of ``n`` points under each point's cheapest plan: every ``candidate_plans`` plan is served
+    (:func:`costmodel.engine.roofline.serve`) and, per point, the one with the lowest cost per request among
+    those where a request fits and the service level is met is kept (where no plan meets it, the plan that
+    misses it by the least); the results (energy, prices, what binds ...) are then computed once, at each
+    point's chosen plan. ``max_concurrency`` is the most any plan holds.
 
     Taking the cheapest plan keeps cost monotone in everything that makes every plan dearer (longer
     prompts, fewer cache hits, more active experts), and the best capacity over a growing set of plans
@@ -119,24 +138,24 @@ def cheapest_plan(
     if dp is not None:
         stacked["attention_dp"] = dp
     stacked["tensor_parallel"] = plans
-    every = plan_choice(model, gpu, eff, scenario, stacked, req)
+    rep = replica_terms(model, gpu, eff, scenario, stacked, req)
+    srv = serve(model, eff, stacked, req, rep, with_binding=False)  # what binds: only for the chosen plan
     valid = plans <= np.asarray(x["gpus"])
-    fitting = np.broadcast_to(valid & every.fits, (len(plans), n))
-    meeting = fitting & every.meets_slo
-    cost = np.where(meeting, every.usd_per_request, np.inf)
+    fitting = np.broadcast_to(valid & (rep.batch_cap >= 1), (len(plans), n))
+    meeting = fitting
+    if targets_set(x["min_tokens_per_second_per_user"], x["max_ttft_seconds"]):  # else every fitting plan meets
+        speed, ttft_p99, speed_ok, ttft_ok = service_level(stacked, req, rep, srv)
+        meeting = fitting & speed_ok & ttft_ok
+    cost = np.where(meeting, srv.usd_per_request, np.inf)
     any_fit, any_meets = fitting.any(axis=0), meeting.any(axis=0)
     largest = np.argmax(np.where(valid, plans, -1.0), axis=0)  # nothing fits: report the biggest group
     best = np.where(any_meets, cost.argmin(axis=0), largest)
     missed = any_fit & ~any_meets
     if np.any(missed):  # no plan meets the service level: the one that misses it by the least
-        closest = np.where(fitting, slo_shortfall(every, x), np.inf).argmin(axis=0)
+        closest = np.where(fitting, slo_shortfall(speed, ttft_p99, x), np.inf).argmin(axis=0)
         best = np.where(missed, closest, best)
-    chosen = dict(x)
-    chosen["tensor_parallel"] = plans[:, 0].take(best) if plans.shape[1] == 1 else \
-        plans.reshape(-1).take(best * n + np.arange(n))
-    if dp is not None:
-        chosen["attention_dp"] = dp[:, 0].take(best)
-    out = evaluate(model, gpu, eff, scenario, chosen, req)
-    out["max_concurrency"] = np.where(valid, every.max_concurrency, 0.0).max(axis=0)
+    at, done = best * n + np.arange(n), {}  # flat positions of each point's plan in (plans, n) arrays
+    out = results(model, gpu, eff, x, req, at_plan(rep, best, at, done), at_plan(srv, best, at, done))
+    out["max_concurrency"] = np.where(valid, rep.max_concurrency, 0.0).max(axis=0)
     out["fits"] = any_fit
     return out

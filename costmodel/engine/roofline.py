@@ -29,7 +29,7 @@ The steps, each a pure function with its sources in its module's docstring
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -72,9 +72,10 @@ from costmodel.engine.money import all_in_usd_per_million, request_cost, usd_per
 from costmodel.engine.prefill import Prefill, new_prompt_tokens, prefill
 from costmodel.engine.rates import DTYPE_CODES, ReplicaRates, peak_flops_for, replica_rates
 from costmodel.engine.scenario import Scenario
-from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft, targets_set
+from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft
 
-__all__ = ["DTYPE_CODES", "PlanChoice", "Request", "evaluate", "plan_choice", "request_terms"]
+__all__ = ["DTYPE_CODES", "Replica", "Request", "Served", "evaluate", "replica_terms", "request_terms", "results", "serve",
+           "service_level"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +154,14 @@ class Replica:
     prefill: Prefill
     prefill_seconds: np.ndarray
     """Replica seconds per request in a packed prefill batch, the exposed context-parallel ring included."""
-    ttft_seconds: np.ndarray | None
-    """Time to first token alone (None where the caller did not ask for it)."""
+    ttft_seconds: np.ndarray
+    """Time to first token: the request prefilled alone, the exposed ring included."""
 
 
 def replica_terms(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario,
-                  x: dict[str, np.ndarray], req: Request, with_ttft: bool = True) -> Replica:
+                  x: dict[str, np.ndarray], req: Request) -> Replica:
     """The plan's memory plan (weights, replica layout, KV bytes per request, the batch that fits under memory
-    and engine limits), its rates and links, and the prefill packed and (``with_ttft``) alone."""
+    and engine limits), its rates and links, and the prefill packed and alone."""
     cp = req.context_parallel
     layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
     free = replica_free_kv_bytes(free_kv_bytes(layout, req.weights, gpu.memory_bytes, x["memory_utilization"],
@@ -182,13 +183,13 @@ def replica_terms(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scen
                   attention_flops=req.prefill_attention_flops, kv_bytes_per_token=req.kv_bytes_per_token,
                   experts_total=x["experts_total"], experts_active=x["experts_active"],
                   max_num_tokens=x["max_num_tokens"], step_overhead_s=req.step_overhead_s, kernel=req.kernel)
-    prefill_seconds, ttft = pre.seconds_per_request, pre.ttft_seconds if with_ttft else None
+    prefill_seconds, ttft = pre.seconds_per_request, pre.ttft_seconds
     if np.any(np.asarray(cp) != 1):  # the ring's time beyond the prefill's compute (none without context ranks)
         ring_link = interconnect(gpu, tp * cp, x["comm_efficiency"], base_eff.collective_latency_us,
                                  layout.attention_data_parallel, req.dtype_codes).link_bytes_s
         exposed_ring = exposed_ring_seconds(ring_bytes_per_gpu(req, layout), ring_link, pre.seconds_per_request)
         prefill_seconds = prefill_seconds + exposed_ring
-        ttft = None if ttft is None else ttft + exposed_ring
+        ttft = ttft + exposed_ring
     return Replica(layout=layout, by_memory=by_memory, by_engine=by_engine, batch_cap=batch_cap,
                    max_concurrency=layout.replicas * np.maximum(batch_cap, 0), rates=rates, net=net, prefill=pre,
                    prefill_seconds=prefill_seconds, ttft_seconds=ttft)
@@ -217,6 +218,16 @@ def decode_at(model: ModelArchitecture, base_eff: Efficiency, x: dict[str, np.nd
     return dec, speculative_step_seconds(dec.seconds, plain, g, x["spec_draft_cost_ratio"])
 
 
+def service_level_search(model: ModelArchitecture, base_eff: Efficiency, x: dict[str, np.ndarray], req: Request,
+                         rep: Replica) -> tuple[np.ndarray, np.ndarray]:
+    """(largest batch per replica meeting the service-level targets, code of what binds) for the plan."""
+    return service_level_batch(
+        lambda b: decode_at(model, base_eff, x, req, rep, b)[1], req.tokens_per_step, rep.prefill_seconds,
+        rep.ttft_seconds, req.output_tokens, rep.by_memory, rep.by_engine,
+        x["min_tokens_per_second_per_user"], x["max_ttft_seconds"],
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Served:
     """One plan serving its concurrency, per point: occupancy, the decode step there, throughput, cost."""
@@ -240,11 +251,7 @@ def serve(model: ModelArchitecture, base_eff: Efficiency, x: dict[str, np.ndarra
     # The service-level search sets the concurrency only where a point asks for 'max' (0); elsewhere it only
     # names what binds, so a caller that does not want that name skips it.
     if with_binding or np.any(x["concurrency"] <= 0):
-        slo_batch, binding = service_level_batch(
-            lambda b: decode_at(model, base_eff, x, req, rep, b)[1], req.tokens_per_step, rep.prefill_seconds,
-            rep.ttft_seconds, req.output_tokens, rep.by_memory, rep.by_engine,
-            x["min_tokens_per_second_per_user"], x["max_ttft_seconds"],
-        )
+        slo_batch, binding = service_level_search(model, base_eff, x, req, rep)
         limit = np.where((x["concurrency"] > 0) | (rep.batch_cap < 1), rep.max_concurrency,
                          rep.layout.replicas * slo_batch)
     occ = occupancy(x["concurrency"], limit, rep.layout.replicas)
@@ -262,37 +269,6 @@ def at_utilization(usd: np.ndarray, utilization: np.ndarray) -> np.ndarray:
     return usd if np.ndim(utilization) == 0 and utilization == 1 else usd / utilization
 
 
-@dataclass(frozen=True, slots=True)
-class PlanChoice:
-    """What the planner compares between plans, per plan and point."""
-
-    fits: np.ndarray
-    meets_slo: np.ndarray
-    usd_per_request: np.ndarray
-    max_concurrency: np.ndarray
-    tokens_per_second_per_user: np.ndarray | None
-    """With the p99 TTFT, only where some point has a service-level target (else None)."""
-    ttft_p99_seconds: np.ndarray | None
-
-
-def plan_choice(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario,
-                x: dict[str, np.ndarray], req: Request) -> PlanChoice:
-    """The results ``evaluate`` gives for choosing a plan (fits, meets_slo, usd_per_request, max_concurrency),
-    computed the same way but without what only the chosen plan reports (energy, prices, what binds)."""
-    targets = targets_set(x["min_tokens_per_second_per_user"], x["max_ttft_seconds"])
-    rep = replica_terms(model, gpu, base_eff, scenario, x, req, with_ttft=targets)
-    srv = serve(model, base_eff, x, req, rep, with_binding=False)
-    fits = rep.batch_cap >= 1
-    speed = ttft_p99 = None
-    meets = fits  # without a target every plan that fits meets the service level
-    if targets:
-        speed, ttft_p99, speed_ok, ttft_ok = service_level(x, req, rep, srv)
-        meets = speed_ok & ttft_ok & fits
-    return PlanChoice(fits=fits, meets_slo=meets, usd_per_request=srv.usd_per_request,
-                      max_concurrency=rep.max_concurrency, tokens_per_second_per_user=speed,
-                      ttft_p99_seconds=ttft_p99)
-
-
 def service_level(x: dict[str, np.ndarray], req: Request, rep: Replica, srv: Served):
     """(tokens/s per user, p99 TTFT, speed target met, TTFT target met) at the served batch."""
     speed, ttft_p99 = speed_and_ttft(srv.occupancy.batch, srv.step_seconds, req.tokens_per_step, rep.prefill_seconds,
@@ -302,20 +278,26 @@ def service_level(x: dict[str, np.ndarray], req: Request, rep: Replica, srv: Ser
 
 
 def evaluate(
-    model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray],
-    req: Request | None = None,
+    model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
     """Every result of one plan for arrays of points: memory plan, decode, prefill, throughput, money.
 
     ``x`` holds the engine inputs by Scenario field name (arrays broadcast together), the plan's
     ``tensor_parallel`` and optionally ``attention_dp`` (1/0); ``base_eff`` supplies the efficiency
-    constants that are not Scenario fields; ``req`` is ``request_terms`` of the same points where the caller
-    has it. Returns arrays keyed like ``inference.RESULT_KEYS``, with codes for the bounds and the compute
-    precision (``*_compute_bound``, ``compute_dtype_code``).
+    constants that are not Scenario fields. Returns arrays keyed like ``inference.RESULT_KEYS``, with
+    codes for the bounds and the compute precision (``*_compute_bound``, ``compute_dtype_code``).
     """
-    req = request_terms(model, gpu, base_eff, scenario, x) if req is None else req
+    req = request_terms(model, gpu, base_eff, scenario, x)
     rep = replica_terms(model, gpu, base_eff, scenario, x, req)
-    srv = serve(model, base_eff, x, req, rep)
+    return results(model, gpu, base_eff, x, req, rep, serve(model, base_eff, x, req, rep))
+
+
+def results(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, x: dict[str, np.ndarray], req: Request,
+            rep: Replica, srv: Served) -> dict[str, np.ndarray]:
+    """The results of a served plan, keyed like ``inference.RESULT_KEYS`` (the planner passes each point's chosen
+    plan); what binds is searched for here where ``serve`` was not asked for it."""
+    if srv.binding is None:
+        srv = replace(srv, binding=service_level_search(model, base_eff, x, req, rep)[1])
     speed, ttft_p99, speed_ok, ttft_ok = service_level(x, req, rep, srv)
     return {
         **plan_results(gpu, x, req, rep, srv),
