@@ -1,8 +1,9 @@
 """The planner against a straightforward reference: every candidate plan fully evaluated, the cheapest taken.
 
-``planner.cheapest_plan`` compares plans on what the choice needs (``roofline.plan_choice``) and evaluates
-every result once, for the chosen plan. The reference below is the planner as it was before that
-(``roofline.evaluate`` on every plan stacked, then each result taken at the chosen plan): on a random grid
+``planner.cheapest_plan`` serves every plan up to the cost per request (``roofline.replica_terms`` and
+``serve``), picks each point's plan and computes the remaining results once, from the chosen plan's terms
+(``planner.at_plan``). The reference below is the planner as it was before that (``roofline.evaluate``, every
+result, on every plan stacked, then each result taken at the chosen plan): on a random grid
 of scenarios (dense, MoE and latent-attention models, every GPU, deployments that are not powers of two,
 service-level targets, context parallelism, speculative decoding, 'max' concurrency) both must choose the
 same plan and give every result to 1e-12.
