@@ -18,7 +18,15 @@ from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.hardware import GPU
 from costmodel.engine.memory import weight_bytes_per_param
-from costmodel.engine.roofline import evaluate, replica_terms, request_terms, results, serve, service_level
+from costmodel.engine.roofline import (
+    evaluate,
+    replica_capacity,
+    replica_terms,
+    request_terms,
+    results,
+    serve,
+    service_level,
+)
 from costmodel.engine.scenario import Scenario
 from costmodel.engine.service_level import targets_set
 
@@ -135,12 +143,23 @@ def cheapest_plan(
     plans, dp = candidate_plans(model, gpu, x, n)
     req = request_terms(model, gpu, eff, scenario, x)  # the same for every plan: computed once
     stacked = {k: (v[None, :] if v.ndim else v) for k, v in x.items()}
+    stacked["tensor_parallel"] = plans
     if dp is not None:
         stacked["attention_dp"] = dp
-    stacked["tensor_parallel"] = plans
-    rep = replica_terms(model, gpu, eff, scenario, stacked, req)
-    srv = serve(model, eff, stacked, req, rep, with_binding=False)  # what binds: only for the chosen plan
+    capacity = replica_capacity(model, gpu, stacked, req)
     valid = plans <= np.asarray(x["gpus"])
+    max_concurrency = np.where(valid, capacity.max_concurrency, 0.0).max(axis=0)  # the most any plan holds
+    # A plan that holds no request of the block is never chosen, unless it is a point's largest group (reported
+    # where nothing fits): the rest of the work is done for the other plans only.
+    keep = np.any(valid & (capacity.batch_cap >= 1), axis=-1)
+    keep[np.unique(np.argmax(np.where(valid, plans, -1.0), axis=0))] = True
+    if not keep.all():
+        plans, valid, capacity = plans[keep], valid[keep], None
+        stacked["tensor_parallel"] = plans
+        if dp is not None:
+            stacked["attention_dp"] = dp[keep]
+    rep = replica_terms(model, gpu, eff, scenario, stacked, req, capacity)
+    srv = serve(model, eff, stacked, req, rep, with_binding=False)  # what binds: only for the chosen plan
     fitting = np.broadcast_to(valid & (rep.batch_cap >= 1), (len(plans), n))
     meeting = fitting
     if targets_set(x["min_tokens_per_second_per_user"], x["max_ttft_seconds"]):  # else every fitting plan meets
@@ -156,6 +175,6 @@ def cheapest_plan(
         best = np.where(missed, closest, best)
     at, done = best * n + np.arange(n), {}  # flat positions of each point's plan in (plans, n) arrays
     out = results(model, gpu, eff, x, req, at_plan(rep, best, at, done), at_plan(srv, best, at, done))
-    out["max_concurrency"] = np.where(valid, rep.max_concurrency, 0.0).max(axis=0)
+    out["max_concurrency"] = max_concurrency
     out["fits"] = any_fit
     return out

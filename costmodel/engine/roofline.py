@@ -74,7 +74,7 @@ from costmodel.engine.rates import DTYPE_CODES, ReplicaRates, peak_flops_for, re
 from costmodel.engine.scenario import Scenario
 from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft
 
-__all__ = ["DTYPE_CODES", "Replica", "Request", "Served", "evaluate", "replica_terms", "request_terms", "results", "serve",
+__all__ = ["DTYPE_CODES", "Capacity", "Replica", "Request", "Served", "evaluate", "replica_capacity", "replica_terms", "request_terms", "results", "serve",
            "service_level"]
 
 
@@ -141,6 +141,35 @@ def request_terms(
 
 
 @dataclass(frozen=True, slots=True)
+class Capacity:
+    """How one plan's replica holds requests, per point: its layout and the batch that fits."""
+
+    layout: Layout
+    by_memory: np.ndarray
+    by_engine: np.ndarray
+    batch_cap: np.ndarray
+    max_concurrency: np.ndarray
+
+
+def replica_capacity(model: ModelArchitecture, gpu: GPU, x: dict[str, np.ndarray], req: Request) -> Capacity:
+    """The plan's memory plan: replica layout, the KV memory left after the weights, and the batch that fits
+    under memory and engine limits."""
+    cp = req.context_parallel
+    layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
+    free = replica_free_kv_bytes(free_kv_bytes(layout, req.weights, gpu.memory_bytes, x["memory_utilization"],
+                                               req.score_bytes), cp)
+    reserved = req.reserved_kv_bytes_per_copy * layout.kv_copies
+    # With data-parallel attention every rank schedules its own batch under the engine's limits
+    # (SGLang/vLLM DP attention: one scheduler per rank), so a replica's limits scale with its ranks.
+    ranks = layout.weight_copies if model.attention == "mla" else 1.0
+    by_memory, by_engine = batch_limits(free, reserved, x["max_batch_size"] * ranks, x["max_num_tokens"] * ranks,
+                                        req.verify_tokens)
+    batch_cap = np.minimum(by_memory, by_engine)
+    return Capacity(layout=layout, by_memory=by_memory, by_engine=by_engine, batch_cap=batch_cap,
+                    max_concurrency=layout.replicas * np.maximum(batch_cap, 0))
+
+
+@dataclass(frozen=True, slots=True)
 class Replica:
     """One plan's replica, per point: layout, the batch that fits, rates, links and the prefill."""
 
@@ -159,20 +188,11 @@ class Replica:
 
 
 def replica_terms(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario,
-                  x: dict[str, np.ndarray], req: Request) -> Replica:
-    """The plan's memory plan (weights, replica layout, KV bytes per request, the batch that fits under memory
-    and engine limits), its rates and links, and the prefill packed and alone."""
-    cp = req.context_parallel
-    layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
-    free = replica_free_kv_bytes(free_kv_bytes(layout, req.weights, gpu.memory_bytes, x["memory_utilization"],
-                                               req.score_bytes), cp)
-    reserved = req.reserved_kv_bytes_per_copy * layout.kv_copies
-    # With data-parallel attention every rank schedules its own batch under the engine's limits
-    # (SGLang/vLLM DP attention: one scheduler per rank), so a replica's limits scale with its ranks.
-    ranks = layout.weight_copies if model.attention == "mla" else 1.0
-    by_memory, by_engine = batch_limits(free, reserved, x["max_batch_size"] * ranks, x["max_num_tokens"] * ranks,
-                                        req.verify_tokens)
-    batch_cap = np.minimum(by_memory, by_engine)
+                  x: dict[str, np.ndarray], req: Request, capacity: Capacity | None = None) -> Replica:
+    """The plan's capacity (``replica_capacity``, unless the caller has it), its rates and links, and the
+    prefill packed and alone."""
+    cap = replica_capacity(model, gpu, x, req) if capacity is None else capacity
+    cp, layout = req.context_parallel, cap.layout
     attn_eff = 1.0 if scenario.flash_attention else base_eff.attention_efficiency_no_flash
     tp = layout.tensor_parallel
     rates = replica_rates(tp, req.peak_flops, gpu.peak_flops("bf16"), gpu.memory_bandwidth_bytes_s,
@@ -190,8 +210,8 @@ def replica_terms(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scen
         exposed_ring = exposed_ring_seconds(ring_bytes_per_gpu(req, layout), ring_link, pre.seconds_per_request)
         prefill_seconds = prefill_seconds + exposed_ring
         ttft = ttft + exposed_ring
-    return Replica(layout=layout, by_memory=by_memory, by_engine=by_engine, batch_cap=batch_cap,
-                   max_concurrency=layout.replicas * np.maximum(batch_cap, 0), rates=rates, net=net, prefill=pre,
+    return Replica(layout=layout, by_memory=cap.by_memory, by_engine=cap.by_engine, batch_cap=cap.batch_cap,
+                   max_concurrency=cap.max_concurrency, rates=rates, net=net, prefill=pre,
                    prefill_seconds=prefill_seconds, ttft_seconds=ttft)
 
 
