@@ -30,7 +30,9 @@ class Occupancy:
 def occupancy(requested: np.ndarray, max_concurrency: np.ndarray, replicas: np.ndarray) -> Occupancy:
     """Concurrency ``requested`` (0 = the most that fits), capped at what fits (at least 1), spread
     evenly over the busy replicas."""
-    conc = np.where(requested > 0, np.minimum(requested, np.maximum(max_concurrency, 1)), max_concurrency)
+    conc = np.minimum(requested, np.maximum(max_concurrency, 1))
+    if not np.all(requested > 0):  # some points ask for the most that fits
+        conc = np.where(requested > 0, conc, max_concurrency)
     conc = np.maximum(conc, 1.0)
     busy = np.minimum(replicas, conc)
     return Occupancy(concurrency=conc, busy_replicas=busy, batch=conc / busy)

@@ -103,7 +103,8 @@ def decode_step(
     :mod:`costmodel.engine.expert_parallel` (the busiest expert-parallel GPU; dispatch/combine that
     does not overlap); the default is the plain roofline.
     """
-    tokens = batch * tokens_per_sequence
+    # Scalar checks below skip array work that changes nothing (x 1, + 0): the hot path of the planner.
+    tokens = batch if np.ndim(tokens_per_sequence) == 0 and tokens_per_sequence == 1 else batch * tokens_per_sequence
     dense_eff = 1.0 if kernel.gemm_half_rows <= 0 else gemm_compute_efficiency(tokens / layout.weight_copies,
                                                                                  kernel.gemm_half_rows)
     if model.is_moe:
@@ -147,7 +148,8 @@ def decode_step(
     else:
         attn_compute = attn_flops / (rates.decode_attention_flops_s * attn_factor)
         attn_memory = kv_read / (rates.attention_bytes_s * attn_factor)
-    kernels = dense_time + expert_time + np.maximum(attn_compute, attn_memory)
+    attn_time = np.maximum(attn_compute, attn_memory)
+    kernels = dense_time + expert_time + attn_time if model.is_moe else dense_time + attn_time
     latency = None if kernel.ep_alltoall_latency_us is None else kernel.ep_alltoall_latency_us / 1e6
     serial, overlapped = communication_seconds(model, net, tokens, experts_active,
                                                overlap=kernel.ep_decode_overlap, alltoall_latency_s=latency)
@@ -155,16 +157,17 @@ def decode_step(
     if model.is_moe:
         fixed = fixed + moe_fixed_seconds(model.moe_layers, kernel.moe_layer_latency_us)
     seconds = (
-        np.maximum(kernels, overlapped)
+        (kernels if np.ndim(overlapped) == 0 and overlapped == 0 else np.maximum(kernels, overlapped))
         + serial
         + fixed
         + batch / layout.weight_copies * per_sequence_overhead_s
     )
     return DecodeStep(
         seconds=seconds,
-        compute_seconds=(dense_flops + expert_flops) / rates.decode_matrix_flops_s + attn_compute,
+        compute_seconds=((dense_flops + expert_flops) if model.is_moe else dense_flops) / rates.decode_matrix_flops_s
+        + attn_compute,
         memory_seconds=weight_read / rates.bytes_s + attn_memory,
-        flops=dense_flops + expert_flops + attn_flops,
+        flops=dense_flops + expert_flops + attn_flops if model.is_moe else dense_flops + attn_flops,
         bytes=weight_read + kv_read,
         experts_touched=touched,
     )

@@ -112,9 +112,11 @@ def prefill(
     if model.attention != "mla":
         attn_factor *= head_dim_attention_efficiency(model.head_dim, False, kernel.narrow_head_prefill_attention_efficiency,
                                                      kernel.narrow_head_decode_attention_efficiency)
-    if shaped:
+    if model.is_moe:
         matrix_seconds = ((gemm_flops - expert_flops) / dense_eff + expert_flops * expert_scale) \
             / rates.prefill_matrix_flops_s
+    elif shaped:  # dense with tile occupancy: the same sum without its zero expert terms
+        matrix_seconds = gemm_flops / dense_eff / rates.prefill_matrix_flops_s
     else:  # dense model, no occupancy loss: the plain roofline (no extra array work)
         matrix_seconds = gemm_flops / rates.prefill_matrix_flops_s
     attention_rate = rates.prefill_attention_flops_s if attn_factor == 1.0 else \

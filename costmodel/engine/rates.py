@@ -92,4 +92,7 @@ def roofline_seconds(
     serial communication and fixed overhead (Pope et al. 2023). ``communication`` is (serial,
     overlapped) as ``communication_seconds`` returns it."""
     serial, overlapped = communication
-    return np.maximum(np.maximum(compute_seconds, memory_seconds), overlapped) + serial + fixed_seconds
+    slowest = np.maximum(compute_seconds, memory_seconds)
+    if not (np.ndim(overlapped) == 0 and overlapped == 0):  # times are >= 0: nothing that overlaps adds nothing
+        slowest = np.maximum(slowest, overlapped)
+    return slowest + serial + fixed_seconds
