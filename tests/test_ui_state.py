@@ -120,3 +120,57 @@ def test_scenario_file_messages_stay_short():
                  b'{"' + b"k" * 100_000 + b'": 1}'):
         s, err = state.parse_scenario_json(data, CATALOG)
         assert s is None and len(err) < 1000
+
+
+# --------------------------------------------------------------------------- the link's parameters, kept in the URL
+@pytest.mark.parametrize(
+    ("text", "value", "same"),
+    [("1185", 1185, True), ("1185", 1185.0, True), ("56.3", 56.3, True), ("56.3", 56.4, False), ("false", False, True),
+     ("true", False, False), ("False", False, True), ("auto", "auto", True), ("8", "auto", False), ("8", 8, True),
+     ("llama-3.1-8b", "llama-3.1-8b", True), ("x", 3, False), ("3", None, False), ("1", True, False)],
+)
+def test_same_value(text, value, same):
+    assert state.same_value(text, value) is same
+
+
+def test_widget_defaults_are_the_sidebars_for_the_sessions_model_and_gpu():
+    d = state.widget_defaults({"model": "llama-3.1-8b", "gpu": "l40s"}, CATALOG)
+    assert d["model"] == Scenario().model and d["gpu"] == Scenario().gpu  # the selectors' own defaults
+    assert d["gpu_hourly_usd"] == float(CATALOG.gpu("l40s").hourly_usd)  # the price box follows the GPU
+    assert state.widget_defaults({"model": "no-such-model"}, CATALOG)["gpu_hourly_usd"] == float(
+        CATALOG.gpu(Scenario().gpu).hourly_usd)
+
+
+def test_link_params_to_restore_only_the_links_values_the_session_still_holds():
+    raw = {"prompt_tokens": ["1185"], "gpus": ["4"], "output_tokens": ["999"], "concurrency": ["0"],
+           "flash_attention": ["false"], "model": ["llama-3.1-8b"]}
+    values = {"prompt_tokens": 1185, "gpus": 4, "output_tokens": 500, "concurrency": 0, "flash_attention": False,
+              "model": "llama-3.1-8b"}
+    defaults = state.widget_defaults(values, CATALOG)
+    got = state.link_params_to_restore(raw, values, present={"gpus"}, defaults=defaults)
+    # gpus: still in the URL; output_tokens: changed since (the widget writes its own value); concurrency: the
+    # default, which Streamlit itself drops from the URL
+    assert got == {"prompt_tokens": ["1185"], "flash_attention": ["false"], "model": ["llama-3.1-8b"]}
+    assert state.link_params_to_restore(raw, values, present=set(raw), defaults=defaults) == {}
+    assert state.link_params_to_restore({}, values, present=set(), defaults=defaults) == {}
+
+
+class FakeParams(dict):
+    """st.query_params as far as restore_link_params uses it; ``bound`` keys refuse writes as Streamlit does."""
+
+    def __init__(self, bound=()):
+        super().__init__()
+        self.bound = set(bound)
+
+    def __setitem__(self, key, value):
+        if key in self.bound:
+            raise RuntimeError(f"{key} is bound to a widget")
+        super().__setitem__(key, value)
+
+
+def test_restore_link_params_writes_what_is_missing_and_skips_bound_keys():
+    raw = {"prompt_tokens": ["1185"], "gpus": ["4"]}
+    params = FakeParams(bound={"gpus"})
+    done = state.restore_link_params({"prompt_tokens": 1185, "gpus": 4}, params, raw, CATALOG)
+    assert done == ["prompt_tokens"] and dict(params) == {"prompt_tokens": "1185"}
+    assert state.restore_link_params({"prompt_tokens": 1185}, FakeParams(), {}, CATALOG) == []

@@ -14,7 +14,8 @@ Streamlit-facing helpers at the end read and write ``st.session_state``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -343,3 +344,66 @@ def clamp_session(session: Any, catalog: Catalog) -> list[str]:
         if key in snap and snap[key] != v:
             session[key] = v
     return notes
+
+
+# --------------------------------------------------------------------------- the link's parameters, kept in the URL
+def same_value(text: str, value: Any) -> bool:
+    """Whether a URL value (``"1185"``, ``"56.3"``, ``"false"``, ``"llama-3.1-8b"``) is the widget value ``value``."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return text.strip().lower() == str(value).lower()
+    if isinstance(value, int | float):
+        try:
+            return math.isclose(float(text), float(value), rel_tol=0, abs_tol=1e-9)
+        except ValueError:
+            return False
+    return text == str(value)
+
+
+def widget_defaults(values: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """What each sidebar widget shows by default for the session's model and GPU (its ``value=``); an unknown
+    model or GPU falls back to the Scenario's."""
+    model = values.get("model", _DEFAULT.model)
+    gpu = values.get("gpu", _DEFAULT.gpu)
+    if model not in catalog.models or gpu not in catalog.gpus:
+        model, gpu = _DEFAULT.model, _DEFAULT.gpu
+    return {**defaults_for(catalog, model, gpu), "model": _DEFAULT.model, "gpu": _DEFAULT.gpu}
+
+
+def link_params_to_restore(raw: Mapping[str, list[str]], values: Mapping[str, Any], present: Collection[str],
+                           defaults: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The link's parameters (``raw``: as the session's first run read them) that are gone from the URL
+    (``present``: the keys it holds now) while the session still holds the link's value, which is not the
+    widget's default (Streamlit drops a default from the URL itself, and a value the person changed is the
+    widget's to write).
+
+    Why: a second rerun that arrives during a session's first run (a reconnect, an early click from a browser
+    that knows only ``new_session``'s page hash) is a page change to Streamlit 1.67, which drops the URL
+    parameters bound on the "previous" page; the widgets keep their values, but the URL (the link a person
+    shares or reloads) loses them for good (docs/reliability.md, issue 13)."""
+    out = {}
+    for key, vals in raw.items():
+        if key in present or not vals or key not in values:
+            continue
+        if same_value(vals[-1], values[key]) and not same_value(vals[-1], defaults.get(key)):
+            out[key] = list(vals)
+    return out
+
+
+def restore_link_params(session: Any, query_params: Any, raw: Mapping[str, list[str]], catalog: Catalog) -> list[str]:
+    """Put back into ``query_params`` (``st.query_params``) what ``link_params_to_restore`` finds; returns the
+    keys put back. Run before the widgets bind their keys (a bound key cannot be written; it is skipped)."""
+    if not raw:
+        return []
+    snap = session.to_dict() if hasattr(session, "to_dict") else dict(session)
+    values = {k: snap[k] for k in URL_KEYS if k in snap}
+    missing = link_params_to_restore(raw, values, set(query_params.keys()), widget_defaults(values, catalog))
+    done = []
+    for key, vals in missing.items():
+        try:
+            query_params[key] = vals if len(vals) > 1 else vals[-1]
+        except Exception:  # noqa: BLE001 - StreamlitAPIException: the key is bound this run; leave it to the widget
+            continue
+        done.append(key)
+    return done

@@ -114,16 +114,14 @@ def test_after_a_whole_first_run_the_next_change_keeps_the_urls_prompt(app_serve
         s.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the URL loses the prompt: Streamlit's page-change cleanup drops the params "
-                   "of widgets the rerun does not list (docs/reliability.md, issue 13); not fixed yet")
 def test_a_second_rerun_during_the_first_run_keeps_the_urls_prompt(app_server: StreamlitServer) -> None:
     """The load test's "default prompt instead of the URL's" (docs/reliability.md). A browser whose first
     run is slow (an overloaded server) knows only ``new_session``'s page hash and holds no widget values yet;
-    if it reruns then (a reconnect, an early click), the server treats the rerun as a page change and drops
-    the URL parameters of every widget the rerun does not list. The session keeps its values, but its URL,
-    the link a person shares or reloads, no longer carries the prompt after the next change (a later rerun
-    puts it back): a visit in between shows the default."""
-    s = Session(app_server.url, "", "prompt_tokens=1185")
+    if it reruns then (a reconnect, an early click), Streamlit 1.67 treats the rerun as a page change and drops
+    the URL parameters bound on the "previous" page. The session keeps its values, but without
+    ``ui.state.restore_link_params`` its URL, the link a person shares or reloads, loses them for good (a visit
+    opens on the defaults). Fails without the fix: the URL comes back as ``''``."""
+    s = Session(app_server.url, "", "prompt_tokens=1185&gpus=4&flash_attention=false")
     try:
         main_hash = _first_run_until_prompt_box(s)
         s.mounted.clear()  # the browser has not drawn the box yet: it sends no widget values
@@ -132,6 +130,8 @@ def test_a_second_rerun_during_the_first_run_keeps_the_urls_prompt(app_server: S
         assert run.scenario_prompt() in (1185, None) and not run.problems
         after = s.change(SLIDER, double_array_value={"data": [100.0]})
         assert after.scenario_prompt() == 1185, "the session lost its own prompt"
-        assert s.url_param("prompt_tokens") == "1185", f"the URL lost the prompt: {s.query_string!r}"
+        assert s.number_values["Prompt tokens"] == 1185 and s.number_values["GPUs"] == 4
+        for key, value in (("prompt_tokens", "1185"), ("gpus", "4"), ("flash_attention", "false")):
+            assert s.url_param(key) == value, f"the URL lost {key}: {s.query_string!r}"
     finally:
         s.close()
