@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from costmodel.analysis import curves
 from costmodel.analysis.compare import compare_scenarios
 from costmodel.analysis.unit_economics import margin_at_price, margin_pct
 from costmodel.engine.validation import headline_ranges
+from ui import scenario_cache
 from ui.charts import illusion_chart, line_chart
 from ui.format import fmt_rate, fmt_seconds, fmt_usd, readable_ratios
 from ui.money import (
@@ -72,16 +72,18 @@ c[0].metric("Revenue per request", fmt_usd(m.revenue_usd))
 c[1].metric("Margin per request", fmt_usd(m.margin_usd))
 margin_metrics(c[2:], *margin_pcts(m))
 
-x, cost, price = curves.illusion(s, catalog, price_in, price_out)
-chart(illusion_chart(x, price, cost, s.prompt_tokens), "illusion",
+x, cost, price = scenario_cache.illusion(s, price_in, price_out)
+chart(scenario_cache.figure(illusion_chart, x, price, cost, s.prompt_tokens), "illusion",
       "Notice: the price line grows in proportion to tokens, the cost line bends upwards as attention and the "
       "KV cache crowd out the batch; where the red line crosses the blue one every request loses money. The cost "
       "line ends where one request no longer fits in memory.")
-chart(line_chart(x, {GROSS_MARGIN: margin_pct(price, cost)}, title="Gross margin as the prompt grows",
-                 x_title="Prompt length (tokens, log)", y_title="Gross margin (% of the price)", log_x=True,
-                 marker=(s.prompt_tokens, float(margin_pct(m.revenue_usd, m.cost_usd)) if m.revenue_usd else 0.0,
-                         "this scenario"),
-                 hover_y="%{y:.1f}%"), "margin_curve",
+chart(scenario_cache.figure(line_chart, x, {GROSS_MARGIN: margin_pct(price, cost)},
+                           title="Gross margin as the prompt grows", x_title="Prompt length (tokens, log)",
+                           y_title="Gross margin (% of the price)", log_x=True,
+                           marker=(s.prompt_tokens,
+                                   float(margin_pct(m.revenue_usd, m.cost_usd)) if m.revenue_usd else 0.0,
+                                   "this scenario"),
+                           hover_y="%{y:.1f}%"), "margin_curve",
       "Notice: the same per-token price earns a thinner margin on every longer request; below zero the request "
       "is served at a loss.")
 formula("price vs cost per request",
