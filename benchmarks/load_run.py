@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "deploy"))
 from bench_server import percentile  # noqa: E402
-from cluster import cluster  # noqa: E402
+from cluster import cluster, stop_process  # noqa: E402
 from load_test import errors_by_kind  # noqa: E402
 from st_protocol import Session  # noqa: E402
 
@@ -71,6 +71,15 @@ def cpu_s(pids: tuple[int, ...]) -> list[float]:
     return [sum(p.cpu_times()[:2]) for p in _procs(pids)]
 
 
+def _wait_or_kill(proc: subprocess.Popen, timeout_s: float) -> None:
+    """Wait for a client to finish its reports; terminate (then kill) one that does not, so the run ends."""
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        print(f"load_run: {proc.args[1:3]} did not stop within {timeout_s:.0f} s; terminating it", file=sys.stderr)
+        stop_process(proc)
+
+
 def _locust_cmd(url: str, users: int, args, run_time_s: int, out: Path, offset: int) -> list[str]:
     return [
         sys.executable, "-m", "locust", "-f", str(REPO / "benchmarks" / "locustfile.py"), "--headless",
@@ -79,6 +88,7 @@ def _locust_cmd(url: str, users: int, args, run_time_s: int, out: Path, offset: 
         "--report-json", str(out / "locust-tally.json"), "--index-offset", str(offset),
         "--sessions-total", str(args.sessions), "--change-every", str(args.change_every),
         "--change-timeout", str(args.change_timeout), "--pages", args.pages, "--loglevel", "WARNING",
+        "--stop-file", str(out / "stop"),
     ]
 
 
@@ -100,6 +110,7 @@ def run(args) -> dict:
     proxy = args.processes > 1 or args.proxy
     out = args.locust_dir or Path(tempfile.mkdtemp(prefix="load-run-"))
     out.mkdir(parents=True, exist_ok=True)
+    (out / "stop").unlink(missing_ok=True)  # a reused --locust-dir: the last run's stop file would end this one
     with cluster(args.processes, 0, access_log=False) as c:
         url, pids = (c.url if proxy else f"http://{c.backends[0]}"), c.pids
         for b in c.backends:  # warm every process: imports and the catalog cache are not per session
@@ -128,12 +139,14 @@ def run(args) -> dict:
             end = {"rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
                    "locust_cpu_s": sum(cpu_s((loc.pid,)))}
         finally:
-            for proc in (br, loc):  # SIGINT, as Ctrl-C: Locust stops its users and writes its reports (HTML too) and ours
-                if proc is not None and proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)
-            loc.wait(timeout=120)
+            # Locust stops its users and writes its reports (HTML too) and ours when the stop file appears
+            # (benchmarks/locustfile.py: a signal can land in one user's greenlet and be lost); Chromium on SIGINT
+            (out / "stop").touch()
+            if br is not None and br.poll() is None:
+                br.send_signal(signal.SIGINT)
+            _wait_or_kill(loc, 120)
             if br is not None:
-                br.wait(timeout=60)
+                _wait_or_kill(br, 60)
         loads = (load0, os.getloadavg()[0])
         wall_s = time.monotonic() - t0
     return _report(args, out, proxy, rss_before, steady, end, loads, wall_s)

@@ -33,6 +33,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import gevent
 from locust import User, constant_pacing, events, task
 
 try:  # run by locust (-f benchmarks/locustfile.py): benchmarks/ is on sys.path
@@ -90,6 +91,25 @@ def _options(parser) -> None:
     parser.add_argument("--change-every", type=float, default=5.0, help="seconds between one user's changes")
     parser.add_argument("--change-timeout", type=float, default=60.0, help="seconds a change may take")
     parser.add_argument("--report-json", default="", help="write latencies, leaks and errors here at the end")
+    parser.add_argument("--stop-file", default="",
+                        help="stop, as --run-time does (reports written), once this file exists")
+
+
+@events.init.add_listener
+def _watch_stop_file(environment, runner=None, **_kw) -> None:
+    """How benchmarks/load_run.py ends a run. Not SIGINT: Python raises its KeyboardInterrupt in whichever
+    greenlet is running, and under load that is often a user, which then dies alone while Locust runs on
+    (seen: a 20-user run that ignored SIGINT for 120 s)."""
+    path = getattr(environment.parsed_options, "stop_file", "") if environment.parsed_options else ""
+    if not path or runner is None:
+        return
+
+    def watch() -> None:
+        while not Path(path).exists():
+            gevent.sleep(0.2)
+        runner.quit()  # what --run-time's timer calls: users stopped, test_stop fired, reports written
+
+    gevent.spawn(watch)
 
 
 def _fire(env, name: str, started: float, elapsed_ms: float, exc: Exception | None = None) -> None:

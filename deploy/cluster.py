@@ -89,7 +89,8 @@ def _streamlit_cmd(host: str, port: int) -> list[str]:
     ]
 
 
-def _stop(proc: subprocess.Popen | None) -> None:
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """SIGTERM, up to 15 s to exit, then SIGKILL (nothing if it already exited)."""
     if proc is None or proc.poll() is not None:
         return
     proc.send_signal(signal.SIGTERM)
@@ -111,7 +112,7 @@ def cluster(processes: int = 2, port: int = 0, *, host: str = "127.0.0.1", backe
         ports = [backend_port + i if backend_port else free_port(host) for i in range(processes)]
         backends = [f"{host}:{p}" for p in ports]
         c = Cluster(url=f"http://{host}:{port or free_port(host)}", backends=backends, workdir=work)
-        stack.callback(lambda: [_stop(p) for p in [c.proxy, *c.procs]])
+        stack.callback(lambda: [stop_process(p) for p in [c.proxy, *c.procs]])
         # One secret for all processes (a cookie signed by one is valid at every other); Streamlit takes
         # it only from its config file or the environment, never a flag.
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
