@@ -46,7 +46,9 @@ class GPU(BaseModel):
     scale_up_domain_gpus: int = Field(
         ge=1, le=100_000, description="GPUs reachable at interconnect_gb_s (8 for HGX, 72 for NVL72)"
     )
-    tdp_w: float | None = Field(default=None, gt=0, le=10_000, description="board power, W")
+    tdp_w: float | None = Field(
+        default=None, ge=1, le=10_000, description="board power, W (under 1 W is a typo, not a GPU: energy per token would divide by ~0)"
+    )
     hourly_usd: float = Field(gt=0, le=1_000, description="default rental price, USD per GPU-hour")
     price_source: str = Field(min_length=3)
     price_date: dt.date
