@@ -24,7 +24,11 @@ run_pytest() {
 # In CI (CI=true) the e2e conftest turns a missing Chromium into an error instead of a skip.
 # Both suites always run, so one CI log shows every failure; the script fails if either failed.
 rc_unit=0 rc_e2e=0 rc_wheel=0
-run_pytest "unit + AppTest" -m "not e2e" "$@" || rc_unit=$?
+# pytest-xdist: these tests bind no fixed port (the Dask cluster test picks a free one), so they run in
+# parallel, one worker per core and at most 4 (each worker imports Streamlit and the catalog); by file, so
+# a module's fixtures (the Dask cluster) start once. The browser tests stay serial: each drives a
+# real server and Chromium, and under CPU contention their page-load waits become the failures.
+run_pytest "unit + AppTest" -m "not e2e" -n auto --maxprocesses 4 --dist loadfile "$@" || rc_unit=$?
 run_pytest "browser e2e" -m e2e tests/e2e "$@" || rc_e2e=$?
 # The built wheel, installed outside the checkout, must carry its data and run without Streamlit.
 echo "== wheel =="
