@@ -394,11 +394,12 @@ def link_params_to_restore(raw: Mapping[str, list[str]], values: Mapping[str, An
 def restore_link_params(session: Any, query_params: Any, raw: Mapping[str, list[str]], catalog: Catalog) -> list[str]:
     """Put back into ``query_params`` (``st.query_params``) what ``link_params_to_restore`` finds; returns the
     keys put back. Run before the widgets bind their keys (a bound key cannot be written; it is skipped)."""
-    if not raw:
+    present = set(query_params.keys())
+    if all(key in present for key in raw):  # every rerun of a session with a link: skip the snapshot and defaults
         return []
     snap = session.to_dict() if hasattr(session, "to_dict") else dict(session)
     values = {k: snap[k] for k in URL_KEYS if k in snap}
-    missing = link_params_to_restore(raw, values, set(query_params.keys()), widget_defaults(values, catalog))
+    missing = link_params_to_restore(raw, values, present, widget_defaults(values, catalog))
     done = []
     for key, vals in missing.items():
         try:
