@@ -100,6 +100,12 @@ def _run(s: Scenario):
         return None
 
 
+def _cost(r) -> float:
+    """Cost per request, infinite where nothing fits: a request that fits nowhere has no price (the
+    money of a result with ``fits`` False is that of a request forced onto the largest group)."""
+    return r.usd_per_request if r.fits else math.inf
+
+
 def _unpowered(s: Scenario) -> set[str]:
     """Energy results are NaN on a GPU without a datasheet TDP."""
     return set(ENERGY_RESULT_KEYS) if CAT.gpu(s.gpu).tdp_w is None else set()
@@ -164,7 +170,7 @@ def test_cache_hits_from_exactly_zero_to_exactly_one_never_raise_cost(s, h):
     results = [_run(s.model_copy(update={"cache_hit_rate": x})) for x in (0.0, h, 1.0)]
     if any(r is None for r in results):
         return
-    none, some, full = (r.usd_per_request for r in results)
+    none, some, full = (_cost(r) for r in results)
     assert some <= none * (1 + REL) and full <= some * (1 + REL), (none, some, full, s)
 
 
@@ -180,8 +186,22 @@ def test_prompt_lengths_from_1_to_10_million_never_lower_cost(s):
         results = [_run(scenario.model_copy(update={"prompt_tokens": p})) for p in (1, s.prompt_tokens, 10_000_000)]
         if any(r is None for r in results):
             continue
-        short, mid, longest = (r.usd_per_request for r in results)
+        short, mid, longest = (_cost(r) for r in results)
         assert mid >= short * (1 - REL) and longest >= mid * (1 - REL), (short, mid, longest, scenario)
+
+
+def test_a_prompt_that_fits_nowhere_is_not_priced_below_one_that_fits():
+    """Regression (found by the fuzz test above, 2026-12-01): at 10M prompt tokens nothing fits on 1,024
+    TPU v5e, yet the result (the request forced onto one 1,024-chip group) cost less than the 1-token
+    prompt's $0.43. A result that does not fit must say so; its money is not a price."""
+    s = Scenario(model="deepseek-v3", gpu="tpu-v5e", gpus=1024, weight_bits=8, kv_bits=4, output_tokens=1,
+                 cache_hit_rate=1.0, concurrency="max", flash_attention=False, paged_kv=False,
+                 prefix_caching=True, max_batch_size=1, max_num_tokens=16, comm_efficiency=1e-6)
+    short = estimate(s.model_copy(update={"prompt_tokens": 1}), CAT)
+    longest = estimate(s.model_copy(update={"prompt_tokens": 10_000_000}), CAT)
+    assert short.fits and short.max_concurrency >= 1
+    assert not longest.fits and longest.max_concurrency == 0
+    assert _cost(longest) >= _cost(short)
 
 
 def test_a_longer_prompt_never_lowers_cost_when_the_engine_plans_the_shape():

@@ -87,7 +87,13 @@ RESULT_KEYS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Estimate:
-    """One scenario's results; attribute names match the CLI's JSON keys."""
+    """One scenario's results; attribute names match the CLI's JSON keys.
+
+    ``fits`` says whether the weights and one request fit in memory under the chosen plan. Where it is
+    False, the rates and the money are those of one request forced onto the largest group: they are not a
+    price of anything that can run, and every caller must check ``fits`` first (the app shows a dash, the
+    CLI an error, the analyses NaN).
+    """
 
     weights_bytes: float
     kv_bytes_per_token: float
