@@ -25,6 +25,13 @@ comparable with the engine (``costmodel.engine.calibration``):
   ``DP-attention=False``, ``DP-attn=``), empty where it does not say (the engine's default).
 - ``max_batch_per_gpu``: the submission's stated engine batch cap, sequences per GPU (NVIDIA's MLPerf
   configs, ``gpu_batch_size N``: e.g. 512 for DeepSeek-R1 on B200); empty where the engine default applies.
+- ``burst_requests``: where the source times a finite batch of requests sent at once (GPUStack's ``vllm bench
+  serve --num-prompts N``, "N prompts, all at once" or "max concurrency C"): N, which the engine serves as a
+  burst that drains at its end (``costmodel.engine.burst``); empty for a steady stream or an unstated count.
+- ``output_cv``: the output length's standard deviation / mean across the data set's requests, where it is
+  published or the lengths are fixed: MLPerf DeepSeek-R1 1.25 (OUTPUT_CV); vLLM's random data set 0 (fixed
+  lengths, ``--random-range-ratio`` 0); ShareGPT 1 (assumed: its lengths are long-tailed and not published
+  for the sampled prompts; the burst's drain is modelled as memoryless, exact at 1). Empty: fixed lengths.
 - ``framework_id``: ``trtllm`` | ``vllm`` | ``sglang`` | ``atom`` | ``pytorch`` (engine limits).
 - ``evaluation``: ``max_throughput`` (this engine's calibration), ``service_level`` (MLPerf
   Server/Interactive: judged under their TTFT/TPOT limits by the service-level search, issue 10)
@@ -60,6 +67,45 @@ public-calibration.csv's cases; DeepSeek-R1 (AIME, MATH500, GPQA, MMLU-Pro,
 LiveCodeBench) ~800 is an estimate: at ~3,700 output tokens the prompt is
 under a fifth of the tokens and moves the prediction little.
 """
+
+
+OUTPUT_CV = {"deepseek-v3": 5065 / 4043.4}
+"""Output length sd / mean of the MLPerf data sets where the per-sample reference lengths are published:
+DeepSeek-R1 (4,388 samples, mean 4,043.4, sd 5,065 output tokens; openshift-psap/performance-dashboard
+``mlperf-data/summaries/deepseek-r1.csv``, from MLCommons' ``mlperf_deepseek_r1_dataset_4388_fp8_eval.pkl``)."""
+SHAREGPT_OUTPUT_CV = 1.0
+"""ShareGPT's output lengths: long-tailed, spread not published for GPUStack's 1,000 prompts; memoryless assumed."""
+
+
+SUPERSEDED_BUILDS = {
+    ("MI300X", "22469096331"): "2026-05-18",
+    ("MI325X", "22469096331"): "2026-05-18",
+}
+"""(GPU, InferenceX run id) of CDNA3 SGLang builds that the source's own history supersedes: in
+benchmarks-history.json (@528c414) the identical configuration (GPU, SGLang, FP8, TP8 EP1, no DP attention, no
+MTP, same lengths and concurrency) ran a near-constant ~10 ms per decode step slower on the 2026-02-27 build
+(run 22469096331) than on the 2026-05-18 one: MI300X 1k1k median TPOT 24.45 / 30.51 / 51.34 ms at 4 / 16 / 64
+requests against 14.57 / 20.99 / 40.68 ms (+9.9 / +9.5 / +10.7 ms), 8k1k 28.78 / 39.42 / 85.29 against 19.43 /
+28.89 / 76.38; MI325X 1k1k at 4 requests 23.90 against 14.20 ms, 8k1k 28.26 against 18.43. A fixed per-step
+cost of a software build, not of the GPU or the request, so these rows measure a superseded build; the later
+runs are compared where the source has them without MTP (the ``_20260518`` rows). MI355X's builds of the same
+dates differ otherwise: FP8 1k1k within 9 % (9.4 / 13.7 / 24.5 against 9.9 / 13.8 / 26.6 ms), FP4 8k1k by a
+share that grows with the batch (+1.8 / +3.2 / +8.6 ms: kernel speed, which the fitted efficiencies stand for),
+so its February rows stay."""
+
+
+def superseded(row: dict) -> str:
+    """Why a row measures a superseded build ('' if it does not): ``SUPERSEDED_BUILDS``."""
+    m = re.search(r"actions/runs/(\d+)/", row["notes"])
+    later = SUPERSEDED_BUILDS.get((row["gpu"], m.group(1))) if m and row["id"].startswith("ix_") else None
+    return (f"superseded ROCm SGLang build: the source's {later} run of the same configuration decodes ~10 ms "
+            f"per step faster at every concurrency (SUPERSEDED_BUILDS)") if later else ""
+
+
+def burst_requests(conc: str) -> int | str:
+    """Requests a GPUStack run sends (``ShareGPT 1000 prompts, all at once``, ``random 500 prompts, ...``)."""
+    m = re.search(r"(\d+) prompts", conc)
+    return int(m.group(1)) if m else ""
 
 
 def match(patterns, text: str) -> str:
@@ -217,6 +263,12 @@ def normalise(row: dict, dups: dict) -> dict:
     out.update(serving=serving, mode=mode, isl=round(isl, 1) if isl else "", osl=round(osl, 1) if osl else "")
     out["attention_dp"], out["prefill_attention_dp"] = attention_layouts(notes)
     out["max_batch_per_gpu"] = stated_batch_per_gpu(notes)
+    out["burst_requests"], out["output_cv"] = "", ""
+    if rid.startswith("gpustack"):
+        out["burst_requests"] = burst_requests(conc)
+        out["output_cv"] = SHAREGPT_OUTPUT_CV if "sharegpt" in rid else 0
+    elif rid.startswith("mlperf") and model in OUTPUT_CV:
+        out["output_cv"] = round(OUTPUT_CV[model], 4)
     out["evaluation"], out["why_not"] = evaluation(row, out, dups)
     return out
 
@@ -244,6 +296,8 @@ def evaluation(row: dict, out: dict, dups: dict) -> tuple[str, str]:
         return "none", "prefill/decode GPU split not given"
     if "likely" in row["unit"]:
         return "none", "token kind not stated"
+    if superseded(row):
+        return "none", superseded(row)
     return "max_throughput", ""
 
 

@@ -15,17 +15,16 @@ from costmodel.engine.validation import (
     worst_cases,
 )
 
-OOS_MEDIAN_GATE = 0.21
-"""Out-of-sample median |error| this engine reaches now (20.0% holding out a source, 23.0% holding out a
-model family, 2026-12-01, after the stated batch caps and narrow-head attention; 22.1% and 23.2% before them,
-24.1% and 24.3% before the per-MoE-layer latency and the sources' stated attention layouts), with a little
-margin; the issue's target is 15% (``test_issue_target_*`` below, expected to fail until the remaining
-mechanisms land)."""
-OOS_MODEL_MEDIAN_GATE = 0.24
-WITHIN_2X_GATE = 0.91
-"""Share within 2x holding out a source: 91.3% reached (93.2% before: with the stated tensor-parallel
-attention the February 2026 ROCm SGLang runs at 4-16 requests, TPOT 24-28 ms where MI300X's May runs of
-the same configuration take 14.6 ms, now fall beyond 2x; docs/cost-model.md, validation)."""
+OOS_MEDIAN_GATE = 0.20
+"""Out-of-sample median |error| this engine reaches now (19.0% holding out a source, 20.1% holding out a
+model family, 254 cases, 2026-12-02, after the finite bursts, the output-length spread, the fit's tie-break
+toward the prior and the superseded CDNA3 builds; 20.0% and 23.0% before them, 22.1% and 23.2% before the
+stated batch caps and narrow-head attention), with a little margin; the issue's target is 15%
+(``test_issue_target_*`` below, expected to fail until the remaining mechanisms land)."""
+OOS_MODEL_MEDIAN_GATE = 0.21
+WITHIN_2X_GATE = 0.96
+"""Share within 2x holding out a source: 96.9% reached (91.3% before the finite bursts, the output-length
+spread and the superseded CDNA3 builds; docs/cost-model.md, validation)."""
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +52,15 @@ def test_out_of_sample_is_not_better_than_in_sample(frame):
     assert s["predicted_oos_source"]["median_abs_error"] >= s["predicted_in_sample"]["median_abs_error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 20%, 91% within 2x")
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 19%, 96.9% within 2x "
+                   "(8 of 254 cases beyond 2x)")
 def test_issue_target_out_of_sample_median_15_percent_and_all_within_2x(frame):
     s = summary_numbers(frame)["predicted_oos_source"]
     assert s["median_abs_error"] <= 0.15 and s["within_2x"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="gpt-oss (+54%), CDNA3 (+72%), Kimi (-16%), mixtral (-16%) and the "
-                   "DeepSeek/GPUStack/vLLM/InferenceX-blog/MLPerf v5.1 rows keep a larger bias out of sample")
+@pytest.mark.xfail(strict=True, reason="gpt-oss (+37%), CDNA3 (+44%), llama (-18%), mixtral (-18%) and the "
+                   "DeepSeek/GPUStack/vLLM/TensorRT-LLM-docs/MLPerf v5.1 rows keep a larger bias out of sample")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]
@@ -78,6 +78,23 @@ def test_cross_validation_predicts_each_group_from_the_others():
     # held-out "a": family x fitted on row 2 alone picks column 1 (20); held-out "b": x fitted on "a" picks
     # column 0 (row 2 -> 20), y has no training case and keeps the default column 0 (20)
     assert out.tolist() == [20.0, 20.0, 20.0, 20.0]
+
+
+def test_near_ties_are_broken_toward_the_prior():
+    from costmodel.engine.validation import FIT_TOLERANCE, PRIOR, prior_distance
+
+    # three columns: 0 is best (0.100), 1 is within 1% (0.1005) and nearest the prior, 2 is 5% worse and nearer
+    log_ratio = np.array([[0.100, 0.1005, 0.105]])
+    families = np.array(["x"])
+    train = np.ones(1, dtype=bool)
+    distance = np.array([0.6, 0.2, 0.0])
+    assert FIT_TOLERANCE == 0.01
+    assert fit_families(log_ratio, families, train) == {"x": 0}  # no prior: the plain argmin
+    assert fit_families(log_ratio, families, train, distance) == {"x": 1}
+    assert fit_families(log_ratio, families, train, distance, tolerance=0.06) == {"x": 2}
+    pts = pd.DataFrame({"prefill_mfu": [0.5, 1.0], "decode_mfu": [0.5, 0.25], "decode_mbu": [0.8, 0.8]})
+    assert PRIOR == {"prefill_mfu": 0.5, "decode_mfu": 0.5, "decode_mbu": 0.8}
+    assert prior_distance(pts, PRIOR).tolist() == pytest.approx([0.0, 2 * np.log(2)])
 
 
 def test_uncertainty_band_brackets_the_middle_of_the_ratios():

@@ -26,6 +26,10 @@ Where a source states the attention layout (``attention_dp``, ``prefill_attentio
 parallel attention then runs the experts tensor-parallel too (a stated "TP8 EP8" without data-parallel
 attention, TensorRT-LLM's expert-parallel MoE under tensor-parallel attention, is modelled that way). Where a source states an engine batch cap per GPU (``max_batch_per_gpu``:
 NVIDIA's MLPerf ``gpu_batch_size``), it replaces the engine default (``stated_batch_limit``).
+Where a source times a finite batch of requests sent at once (``burst_requests``: GPUStack's ``--num-prompts``),
+the Scenario serves it as a burst that drains at its end (:mod:`costmodel.engine.burst`); where the data set's
+output-length spread is known (``output_cv``: MLPerf DeepSeek-R1 1.25), the Scenario carries it into the decode
+context and the KV bytes that bound the batch (``decode.average_decode_context``).
 """
 
 from __future__ import annotations
@@ -98,7 +102,9 @@ def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrenc
                     output_tokens=max(int(round(output)), 1), concurrency=concurrency,
                     # a benchmark that holds more requests than the default limit raised it; a stated cap holds
                     max_batch_size=stated or max(seqs, concurrency if isinstance(concurrency, int) else 0),
-                    max_num_tokens=max(tokens, concurrency if isinstance(concurrency, int) else 0))
+                    max_num_tokens=max(tokens, concurrency if isinstance(concurrency, int) else 0),
+                    output_tokens_cv=_num(row.get("output_cv", "")) or 0.0,
+                    burst_requests=_int(row.get("burst_requests", "")))
 
 
 def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
@@ -109,7 +115,9 @@ def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
     conc: int | str = _int(row["concurrency"]) or "max"
     kind, serving = row["token_kind"], row["serving"]
     what = f"{serving}, {row['mode']}, {row['framework_id']} limits, {row['weight_bits']}-bit weights, " \
-           f"{row['kv_bits']}-bit KV, {isl:.0f}/{osl:.0f} tokens"
+           f"{row['kv_bits']}-bit KV, {isl:.0f}/{osl:.0f} tokens" \
+           + (f", output length cv {float(row['output_cv']):g}" if _num(row.get("output_cv", "")) else "") \
+           + (f", a burst of {row['burst_requests']} requests timed to the last" if row.get("burst_requests") else "")
     common = dict(id=row["id"], unit=row["unit"], measured=float(row["value"]), source=row["source"])
     if serving == "disaggregated":
         pre_gpus, dec_gpus = _int(row["prefill_gpus"]), _int(row["decode_gpus"])

@@ -22,7 +22,7 @@ from costmodel.errors import CostModelError
 INTEGER_FIELDS = frozenset({
     "gpus", "tensor_parallel", "weight_bits", "kv_bits", "prompt_tokens", "output_tokens",
     "experts_total", "experts_active", "spec_draft_tokens", "max_batch_size", "max_num_tokens",
-    "reasoning_tokens", "context_parallel",
+    "reasoning_tokens", "context_parallel", "burst_requests",
 })
 """Numeric fields that take whole numbers (an axis is probed at its extremes as integers)."""
 
@@ -97,6 +97,8 @@ def engine_inputs(
         "kv_bits": 16,
         "prompt_tokens": 1,
         "output_tokens": 1,
+        "output_tokens_cv": 0,
+        "burst_requests": 0,  # None: a steady stream (costmodel.engine.burst)
         "cache_hit_rate": 0,
         "concurrency": 0,
         "experts_total": model.num_experts,

@@ -23,7 +23,8 @@ The steps, each a pure function with its sources in its module's docstring
    2211.17192, Eq. 1).
 5. Prefill, packed and alone (TTFT) (:mod:`~costmodel.engine.prefill`).
 6. Continuous-batching throughput (:mod:`~costmodel.engine.batching`; Yu et
-   al., Orca, OSDI 2022).
+   al., Orca, OSDI 2022), at the step-averaged batch of a finite burst where the
+   scenario states one (:mod:`~costmodel.engine.burst`).
 7. Money (:mod:`~costmodel.engine.money`): GPU-seconds x $/GPU-hour / 3600.
 """
 
@@ -43,6 +44,7 @@ from costmodel.engine.attention import (
     prefix_attention_flops_per_cached_token,
 )
 from costmodel.engine.batching import Occupancy, Throughput, continuous_batching_throughput, occupancy
+from costmodel.engine.burst import burst_occupancy
 from costmodel.engine.communication import Interconnect, interconnect
 from costmodel.engine.context_parallel import (
     exposed_ring_seconds,
@@ -119,7 +121,7 @@ def request_terms(
     g = x["spec_draft_tokens"]
     new = new_prompt_tokens(S, x["cache_hit_rate"] if scenario.prefix_caching else 0.0)
     cached = S - new
-    context = average_decode_context(S, O)
+    context = average_decode_context(S, O, x.get("output_tokens_cv", 0.0))
     kv_per_request = np.asarray(model.kv_bytes_for_context(context, x["kv_bits"]), dtype=float)
     paged_util = base_eff.paged_kv_utilization if scenario.paged_kv else base_eff.unpaged_kv_utilization
     peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
@@ -274,7 +276,8 @@ def serve(model: ModelArchitecture, base_eff: Efficiency, x: dict[str, np.ndarra
         slo_batch, binding = service_level_search(model, base_eff, x, req, rep)
         limit = np.where((x["concurrency"] > 0) | (rep.batch_cap < 1), rep.max_concurrency,
                          rep.layout.replicas * slo_batch)
-    occ = occupancy(x["concurrency"], limit, rep.layout.replicas)
+    occ = burst_occupancy(occupancy(x["concurrency"], limit, rep.layout.replicas), x.get("burst_requests", 0.0),
+                          x.get("output_tokens_cv", 0.0))
     dec, step = decode_at(model, base_eff, x, req, rep, occ.batch)
     thr = continuous_batching_throughput(occ, rep.layout.replicas, step, req.tokens_per_step, rep.prefill_seconds,
                                          req.new_tokens, req.output_tokens)

@@ -58,6 +58,21 @@ class Scenario(BaseModel):
     output_tokens: int = Field(
         default=256, ge=1, le=1_000_000, description="output length, tokens per request"
     )
+    output_tokens_cv: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=10.0,
+        description="spread of the output length across requests: standard deviation / mean (ratio; 0 = every "
+        "request decodes output_tokens). Long-output requests stay longer in the batch, so the mean context a "
+        "decode step attends over is prompt + output x (1 + cv^2) / 2",
+    )
+    burst_requests: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000,
+        description="a finite benchmark: this many requests sent at once and timed to the last completion "
+        "(count; None = a steady stream). The tail, where the batch drains, lowers the average throughput",
+    )
     cache_hit_rate: float = Field(
         default=0.0,
         ge=0.0,
@@ -209,6 +224,8 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "kv_bits",
     "prompt_tokens",
     "output_tokens",
+    "output_tokens_cv",
+    "burst_requests",
     "cache_hit_rate",
     "concurrency",
     "experts_total",

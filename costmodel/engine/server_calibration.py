@@ -128,12 +128,14 @@ def server_case(row: dict[str, str], catalog: Catalog) -> tuple[Scenario, str] |
     scenario = Scenario(
         model=model, gpu=gpu, gpus=gpus, tensor_parallel=tp if tp and tp <= gpus else None, weight_bits=bits,
         kv_bits=kv_bits, prompt_tokens=prompt, output_tokens=round(out), concurrency="max",
-        min_tokens_per_second_per_user=1.0 / tpot, max_ttft_seconds=ttft, **extra,
+        min_tokens_per_second_per_user=1.0 / tpot, max_ttft_seconds=ttft,
+        output_tokens_cv=_number(row.get("output_cv")) or 0.0, **extra,
     )
     why = (f"p99 TTFT <= {ttft:g} s, TPOT <= {tpot * 1e3:g} ms as min {1 / tpot:.1f} tok/s per user; "
            f"{bits}-bit weights, {kv_bits}-bit KV; mean prompt {prompt} tokens (not published)"
            + (f"; TP{tp} as the submission's config" if tp else "; parallel layout chosen by the planner")
-           + (f"; batch limit {extra['max_batch_size']} per replica as the config" if extra else ""))
+           + (f"; batch limit {extra['max_batch_size']} per replica as the config" if extra else "")
+           + (f"; output length cv {scenario.output_tokens_cv:g} (the data set's)" if scenario.output_tokens_cv else ""))
     return scenario, why
 
 

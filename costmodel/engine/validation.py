@@ -13,6 +13,15 @@ The fit: for every case the engine is evaluated once over a grid of the three
 efficiencies (numpy arrays, no loop over grid points); per GPU family the grid
 point with the smallest median absolute log error over that family's training
 cases is kept. A family without training cases keeps its catalog defaults.
+
+Ties: the objective is flat near its minimum (Hopper, 101 cases: 0.1209 at prefill/decode MFU
+0.60/0.70 against 0.1216 at 0.70/0.50), and the sampling spread of a median over ~100 cases is a few
+percent of it, so the grid point the argmin lands on among near-equal ones is noise, and it moves
+what the cases do not pin down (DeepSeek's own H800 decode profile, tests/test_deepseek_day.py).
+Every grid point within ``FIT_TOLERANCE`` (1 %) of the family's minimum objective counts as tied,
+and among those the fit keeps the one nearest ``PRIOR`` (the untuned defaults 0.50/0.50/0.80), in
+the sum of |log(value / prior)| over the three efficiencies. The held-out folds use the same rule, so
+the out-of-sample error includes it.
 ``scripts/fit_efficiency.py`` runs it and prints the values shipped in
 ``data/efficiency.yaml``.
 """
@@ -27,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.loader import Catalog, load_catalog
 from costmodel.engine.calibration import MEASUREMENTS_CSV, MOE_CSV, Case, all_cases, source_group
 from costmodel.engine.inference import estimate_arrays
@@ -37,6 +47,11 @@ GRID: dict[str, tuple[float, ...]] = {
     "decode_mbu": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
 }
 """The efficiencies the fit searches, and their candidate values."""
+
+PRIOR: dict[str, float] = {k: Efficiency.model_fields[k].default for k in GRID}
+"""Where ties are broken toward: the untuned defaults (prefill MFU 0.50, decode MFU 0.50, decode MBU 0.80; the
+``default`` section of data/efficiency.yaml, the middle of the typical serving ranges of docs/cost-model.md
+section 4)."""
 
 
 def grid_points(grid: dict[str, tuple[float, ...]] = GRID) -> pd.DataFrame:
@@ -55,13 +70,33 @@ def prediction_matrix(cases: list[Case], catalog: Catalog, points: pd.DataFrame)
     return np.vstack([_predict_over(c, catalog, points) for c in cases])
 
 
-def fit_families(log_ratio: np.ndarray, families: np.ndarray, train: np.ndarray) -> dict[str, int]:
-    """Per family, the grid column with the smallest median |log(predicted / measured)| on the training rows."""
+FIT_TOLERANCE = 0.01
+"""Grid points whose objective is within this share of the family's minimum count as tied (see the module
+docstring): the median |log error| of ~100 cases has a sampling spread of a few percent of itself."""
+
+
+def prior_distance(points: pd.DataFrame, prior: dict[str, float]) -> np.ndarray:
+    """Per grid column, sum over the efficiencies of |log(value / prior value)|."""
+    return sum(np.abs(np.log(points[k].to_numpy() / prior[k])) for k in points.columns)
+
+
+def fit_families(log_ratio: np.ndarray, families: np.ndarray, train: np.ndarray,
+                 distance: np.ndarray | None = None, tolerance: float = FIT_TOLERANCE) -> dict[str, int]:
+    """Per family, the grid column with the smallest median |log(predicted / measured)| on the training rows.
+
+    With ``distance`` (per column, e.g. ``prior_distance``), columns whose objective is within ``tolerance``
+    (a share) of the minimum are tied and the one nearest the prior is kept; without it, the plain argmin.
+    """
     best = {}
     for fam in np.unique(families):
         rows = train & (families == fam)
         if rows.any():
-            best[fam] = int(np.argmin(np.median(np.abs(log_ratio[rows]), axis=0)))
+            objective = np.median(np.abs(log_ratio[rows]), axis=0)
+            if distance is None:
+                best[fam] = int(np.argmin(objective))
+            else:
+                tied = objective <= objective.min() * (1 + tolerance)
+                best[fam] = int(np.argmin(np.where(tied, distance, np.inf)))
     return best
 
 
@@ -73,12 +108,13 @@ def predictions_with(log_ratio: np.ndarray, predicted: np.ndarray, families: np.
 
 
 def cross_validated(log_ratio: np.ndarray, predicted: np.ndarray, families: np.ndarray, groups: np.ndarray,
-                    default_column: np.ndarray) -> np.ndarray:
-    """Out-of-sample predictions: each group predicted by a fit on every other group."""
+                    default_column: np.ndarray, distance: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-sample predictions: each group predicted by a fit on every other group (the same fit,
+    ``distance`` tie-break included)."""
     out = np.empty(len(groups))
     for g in np.unique(groups):
         held = groups == g
-        fitted = fit_families(log_ratio, families, ~held)
+        fitted = fit_families(log_ratio, families, ~held, distance)
         out[held] = predictions_with(log_ratio, predicted, families, fitted, default_column)[held]
     return out
 
@@ -115,11 +151,12 @@ def validation_frame(catalog: Catalog | None = None, moe: bool = True) -> pd.Dat
         "measured": measured,
         "predicted_default": predicted[np.arange(len(cases)), default_col],
     })
-    fitted = fit_families(log_ratio, families, np.ones(len(cases), dtype=bool))
+    distance = prior_distance(points, PRIOR)
+    fitted = fit_families(log_ratio, families, np.ones(len(cases), dtype=bool), distance)
     frame["predicted_in_sample"] = predictions_with(log_ratio, predicted, families, fitted, default_col)
     for name, col in (("source", "source_group"), ("model", "model_family")):
         frame[f"predicted_oos_{name}"] = cross_validated(log_ratio, predicted, families, frame[col].to_numpy(),
-                                                         default_col)
+                                                         default_col, distance)
     frame.attrs["fitted"] = {f: points.iloc[i].to_dict() for f, i in fitted.items()}
     return frame
 
