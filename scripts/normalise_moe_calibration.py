@@ -9,7 +9,8 @@ comparable with the engine (``costmodel.engine.calibration``):
 - ``catalog_model`` / ``catalog_gpu``: catalog ids (empty: not in the catalog).
 - ``weight_bits`` / ``kv_bits``: 4, 8 or 16 (int4 and MXFP4/NVFP4 are 4).
 - ``token_kind``: ``output`` | ``total`` (input + output) | ``input``.
-- ``per_gpus``: GPUs the published value is divided by (1 = a per-system value).
+- ``per_gpus``: GPUs the published value is divided by (1 = a per-system value; a fraction where the published
+  figure counts more GPUs than the measured pool: LMSYS Kimi K2, ``KIMI_K2_POOL_SHARE``).
   published value x per_gpus = tokens/s of the whole measured system.
 - ``system_gpus``: GPUs of the measured system (prefill + decode for disaggregated).
 - ``serving``: ``aggregated`` | ``disaggregated`` | ``prefill_only`` | ``decode_only``.
@@ -73,6 +74,9 @@ OUTPUT_CV = {"deepseek-v3": 5065 / 4043.4}
 """Output length sd / mean of the MLPerf data sets where the per-sample reference lengths are published:
 DeepSeek-R1 (4,388 samples, mean 4,043.4, sd 5,065 output tokens; openshift-psap/performance-dashboard
 ``mlperf-data/summaries/deepseek-r1.csv``, from MLCommons' ``mlperf_deepseek_r1_dataset_4388_fp8_eval.pkl``)."""
+KIMI_K2_POOL_SHARE = {"prefill_only": 32 / 128, "decode_only": 96 / 128}
+"""LMSYS Kimi K2 on 128 H200 (1P1D, 4 prefill and 12 decode nodes): the pool's GPUs / the 128 its cluster figure
+counts (published value x share = the pool's tokens/s)."""
 SHAREGPT_OUTPUT_CV = 1.0
 """ShareGPT's output lengths: long-tailed, spread not published for GPUStack's 1,000 prompts; memoryless assumed."""
 
@@ -220,7 +224,12 @@ def normalise(row: dict, dups: dict) -> dict:
         out["per_gpus"] = gpus
     elif rid.startswith("lmsys_kimik2"):
         serving = "prefill_only" if "prefill" in rid else "decode_only"
-        out["per_gpus"] = 1
+        # The post's "cluster" figures are its per-node rates times all 16 nodes (56k/node x 16 = 896k prefill,
+        # 24k/node x 16 = 384k decode; its table sets them beside DeepSeek R1's 52.3k/22.3k per node), not the
+        # output of the 4 prefill / 12 decode nodes: 896k tokens/s from 32 H200 would be 28k per GPU, 1.8 PFLOP/s
+        # at 2 x 32B FLOPs per token, 91% of the dense FP8 peak before attention. The pool's own rate is the
+        # published value x its share of the 128 GPUs.
+        out["per_gpus"] = KIMI_K2_POOL_SHARE[serving]
         out.update(prefill_gpus=32, decode_gpus=96)
         out["system_gpus"] = 32 if serving == "prefill_only" else 96
         out["tp"] = out["system_gpus"]

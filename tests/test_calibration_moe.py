@@ -148,3 +148,18 @@ def test_superseded_cdna3_builds_are_not_compared_and_the_later_runs_are(rows):
     assert new["evaluation"] == "max_throughput" and "26008679544" in new["notes"] and new["value"] == "66.1"
     superseded = rows[rows["why_not"].str.startswith("superseded")]
     assert set(superseded["gpu"]) == {"MI300X", "MI325X"} and len(superseded) == 12
+
+
+def test_lmsys_kimi_k2_figures_count_all_16_nodes_at_the_pools_rate(rows):
+    # 56k/node x 16 nodes = 896k (prefill), 24k/node x 16 = 384k (decode): the 4 prefill / 12 decode nodes
+    # produce 32/128 and 96/128 of the published figures
+    by_id = rows.set_index("id")
+    prefill, decode = by_id.loc["lmsys_kimik2_h200x128_prefill_cluster"], by_id.loc["lmsys_kimik2_h200x128_decode_cluster"]
+    assert (float(prefill["per_gpus"]), prefill["system_gpus"]) == (0.25, "32")
+    assert (float(decode["per_gpus"]), decode["system_gpus"]) == (0.75, "96")
+    assert float(prefill["value"]) * 0.25 / 32 == pytest.approx(56_000 / 8)  # per prefill GPU: 56k per 8-GPU node
+    case = next(c for c in moe_cases(rows, load_catalog(), Case)[0] if c.id == "lmsys_kimik2_h200x128_prefill_cluster")
+    from costmodel.engine.inference import estimate
+
+    r = estimate(case.scenario, catalog=load_catalog())
+    assert case.metric(r) == pytest.approx(r.prefill_tokens_per_second / 0.25)  # the pool's rate x 128/32

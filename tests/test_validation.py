@@ -15,12 +15,12 @@ from costmodel.engine.validation import (
     worst_cases,
 )
 
-OOS_MEDIAN_GATE = 0.20
-"""Out-of-sample median |error| this engine reaches now (19.0% holding out a source, 20.1% holding out a
+OOS_MEDIAN_GATE = 0.19
+"""Out-of-sample median |error| this engine reaches now (17.6% holding out a source, 20.1% holding out a
 model family, 254 cases, 2026-12-02, after the finite bursts, the output-length spread, the fit's tie-break
-toward the prior and the superseded CDNA3 builds; 20.0% and 23.0% before them, 22.1% and 23.2% before the
-stated batch caps and narrow-head attention), with a little margin; the issue's target is 15%
-(``test_issue_target_*`` below, expected to fail until the remaining mechanisms land)."""
+toward the prior, the superseded CDNA3 builds and the LMSYS Kimi K2 normalisation; 20.0% and 23.0% before
+them, 22.1% and 23.2% before the stated batch caps and narrow-head attention), with a little margin; the
+issue's target is 15% (``test_issue_target_*`` below, expected to fail until the remaining mechanisms land)."""
 OOS_MODEL_MEDIAN_GATE = 0.21
 WITHIN_2X_GATE = 0.96
 """Share within 2x holding out a source: 96.9% reached (91.3% before the finite bursts, the output-length
@@ -52,15 +52,15 @@ def test_out_of_sample_is_not_better_than_in_sample(frame):
     assert s["predicted_oos_source"]["median_abs_error"] >= s["predicted_in_sample"]["median_abs_error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 19%, 96.9% within 2x "
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 17.6%, 96.9% within 2x "
                    "(8 of 254 cases beyond 2x)")
 def test_issue_target_out_of_sample_median_15_percent_and_all_within_2x(frame):
     s = summary_numbers(frame)["predicted_oos_source"]
     assert s["median_abs_error"] <= 0.15 and s["within_2x"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="gpt-oss (+37%), CDNA3 (+44%), llama (-18%), mixtral (-18%) and the "
-                   "DeepSeek/GPUStack/vLLM/TensorRT-LLM-docs/MLPerf v5.1 rows keep a larger bias out of sample")
+@pytest.mark.xfail(strict=True, reason="gpt-oss (+36%), CDNA3 (+44%), Mixtral (-20%) and the DeepSeek/GPUStack/"
+                   "vLLM/MLPerf v5.1 rows keep a larger bias out of sample")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]
@@ -83,12 +83,12 @@ def test_cross_validation_predicts_each_group_from_the_others():
 def test_near_ties_are_broken_toward_the_prior():
     from costmodel.engine.validation import FIT_TOLERANCE, PRIOR, prior_distance
 
-    # three columns: 0 is best (0.100), 1 is within 1% (0.1005) and nearest the prior, 2 is 5% worse and nearer
-    log_ratio = np.array([[0.100, 0.1005, 0.105]])
+    # three columns: 0 is best (0.100), 1 is within 2% (0.1015) and nearest the prior, 2 is 5% worse and nearer
+    log_ratio = np.array([[0.100, 0.1015, 0.105]])
     families = np.array(["x"])
     train = np.ones(1, dtype=bool)
     distance = np.array([0.6, 0.2, 0.0])
-    assert FIT_TOLERANCE == 0.01
+    assert FIT_TOLERANCE == 0.02
     assert fit_families(log_ratio, families, train) == {"x": 0}  # no prior: the plain argmin
     assert fit_families(log_ratio, families, train, distance) == {"x": 1}
     assert fit_families(log_ratio, families, train, distance, tolerance=0.06) == {"x": 2}

@@ -110,7 +110,7 @@ def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrenc
 def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
     isl, osl = float(row["isl"]), float(row["osl"])
     system = _int(row["system_gpus"]) or 1
-    per = _int(row["per_gpus"]) or 1
+    per = _num(row["per_gpus"]) or 1  # a fraction where the published figure counts more GPUs than the pool
     tp = _int(row["tp"])
     conc: int | str = _int(row["concurrency"]) or "max"
     kind, serving = row["token_kind"], row["serving"]

@@ -14,14 +14,16 @@ efficiencies (numpy arrays, no loop over grid points); per GPU family the grid
 point with the smallest median absolute log error over that family's training
 cases is kept. A family without training cases keeps its catalog defaults.
 
-Ties: the objective is flat near its minimum (Hopper, 101 cases: 0.1209 at prefill/decode MFU
-0.60/0.70 against 0.1216 at 0.70/0.50), and the sampling spread of a median over ~100 cases is a few
-percent of it, so the grid point the argmin lands on among near-equal ones is noise, and it moves
-what the cases do not pin down (DeepSeek's own H800 decode profile, tests/test_deepseek_day.py).
-Every grid point within ``FIT_TOLERANCE`` (1 %) of the family's minimum objective counts as tied,
-and among those the fit keeps the one nearest ``PRIOR`` (the untuned defaults 0.50/0.50/0.80), in
-the sum of |log(value / prior)| over the three efficiencies. The held-out folds use the same rule, so
-the out-of-sample error includes it.
+Ties: the objective is flat near its minimum (Hopper, 101 cases: 0.1212 at prefill/decode MFU
+0.60/0.70 against 0.1234 at 0.70/0.50, 1.8 % apart), while the paired bootstrap spread of the difference
+between such grid points is 12-22 % of the objective (2,000 resamples of the Hopper cases), so the grid
+point the argmin lands on among near-equal ones is noise, and it moves what the cases do not pin down
+(DeepSeek's own H800 decode profile, tests/test_deepseek_day.py). Every grid point within
+``FIT_TOLERANCE`` (2 %, a tenth of that spread) of the family's minimum objective counts as tied, and
+among those the fit keeps the one nearest ``PRIOR`` (the untuned defaults 0.50/0.50/0.80), in the sum
+of |log(value / prior)| over the three efficiencies. The held-out folds use the same rule, so the
+out-of-sample error includes it; it moves little with the tolerance (17.1-17.6 % holding out a source
+for 1-5 %).
 ``scripts/fit_efficiency.py`` runs it and prints the values shipped in
 ``data/efficiency.yaml``.
 """
@@ -70,9 +72,10 @@ def prediction_matrix(cases: list[Case], catalog: Catalog, points: pd.DataFrame)
     return np.vstack([_predict_over(c, catalog, points) for c in cases])
 
 
-FIT_TOLERANCE = 0.01
+FIT_TOLERANCE = 0.02
 """Grid points whose objective is within this share of the family's minimum count as tied (see the module
-docstring): the median |log error| of ~100 cases has a sampling spread of a few percent of itself."""
+docstring): the best Hopper grid points differ by 1-5 % of the objective, their paired bootstrap spread is
+12-22 % of it; 2 % is a tenth of the smallest spread."""
 
 
 def prior_distance(points: pd.DataFrame, prior: dict[str, float]) -> np.ndarray:
