@@ -7,7 +7,10 @@ and the curve and figure are built once. Each cache holds at most ``MAX_ENTRIES`
 ``TTL_S`` seconds, so memory stays bounded whatever the traffic.
 
 ``illusion``: ``costmodel.analysis.curves.illusion`` keyed by the scenario's JSON and the two prices
-(``st.cache_data``: every caller gets its own copy of the arrays). ``figure``: a figure builder's result
+(``st.cache_data``: every caller gets its own copy of the arrays). ``computed``: the same for any pure library
+function of a scenario, the shared catalog and a few plain arguments (Hardware's GPU comparison, Market's
+comparison, the levers, the Agents page's curves), keyed by the function's name, the scenario's JSON and the
+arguments. ``figure``: a figure builder's result
 keyed by the builder's name and its arguments (``st.cache_resource``: one figure shared by every session;
 figures are only read, ``ui.widgets.chart`` copies one before changing it).
 """
@@ -15,6 +18,7 @@ figures are only read, ``ui.widgets.chart`` copies one before changing it).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,10 +26,14 @@ import streamlit as st
 
 from costmodel import Scenario
 from costmodel.analysis import curves
+from costmodel.analysis.compare import market_comparison
+from costmodel.pricing.prices import list_provider_prices
+from costmodel.pricing.sessions import agent_session_cost
 from ui.widgets import get_catalog
 
 MAX_ENTRIES = 256
 TTL_S = 3600
+T = TypeVar("T")
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL_S)
@@ -38,6 +46,42 @@ def _illusion(
 def illusion(s: Scenario, price_in: float, price_out: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(prompt grid, cost per request, list price per request): ``curves.illusion`` for ``s``, cached."""
     return _illusion(s.model_dump_json(), float(price_in), float(price_out))
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL_S)
+def _computed(name: str, _compute: Callable[..., Any], scenario_json: str, args: tuple, kwargs: tuple) -> Any:
+    return _compute(Scenario.model_validate_json(scenario_json), *args, catalog=get_catalog(), **dict(kwargs))
+
+
+def computed(compute: Callable[..., T], s: Scenario, *args, **kwargs) -> T:
+    """``compute(s, *args, catalog=<the shared catalog>, **kwargs)``, cached by ``compute``'s qualified name,
+    the scenario's JSON and the other arguments (plain values: numbers, strings, tuples). ``compute`` must be
+    a pure, named library function (not a lambda: the name is the key) whose result depends on nothing else;
+    each caller gets its own copy of the result."""
+    name = f"{compute.__module__}.{compute.__qualname__}"
+    if "<" in name:  # a lambda or a local function: two of them would share one name, and one key
+        raise ValueError(f"computed() needs a named module-level function, not {name}")
+    return _computed(name, compute, s.model_dump_json(), args, tuple(sorted(kwargs.items())))
+
+
+# Library calls whose arguments are not plain values, in the (scenario, *plain args, catalog=) form ``computed`` takes.
+def market_at_list_prices(s: Scenario, *, catalog) -> Any:
+    """``compare.market_comparison`` of the scenario against every shipped list price."""
+    return market_comparison(s, list_provider_prices(), catalog)
+
+
+def price_against_cost(s: Scenario, price_id: str, *, catalog) -> Any:
+    """``curves.price_vs_cost`` for the shipped list price ``price_id``."""
+    return curves.price_vs_cost(s, catalog, next(p for p in list_provider_prices() if p.id == price_id))
+
+
+def agent_session(s: Scenario, turns: int, system_tokens: int, user_tokens_per_turn: int, tool_tokens_per_turn: int,
+                  output_tokens_per_turn: int, *, catalog) -> Any:
+    """``sessions.agent_session_cost`` of one agent session on the scenario's deployment (its engine coster reads
+    the default catalog, as the page always did)."""
+    return agent_session_cost(turns, system_tokens=system_tokens, user_tokens_per_turn=user_tokens_per_turn,
+                              tool_tokens_per_turn=tool_tokens_per_turn, output_tokens_per_turn=output_tokens_per_turn,
+                              scenario=s)
 
 
 @st.cache_resource(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL_S)

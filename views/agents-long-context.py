@@ -7,12 +7,13 @@ from costmodel import CostModelError
 from costmodel.analysis import curves
 from costmodel.analysis.long_context import context_parallel_curve, reasoning_comparison
 from costmodel.analysis.unit_economics import MarginAtPrice, cost_multiple
-from costmodel.pricing.billing import LongContextTierScheme, agent_session_cost
-from ui import theme
+from costmodel.pricing.billing import LongContextTierScheme
+from ui import scenario_cache, theme
 from ui.charts import line_chart
 from ui.format import fmt_bytes, fmt_multiplier, fmt_seconds, fmt_tokens, fmt_usd
 from ui.money import PHASE_INPUT, PHASE_OUTPUT, margin_pcts, margins_text, money_caption
 from ui.page import open_page
+from ui.scenario_cache import figure as cached_figure
 from ui.widgets import chart, formula, table
 
 page = open_page("Agents and long context", "An agent resends its whole conversation every turn. Without a prefix "
@@ -29,8 +30,8 @@ tool = c[3].number_input("Tool output per turn (tokens)", 0, 100_000, 1500, 100,
                          persist_state="session")
 out = c[4].number_input("Answer per turn (tokens)", 1, 100_000, 400, 50, key="ag_out", persist_state="session")
 try:
-    df = agent_session_cost(int(turns), system_tokens=int(system), user_tokens_per_turn=int(user),
-                            tool_tokens_per_turn=int(tool), output_tokens_per_turn=int(out), scenario=s)
+    df = scenario_cache.computed(scenario_cache.agent_session, s, int(turns), int(system), int(user), int(tool),
+                                 int(out))
 except CostModelError as exc:
     st.error(f"Cannot cost this session on this deployment: {exc}", icon=":material/memory:")
     st.stop()
@@ -47,15 +48,15 @@ st.caption("At flat per-token prices, with prefix caching, the session earns "
            + margins_text(*margin_pcts(session))
            + f". {money_caption(s.utilization, page.estimate.gpu_hourly_usd)}")
 
-chart(line_chart(df["turn"], {"Cost without prefix caching": df["cum_cost_usd_uncached"],
-                              "Cost with prefix caching": df["cum_cost_usd_cached"],
-                              "Revenue, flat per-token price": df["cum_revenue_usd_flat"],
-                              "Revenue, cached-input pricing": df["cum_revenue_usd_cached_input"]},
-                 title="Cumulative cost and revenue of one agent session", x_title="Turn",
-                 y_title="Cumulative USD", y_money=True, dashed=("Revenue, flat per-token price",
-                                                                 "Revenue, cached-input pricing"),
-                 hover_y="$%{y:.4g}", colors={"Cost with prefix caching": theme.CACHED,
-                                              "Revenue, cached-input pricing": theme.PRICE_ALT}), "agent_cum",
+chart(cached_figure(line_chart, df["turn"], {"Cost without prefix caching": df["cum_cost_usd_uncached"],
+                                             "Cost with prefix caching": df["cum_cost_usd_cached"],
+                                             "Revenue, flat per-token price": df["cum_revenue_usd_flat"],
+                                             "Revenue, cached-input pricing": df["cum_revenue_usd_cached_input"]},
+                                title="Cumulative cost and revenue of one agent session", x_title="Turn",
+                                y_title="Cumulative USD", y_money=True, dashed=("Revenue, flat per-token price",
+                                                                                "Revenue, cached-input pricing"),
+                                hover_y="$%{y:.4g}", colors={"Cost with prefix caching": theme.CACHED,
+                                                             "Revenue, cached-input pricing": theme.PRICE_ALT}), "agent_cum",
       "Notice: without caching the session's cost grows with the square of the number of turns, because turn t "
       "re-reads t turns of history; with caching it grows far more slowly, since only attention over the history "
       "and reading its KV cache still grow with it.")
@@ -68,27 +69,30 @@ with st.expander("Turn by turn"):
 st.subheader("Why long-context tiers exist")
 tier = LongContextTierScheme()
 keys = ("usd_per_million_input_tokens", "usd_per_million_output_tokens")
-x, v = curves.over_context(s, catalog, keys)
+x, v = scenario_cache.computed(curves.over_context, s, keys=keys)
 rel = curves.relative_to_first(v)
 top = page.model.max_context_tokens
 vlines = [(float(tier.threshold_tokens), f"{fmt_tokens(tier.threshold_tokens)} tier", theme.REFERENCE)]
-chart(line_chart(x, {PHASE_OUTPUT: rel["usd_per_million_output_tokens"],
-                     PHASE_INPUT: rel["usd_per_million_input_tokens"]},
-                 title="Cost per token relative to a short prompt", x_title="Prompt length (tokens, log)",
-                 y_title="Cost per token ÷ cost at the shortest prompt", log_x=True, log_y=True,
-                 vlines=vlines if tier.threshold_tokens <= top else ()), "tier_curve",
+chart(cached_figure(line_chart, x, {PHASE_OUTPUT: rel["usd_per_million_output_tokens"],
+                                    PHASE_INPUT: rel["usd_per_million_input_tokens"]},
+                                title="Cost per token relative to a short prompt", x_title="Prompt length (tokens, log)",
+                                y_title="Cost per token ÷ cost at the shortest prompt", log_x=True, log_y=True,
+                                vlines=vlines if tier.threshold_tokens <= top else ()), "tier_curve",
       "Notice: a flat price per token assumes this line is flat. It is not: past a few tens of thousands of tokens "
       "every token costs several times more, which is why providers bill a whole request at higher rates above a "
       f"threshold ({fmt_tokens(tier.threshold_tokens)} tokens by default here)."
       + ("" if tier.threshold_tokens <= top else f" This model's window ({fmt_tokens(top)}) ends before it."))
-with st.expander("Data behind this chart"):
-    table(pd.DataFrame({"prompt_tokens": x, **v}), "cost-per-token-vs-context", "tier_data")
+# The two "data behind" tables are built only while their expander is open (on_change="rerun"): less server time
+# per sidebar change; the first table ("Turn by turn") stays drawn closed, as before.
+with (tier_box := st.expander("Data behind this chart", key="ag_tier_data_open", on_change="rerun")):
+    if tier_box.open:
+        table(pd.DataFrame({"prompt_tokens": x, **v}), "cost-per-token-vs-context", "tier_data")
 
 st.subheader("A reasoning-heavy task beside a plain one")
 thinking = st.number_input("Thinking tokens per request", 0, 1_000_000, 4000, 500, key="ag_reasoning",
                            help="Reasoning models decode hidden thinking tokens before the answer; they are billed "
                            "as output and decoded over a context that keeps growing.", persist_state="session")
-pair = reasoning_comparison(s, int(thinking), catalog)
+pair = scenario_cache.computed(reasoning_comparison, s, int(thinking))
 plain_row, think_row = pair.iloc[0], pair.iloc[1]
 r = st.columns(4)
 r[0].metric("Plain request", fmt_usd(plain_row["usd_per_request"]),
@@ -108,7 +112,7 @@ formula("thinking tokens", r"c = c_\text{prefill}(S) + (O + R)\,c_\text{decode}\
 st.subheader("Contexts beyond one replica: context parallelism")
 long_prompt = st.number_input("Prompt length (tokens)", 1, 10_000_000, 1_000_000, 100_000, key="ag_cp_prompt",
                               persist_state="session")
-cp = context_parallel_curve(s, int(long_prompt), catalog=catalog)
+cp = scenario_cache.computed(context_parallel_curve, s, int(long_prompt))
 rank = int(cp["gpus"].iloc[0])
 first_fit = cp[cp["fits"]]
 if first_fit.empty:
@@ -123,20 +127,21 @@ else:
     else:
         st.markdown(f"One rank of **{rank} GPUs** cannot hold a {fmt_tokens(long_prompt)}-token request; "
                     f"**{n0} ranks** ({n0 * rank} GPUs) can, at {price} per request.")
-chart(line_chart(cp["context_parallel"], {"USD per request": cp["usd_per_request"]},
-                 title=f"Cost of one {fmt_tokens(long_prompt)}-token request against context-parallel size",
-                 x_title="Context-parallel ranks (log)", y_title="USD per request", log_x=True, y_money=True),
+chart(cached_figure(line_chart, cp["context_parallel"], {"USD per request": cp["usd_per_request"]},
+                                title=f"Cost of one {fmt_tokens(long_prompt)}-token request against context-parallel size",
+                                x_title="Context-parallel ranks (log)", y_title="USD per request", log_x=True, y_money=True),
       "cp_cost",
       "Notice: below the first size that fits there is no price; above it the cost per request stays nearly "
       "flat (more GPUs, proportionally faster prefill) while time to first token falls with the rank count, until "
       "the ring's KV traffic outlasts the compute it hides behind.")
-chart(line_chart(cp["context_parallel"], {"Time to first token (s)": cp["ttft_seconds"]},
-                 title="Time to first token against context-parallel size", x_title="Context-parallel ranks (log)",
-                 y_title="Seconds", log_x=True, log_y=True), "cp_ttft",
+chart(cached_figure(line_chart, cp["context_parallel"], {"Time to first token (s)": cp["ttft_seconds"]},
+                                title="Time to first token against context-parallel size", x_title="Context-parallel ranks (log)",
+                                y_title="Seconds", log_x=True, log_y=True), "cp_ttft",
       "Ring attention (Liu et al., arXiv 2310.01889) passes each rank's KV block around the ring while the next "
       "block's attention runs: only ring time beyond the compute shows.")
 formula("ring traffic per GPU", r"B_\text{ring} = \frac{c-1}{c}\, S\, b_\text{KV}\, \frac{k}{t}",
         "c context-parallel ranks of t GPUs, S context tokens, b_KV KV bytes per token, k KV copies under "
         "tensor parallelism.")
-with st.expander("Data behind these charts"):
-    table(cp, "context-parallel", "cp_table")
+with (cp_box := st.expander("Data behind these charts", key="ag_cp_data_open", on_change="rerun")):
+    if cp_box.open:
+        table(cp, "context-parallel", "cp_table")

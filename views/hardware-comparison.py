@@ -3,11 +3,12 @@
 import streamlit as st
 
 from costmodel.analysis.compare import compare_gpus
-from ui import tables, theme
+from ui import scenario_cache, tables, theme
 from ui.charts import bar_chart, dot_chart
 from ui.format import fmt_tokens, fmt_usd
 from ui.money import ALL_IN_OUTPUT, HELP, PHASE_INPUT, PHASE_OUTPUT, money_caption
 from ui.page import open_page
+from ui.scenario_cache import figure as cached_figure
 from ui.widgets import chart, formula, spec_table
 
 MODES = {"cheapest": "Cheapest GPU count for each", "fit": "Fewest GPUs that fit", "same": "Same count as the sidebar"}
@@ -18,7 +19,7 @@ page = open_page("Hardware", lambda p: f"One workload, {p.model.name} with {fmt_
 catalog, s = page.catalog, page.scenario
 mode = st.radio("GPUs per deployment", list(MODES), format_func=MODES.get, horizontal=True, key="hw_mode",
                 persist_state="session", help="Power-of-two counts from 1 to 256 are tried for the first two.")
-df = compare_gpus(s, catalog, gpu_count=s.gpus if mode == "same" else mode)
+df = scenario_cache.computed(compare_gpus, s, gpu_count=s.gpus if mode == "same" else mode)
 fit = df[df["fits"]]
 if fit.empty:
     st.error("The model does not fit on any GPU at these settings; try fewer weight bits or more GPUs.")
@@ -36,21 +37,21 @@ st.caption(f"Cheapest: {best['name']}, {best['gpus']} GPUs at {fmt_usd(best['gpu
 
 names = list(fit["name"])
 vendors = [theme.vendor_color(catalog.gpu(g).vendor) for g in fit["gpu"]]
-chart(dot_chart(names, {f"{PHASE_INPUT} (○)": fit["usd_per_million_input_tokens"],
-                        f"{PHASE_OUTPUT} (●)": fit["usd_per_million_output_tokens"],
-                        f"{ALL_IN_OUTPUT} (◆)": fit["usd_per_million_output_tokens_all_in"]},
-                title="Cost per million tokens on each GPU (cheapest first; colour = vendor)",
-                value_title="USD per million tokens (log scale: equal steps are equal ratios)", category_title="GPU",
-                money=True,
-                highlight=best["name"], point_colors=vendors,
-                symbols={f"{PHASE_INPUT} (○)": "circle-open", f"{PHASE_OUTPUT} (●)": "circle",
-                         f"{ALL_IN_OUTPUT} (◆)": "diamond"}),
+chart(cached_figure(dot_chart, names, {f"{PHASE_INPUT} (○)": fit["usd_per_million_input_tokens"],
+                                       f"{PHASE_OUTPUT} (●)": fit["usd_per_million_output_tokens"],
+                                       f"{ALL_IN_OUTPUT} (◆)": fit["usd_per_million_output_tokens_all_in"]},
+                               title="Cost per million tokens on each GPU (cheapest first; colour = vendor)",
+                               value_title="USD per million tokens (log scale: equal steps are equal ratios)", category_title="GPU",
+                               money=True,
+                               highlight=best["name"], point_colors=vendors,
+                               symbols={f"{PHASE_INPUT} (○)": "circle-open", f"{PHASE_OUTPUT} (●)": "circle",
+                                        f"{ALL_IN_OUTPUT} (◆)": "diamond"}),
       "hw_cost", "Notice: the cheapest rental per hour is rarely the cheapest per token; memory bandwidth and "
       "capacity decide how many requests share each read of the weights. Dots on a log axis: one step to the "
       "right is the same multiple anywhere on it.")
-chart(bar_chart(names, {"Output tokens per second per GPU": fit["output_tokens_per_second_per_gpu"]},
-                title="Throughput per GPU", x_title="GPU", y_title="Output tokens per second per GPU",
-                horizontal=True, colors={"Output tokens per second per GPU": theme.OUTPUT}),
+chart(cached_figure(bar_chart, names, {"Output tokens per second per GPU": fit["output_tokens_per_second_per_gpu"]},
+                               title="Throughput per GPU", x_title="GPU", y_title="Output tokens per second per GPU",
+                               horizontal=True, colors={"Output tokens per second per GPU": theme.OUTPUT}),
       "hw_speed", "Notice: throughput per GPU tracks memory bandwidth while decode is memory-bound.")
 formula("all-in cost per million output tokens",
         r"\frac{\$}{\text{M tok}} = \frac{N \cdot \$_\text{GPU-h} / 3600}{\text{output tokens/s}} \times 10^6")

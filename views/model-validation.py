@@ -1,69 +1,46 @@
 """Validation: the model's predictions against published throughput measurements."""
 
-import numpy as np
 import streamlit as st
 
-from costmodel.engine.calibration import summarize
-from costmodel.engine.server_calibration import summarize_server
-from costmodel.engine.validation import summary_numbers, uncertainty_band, validation_table
-from ui import tables
-from ui.charts import bar_chart, scatter_chart
+from ui import tables, validation
 from ui.format import fmt_count, fmt_pct
 from ui.page import open_page
-from ui.widgets import (
-    cached_calibration,
-    cached_server_calibration,
-    cached_validation,
-    chart,
-    spec_table,
-    table,
-)
+from ui.widgets import cached_calibration, cached_server_calibration, chart, spec_table, table
 
 page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
                  "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
                  "how far to trust it.", check_fit=False)
 s = page.scenario
-report = cached_calibration()
-summ = summarize(report)
+report, nums = cached_calibration(), validation.summaries()  # fixed data: the numbers are computed once per process
+summ, oos = nums["calibration"], nums["validation"]
 c = st.columns(4)
 c[0].metric("Published cases compared", fmt_count(summ["cases"]))
 c[1].metric("Median error", fmt_pct(summ["median_abs_error"]), help="Median of |predicted / measured − 1|.")
-c[2].metric("Within 25%", fmt_pct(float((report["error"].abs() <= 0.25).mean())))
+c[2].metric("Within 25%", fmt_pct(nums["within_25"]))
 c[3].metric("Worst case", f"{summ['worst_ratio']:.2f}× off")
 
 st.subheader("In-sample and out-of-sample")
 st.caption("The efficiency defaults were fitted to these same cases, so the error above is in-sample. "
            "Out-of-sample: the same fit is repeated with one source (or one model family) held out, and the held-out "
            "cases are predicted from the others (cross-validation).")
-val = cached_validation()
-nums = summary_numbers(val)
 v = st.columns(4)
-v[0].metric("In-sample median error", fmt_pct(nums["predicted_in_sample"]["median_abs_error"]))
-v[1].metric("Out-of-sample median error", fmt_pct(nums["predicted_oos_source"]["median_abs_error"]),
+v[0].metric("In-sample median error", fmt_pct(oos["predicted_in_sample"]["median_abs_error"]))
+v[1].metric("Out-of-sample median error", fmt_pct(oos["predicted_oos_source"]["median_abs_error"]),
             help="Each source predicted by efficiencies fitted on the other sources.")
-v[2].metric("Out-of-sample within 2×", fmt_pct(nums["predicted_oos_source"]["within_2x"]))
-lo, hi = uncertainty_band(val)
+v[2].metric("Out-of-sample within 2×", fmt_pct(oos["predicted_oos_source"]["within_2x"]))
+lo, hi = nums["band"]
 v[3].metric("80% band on a prediction", f"×{lo:.2f} – ×{hi:.2f}",
             help="Measured ÷ predicted for 80% of the out-of-sample cases: the band the headline numbers carry.")
 by = st.radio("Errors by", ["source_group", "model_family", "gpu_family"], horizontal=True, key="val_by")
-st.dataframe(validation_table(val, by), use_container_width=True)
+st.dataframe(validation.errors_by(by), use_container_width=True)
 
-mine = (report["model"] == s.model) | (report["gpu"] == s.gpu)
-groups = np.where(report["model"] == s.model, "your model",
-                  np.where(report["gpu"] == s.gpu, "your GPU", "other cases"))
-labels = [f"{r.id}: {r.model} on {r.gpus}× {r.gpu}, {r.unit}" for r in report.itertuples()]
-chart(scatter_chart(report["measured"], report["predicted"], labels, title="Predicted vs published throughput",
-                    x_title="Published (tokens per second, log)", y_title="Predicted (tokens per second, log)",
-                    log_x=True, log_y=True, diagonal=True, groups=list(groups), diagonal_label="perfect prediction"),
-      "parity", f"Notice: points on the dashed line are predicted exactly; {fmt_count(int(mine.sum()))} cases involve "
+parity, n_mine = validation.parity_figure(s.model, s.gpu)
+chart(parity, "parity", f"Notice: points on the dashed line are predicted exactly; {fmt_count(n_mine)} cases involve "
       f"your model ({s.model}) or GPU ({s.gpu}).")
-order = report.sort_values("error")
-chart(bar_chart(list(order["id"]), {"Signed error (%)": order["error"] * 100}, title="Error of each prediction",
-                x_title="Published cases, sorted by error (hover a bar for its case)",
-                y_title="Predicted ÷ published − 1 (%)", category_labels=False), "errors",
+chart(validation.error_bars(), "errors",
       "Notice: bars above zero are over-predictions (the model is optimistic), below zero under-predictions.")
 only_mine = st.toggle("Only cases with my model or GPU", key="val_mine", persist_state="session")
-shown = report[mine] if only_mine else report
+shown = report[(report["model"] == s.model) | (report["gpu"] == s.gpu)] if only_mine else report
 spec_table(tables.VALIDATION, shown, "validation")
 skipped = report.attrs.get("skipped", [])
 if skipped:
@@ -71,12 +48,11 @@ if skipped:
         st.dataframe({"case": [k for k, _ in skipped], "reason": [v for _, v in skipped]}, hide_index=True)
 
 st.subheader("MLPerf Server and Interactive, under their latency limits")
-server = cached_server_calibration()
-ss = summarize_server(server)
+server, ss = cached_server_calibration(), nums["server"]
 c = st.columns(4)
 c[0].metric("Latency-bounded runs compared", fmt_count(ss["cases"]))
 c[1].metric("Median error under the limits", fmt_pct(ss["median_abs_error"]), help="Median of |predicted / measured − 1|.")
-c[2].metric("Within 25% under the limits", fmt_pct(float((server["error"].abs() <= 0.25).mean())) if len(server) else "n/a")
+c[2].metric("Within 25% under the limits", fmt_pct(nums["server_within_25"]) if len(server) else "n/a")
 c[3].metric("Worst latency-bounded case", f"{ss['worst_ratio']:.2f}× off")
 st.markdown("Each run is predicted at the largest batch per replica that meets its limits: the TPOT limit as a "
             "minimum speed per user (1 ÷ TPOT; MLPerf's p99 TPOT sits within a few percent of its median, so the "

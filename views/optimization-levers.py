@@ -3,11 +3,12 @@
 import streamlit as st
 
 from costmodel.analysis.levers import lever_steps, precision_choices, total_multiplier, waterfall
-from ui import tables
+from ui import scenario_cache, tables
 from ui.charts import waterfall_chart
 from ui.format import fmt_multiplier, fmt_usd
 from ui.money import ALL_IN_OUTPUT, PHASE_INPUT, PHASE_OUTPUT
 from ui.page import open_page
+from ui.scenario_cache import figure as cached_figure
 from ui.widgets import chart, formula, spec_table
 
 METRICS = {
@@ -27,7 +28,7 @@ page = open_page(
 catalog, s = page.catalog, page.scenario
 metric = st.radio("Cost measured as", list(METRICS), format_func=METRICS.get, horizontal=True, key="lever_metric",
                   persist_state="session")
-steps = lever_steps(s, catalog)
+steps = scenario_cache.computed(lever_steps, s)
 if not steps["fits"].any():
     st.error("Neither the naive baseline nor your scenario fits in memory, even on more GPUs: add GPUs, use fewer "
              "weight bits or a shorter context.", icon=":material/memory:")
@@ -43,8 +44,8 @@ c[0].metric("Naive baseline", fmt_usd(steps[metric].iloc[0]), help=METRICS[metri
 c[1].metric("Your scenario", fmt_usd(steps[metric].iloc[-1]), help=METRICS[metric])
 c[2].metric("Levers combined", fmt_multiplier(total_multiplier(steps, metric)),
             help="Your scenario's cost divided by the naive baseline's.")
-chart(waterfall_chart(list(bars["title"]), list(bars["value"]), list(bars["measure"]),
-                      f"From naive to your scenario: {METRICS[metric]}", METRICS[metric], text), "lever_waterfall",
+chart(cached_figure(waterfall_chart, list(bars["title"]), list(bars["value"]), list(bars["measure"]),
+                                     f"From naive to your scenario: {METRICS[metric]}", METRICS[metric], text), "lever_waterfall",
       "Notice: the levers multiply rather than add, so each bar depends on the ones before it; memory levers "
       "(paging, quantization) pay off by letting a larger batch share each read of the weights.")
 formula("a lever's multiplier",
@@ -64,7 +65,7 @@ for col, lever, label in ((q[0], "weight_bits", f"{s.weight_bits}-bit weights"),
     for note in str(precision.loc[lever, "accuracy"]).split(" | "):  # one line per published figure
         col.caption(note)
 with st.expander("Every bits choice for this model: cost beside accuracy"):
-    spec_table(tables.PRECISIONS, precision_choices(s, catalog), "precisions")
+    spec_table(tables.PRECISIONS, scenario_cache.computed(precision_choices, s), "precisions")
 st.caption("Figures are transcribed from the model cards and papers named, with their dates "
            "(data/quality/quantization.yaml, docs/data-sources.md); where nothing is published the page says so "
            "rather than guess. A benchmark change is for that checkpoint and method, not for every quantization.")

@@ -143,6 +143,10 @@ def test_market_shows_list_prices_as_of_a_date():
     import datetime as dt
 
     at = new_app(page="views/market-prices.py")
+    assert not at.date_input  # the list-price table is drawn only while its expander is open
+    at.session_state["mk_all_open"] = True
+    at.run()
+    no_exception(at)
     current = at.dataframe[-1].value
     at.date_input(key="mk_as_of").set_value(dt.date(2025, 1, 1)).run()
     no_exception(at)

@@ -1,0 +1,70 @@
+"""The Validation page's computed pieces, cached: the published cases do not change with the scenario.
+
+Why: every sidebar change reruns the page, and recomputing the same error summaries over the same ~260 cases
+was half of its server time (py-spy on ``streamlit run``, benchmarks/bench_server.py: 130 ms per change at
+11f0757). The summaries, the per-group table and the error bars are computed once per process; only the
+parity chart depends on the scenario (it colours the sidebar's model and GPU), so it is cached by those two
+ids (bounded, aged). Figures are shared read-only (``ui.widgets.chart`` copies one before changing it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from costmodel.engine.calibration import summarize
+from costmodel.engine.server_calibration import summarize_server
+from costmodel.engine.validation import summary_numbers, uncertainty_band, validation_table
+from ui.charts import bar_chart, scatter_chart
+from ui.scenario_cache import MAX_ENTRIES, TTL_S
+from ui.widgets import cached_calibration, cached_server_calibration, cached_validation
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def summaries() -> dict[str, Any]:
+    """The page's headline numbers: in-sample (``calibration``), cross-validated (``validation``, with the
+    80% ``band``) and under MLPerf's latency limits (``server``), each as its module computes them."""
+    report, val, server = cached_calibration(), cached_validation(), cached_server_calibration()
+    return {"calibration": summarize(report), "within_25": float((report["error"].abs() <= 0.25).mean()),
+            "validation": summary_numbers(val), "band": uncertainty_band(val), "server": summarize_server(server),
+            "server_within_25": float((server["error"].abs() <= 0.25).mean()) if len(server) else None}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def errors_by(by: str) -> pd.DataFrame:
+    """``costmodel.engine.validation.validation_table`` of the cross-validated cases, grouped by ``by``."""
+    return validation_table(cached_validation(), by)
+
+
+def _groups(report: pd.DataFrame, model: str, gpu: str) -> np.ndarray:
+    return np.where(report["model"] == model, "your model", np.where(report["gpu"] == gpu, "your GPU", "other cases"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL_S)
+def parity_figure(model: str, gpu: str) -> tuple[go.Figure, int]:
+    """(predicted-vs-published scatter with the sidebar's model and GPU coloured, how many cases involve either):
+    shared, do not change the figure."""
+    report = cached_calibration()
+    groups = _groups(report, model, gpu)
+    labels = [f"{r.id}: {r.model} on {r.gpus}× {r.gpu}, {r.unit}" for r in report.itertuples()]
+    fig = scatter_chart(report["measured"], report["predicted"], labels, title="Predicted vs published throughput",
+                        x_title="Published (tokens per second, log)", y_title="Predicted (tokens per second, log)",
+                        log_x=True, log_y=True, diagonal=True, groups=list(groups),
+                        diagonal_label="perfect prediction")
+    return fig, int((groups != "other cases").sum())
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def error_bars() -> go.Figure:
+    """Every case's signed error, sorted (shared, do not change the figure)."""
+    order = cached_calibration().sort_values("error")
+    return bar_chart(list(order["id"]), {"Signed error (%)": order["error"] * 100}, title="Error of each prediction",
+                     x_title="Published cases, sorted by error (hover a bar for its case)",
+                     y_title="Predicted ÷ published − 1 (%)", category_labels=False)
+
+
+__all__ = ["error_bars", "errors_by", "parity_figure", "summaries"]
