@@ -21,7 +21,8 @@ from costmodel.pricing.target_price import target_price_table
 from costmodel.workloads.load_shape import load_shapes
 from costmodel.workloads.loading import list_workloads, load_workload, load_workload_bytes
 from costmodel.workloads.workload import Workload
-from ui.scheme_editor import label_of
+from ui.scheme_editor import label_of, scheme_parameters
+from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
 
 UPLOAD_STATE = "_usage_log"
 SCHEME_ORDER: tuple[str, ...] = (
@@ -70,6 +71,46 @@ def price_overrides(input_usd_per_m: float, output_usd_per_m: float, monthly_fee
     out["hybrid"] = {"monthly_fee_usd": monthly_fee_usd}
     out["compute-time"] = {"markup": markup}
     return out
+
+
+PRICE_INPUTS: tuple[tuple[str, str, float, float, float, float], ...] = (
+    # (key, label, min, max, default, step)
+    ("price_in", "USD per M input tokens", 0.0, 1000.0, DEFAULT_LIST_PRICE_USD_PER_M, 0.01),
+    ("price_out", "USD per M output tokens", 0.0, 1000.0, DEFAULT_LIST_PRICE_USD_PER_M, 0.01),
+    ("px_fee", "Subscription, USD per month", 0.0, 10_000.0, 20.0, 1.0),
+    ("px_markup", "Compute-time markup (×)", 0.1, 100.0, 1.5, 0.1),
+)
+"""The page's shared prices: input and output list prices, the subscription fee, the compute markup."""
+
+
+def price_inputs(draw: bool = True) -> tuple[float, float, float, float]:
+    """(input USD/M, output USD/M, monthly fee USD, compute markup): four widgets in a row, or, with
+    ``draw=False`` (their expander closed), the values they hold in the session (persist_state) or their defaults."""
+    if not draw:
+        return tuple(float(st.session_state.get(key, default)) for key, _, _, _, default, _ in PRICE_INPUTS)
+    c = st.columns(len(PRICE_INPUTS))
+    values = tuple(col.number_input(label, lo, hi, default, step, key=key, persist_state="session")
+                   for col, (key, label, lo, hi, default, step) in zip(c, PRICE_INPUTS, strict=True))
+    st.caption("These set every per-token scheme's prices, the subscription's fee and overage and the compute "
+               "markup at once; each scheme's own parameters below start from them.")
+    return values
+
+
+SCHEME_TAB_KEY = "px_scheme_tab"
+
+
+def scheme_overrides(base: Mapping[str, Mapping[str, Any]], draw: bool = True) -> dict[str, dict[str, Any]]:
+    """Every scheme's parameters ({scheme id: values}), one tab per scheme. Only the open tab draws its widgets
+    (the tabs rerun the page when one is picked); the others, and all of them with ``draw=False``, return the
+    values their widgets hold in the session or the defaults (``scheme_editor.scheme_parameters(draw=False)``)."""
+    if not draw:
+        return {sid: scheme_parameters(sid, base.get(sid), draw=False) for sid in SCHEME_ORDER}
+    tabs = st.tabs([SCHEME_TITLES[sid] for sid in SCHEME_ORDER], key=SCHEME_TAB_KEY, on_change="rerun")
+    overrides = {}
+    for sid, tab in zip(SCHEME_ORDER, tabs, strict=True):
+        with tab:
+            overrides[sid] = scheme_parameters(sid, base.get(sid), draw=bool(tab.open))
+    return overrides
 
 
 PROGRESS_MIN_REQUESTS = 200_000

@@ -8,8 +8,7 @@ from ui.charts import bar_chart, histogram_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd, fmt_usd_per_mtok, md_escape
 from ui.money import COST_PROFIT_MARGIN, GROSS_MARGIN, HELP, fmt_margin_pct
 from ui.page import open_page
-from ui.scheme_editor import scheme_parameters
-from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
+from ui.scenario_cache import figure as cached_figure
 from ui.widgets import chart, formula, spec_table, table
 from ui.worked_example import day_panel
 
@@ -78,25 +77,17 @@ autoscale = c[3].toggle("Autoscale hourly", key="fl_autoscale", persist_state="s
                         "other work at night); off: the busiest hour's fleet is held the whole time.")
 st.caption(pricing.service_level_sentence(s))
 
-with st.expander("Your prices", icon=":material/sell:", expanded=False):
-    c = st.columns(4)
-    p_in = c[0].number_input("USD per M input tokens", 0.0, 1000.0, DEFAULT_LIST_PRICE_USD_PER_M, 0.01,
-                             key="price_in", persist_state="session")
-    p_out = c[1].number_input("USD per M output tokens", 0.0, 1000.0, DEFAULT_LIST_PRICE_USD_PER_M, 0.01, key="price_out",
-                              persist_state="session")
-    fee = c[2].number_input("Subscription, USD per month", 0.0, 10_000.0, 20.0, 1.0, key="px_fee",
-                            persist_state="session")
-    markup = c[3].number_input("Compute-time markup (×)", 0.1, 100.0, 1.5, 0.1, key="px_markup",
-                               persist_state="session")
-    st.caption("These set every per-token scheme's prices, the subscription's fee and overage and the compute "
-               "markup at once; each scheme's own parameters below start from them.")
+# Both expanders draw their widgets only while open (on_change="rerun"): closed, the values the widgets hold are
+# read back from the session (persist_state), and a sidebar change costs ~60 widgets less (benchmarks/bench_server.py).
+prices_box = st.expander("Your prices", icon=":material/sell:", expanded=False, key="px_prices_open",
+                         on_change="rerun")
+with prices_box:
+    p_in, p_out, fee, markup = pricing.price_inputs(draw=bool(prices_box.open))
 base = pricing.price_overrides(p_in, p_out, fee, markup)
-with st.expander("Every scheme parameter", icon=":material/tune:", expanded=False):
-    tabs = st.tabs([pricing.SCHEME_TITLES[sid] for sid in pricing.SCHEME_ORDER])
-    overrides = {}
-    for sid, tab in zip(pricing.SCHEME_ORDER, tabs, strict=True):
-        with tab:
-            overrides[sid] = scheme_parameters(sid, base.get(sid))
+params_box = st.expander("Every scheme parameter", icon=":material/tune:", expanded=False, key="px_params_open",
+                         on_change="rerun")
+with params_box:
+    overrides = pricing.scheme_overrides(base, draw=bool(params_box.open))
 target = st.slider("Target gross margin (%)", 0, 90, 40, 5, key="px_target", persist_state="session",
                    help=HELP[GROSS_MARGIN] + " The table below gives each scheme's prices that reach it.")
 try:
@@ -150,22 +141,22 @@ st.caption("Each scheme's money parameters multiplied by cost ÷ ((1 − margin)
            "served. Below 1: the scheme could charge less; above 1: it must charge more.")
 
 df = report.to_frame()
-chart(bar_chart(list(df["title"]), {"Revenue": df["revenue_usd"], "Cost to serve": df["cost_usd"]},
-                title="Revenue and cost of the same workload under each scheme", x_title="Pricing scheme",
-                y_title="USD for the whole workload", y_money=True, horizontal=True),
+chart(cached_figure(bar_chart, list(df["title"]), {"Revenue": df["revenue_usd"], "Cost to serve": df["cost_usd"]},
+                               title="Revenue and cost of the same workload under each scheme", x_title="Pricing scheme",
+                               y_title="USD for the whole workload", y_money=True, horizontal=True),
       "schemes_rev",
       "Notice: the cost bar is the fleet's and the same under every scheme; only the revenue moves, and per-token "
       "schemes miss the requests whose cost grows faster than their tokens.")
-chart(bar_chart(list(df["title"]), {"Requests served at a loss (%)": df["loss_request_share"].fillna(0) * 100},
-                title="Share of requests that cost more than they earn", x_title="Pricing scheme",
-                y_title="Requests served at a loss (%)", horizontal=True), "schemes_loss",
+chart(cached_figure(bar_chart, list(df["title"]), {"Requests served at a loss (%)": df["loss_request_share"].fillna(0) * 100},
+                               title="Share of requests that cost more than they earn", x_title="Pricing scheme",
+                               y_title="Requests served at a loss (%)", horizontal=True), "schemes_loss",
       "Notice: even a scheme with a healthy total margin can lose money on many single requests: long prompts, "
       "uncached agents, heavy subscribers.")
 shown = st.multiselect("Bill distributions of", list(df["scheme"]), default=["flat", "subscription", "compute-time"],
                        key="bill_schemes", persist_state="session")
-chart(histogram_chart({sid: report.bills[sid] for sid in shown if sid in report.bills},
-                      title="What customers pay per month", x_title="Bill per user-month (USD, log scale)",
-                      y_title="User-months", log_x=True), "bills",
+chart(cached_figure(histogram_chart, {sid: report.bills[sid] for sid in shown if sid in report.bills},
+                                     title="What customers pay per month", x_title="Bill per user-month (USD, log scale)",
+                                     y_title="User-months", log_x=True), "bills",
       "Notice: subscriptions make bills predictable (a spike at the fee) while compute-time bills spread with usage.")
 formula("price for a target margin", r"k = \frac{C}{(1 - m)\,R}, \qquad p_i^{*} = k\,p_i, \qquad "
         r"\text{gross } m = \frac{R - C}{R}, \quad \text{cost-profit } = \frac{R - C}{C}",

@@ -9,6 +9,7 @@ import pytest
 from costmodel import Scenario, estimate, load_catalog
 from tests.app.conftest import chart_specs, decode, metrics, new_app, no_exception
 from ui.money import ALL_IN_OUTPUT
+from ui.pricing import SCHEME_ORDER, SCHEME_TAB_KEY, SCHEME_TITLES
 
 CATALOG = load_catalog()
 PRICING = "views/pricing-schemes.py"
@@ -16,6 +17,15 @@ PRICING = "views/pricing-schemes.py"
 
 def _target_table(at):
     return next(df.value for df in at.dataframe if "Price × to reach the target" in df.value.columns)
+
+
+def _scheme_tab(at, scheme_id: str):
+    """Open "Every scheme parameter" on ``scheme_id``'s tab (both draw their widgets only while open)."""
+    at.session_state["px_params_open"] = True
+    at.session_state[SCHEME_TAB_KEY] = SCHEME_TITLES[scheme_id]
+    at.run()
+    no_exception(at)
+    return at
 
 
 def test_a_speed_target_moves_the_overview_headline():
@@ -108,18 +118,47 @@ def test_pricing_sizes_the_fleet_and_prices_every_scheme_for_the_margin():
 
 def test_every_scheme_parameter_is_editable():
     at = new_app(page=PRICING)
-    keys = {w.key for w in at.main.number_input if w.key}
+    assert not any(w.key.startswith("sp_") for w in at.main.number_input if w.key)  # closed: drawn only when open
+    keys = set()
+    for sid in SCHEME_ORDER:
+        drawn = {w.key for w in _scheme_tab(at, sid).main.number_input if w.key and w.key.startswith("sp_")}
+        assert drawn and all(k.startswith(f"sp_{sid}_") for k in drawn), (sid, drawn)  # only the open tab's
+        keys |= drawn
     for fragment in ("cached-input_cache_read_fraction", "cached-input_cache_write_multiplier_5m",
                      "long-context-tier_threshold_tokens", "batch-discount_discount", "subscription_monthly_fee_usd",
                      "subscription_allowance_"):
         assert any(fragment in k for k in keys), fragment
     assert any("capability-tier_input_usd_per_m" in k and k.endswith("_large") for k in keys)  # every tier
-    fee = next(w for w in at.main.number_input if "subscription_monthly_fee_usd" in w.key)
     before = _target_table(at).set_index("Scheme")["Revenue (USD)"]
+    fee = next(w for w in _scheme_tab(at, "subscription").main.number_input if "subscription_monthly_fee_usd" in w.key)
     fee.set_value(40.0).run()
     no_exception(at)
     after = _target_table(at).set_index("Scheme")["Revenue (USD)"]
     assert after["Subscription"] > before["Subscription"] and after["Flat per token"] == before["Flat per token"]
+    # Closed again, on another tab and after a page switch, the edited fee still bills: the values are kept.
+    at.session_state[SCHEME_TAB_KEY] = SCHEME_TITLES["flat"]
+    at.session_state["px_params_open"] = False
+    at.run()
+    at.switch_page("views/overview.py").run()
+    at.switch_page(PRICING).run()
+    no_exception(at)
+    assert _target_table(at).set_index("Scheme")["Revenue (USD)"]["Subscription"] == after["Subscription"]
+
+
+def test_your_prices_bill_with_their_expander_closed_or_open():
+    at = new_app(page=PRICING)
+    before = _target_table(at).set_index("Scheme")["Revenue (USD)"]
+    at.session_state["px_prices_open"] = True
+    at.run()
+    no_exception(at)
+    at.number_input(key="price_out").set_value(at.number_input(key="price_out").value * 2).run()
+    opened = _target_table(at).set_index("Scheme")["Revenue (USD)"]
+    assert opened["Flat per token"] > before["Flat per token"]
+    at.session_state["px_prices_open"] = False
+    at.run()
+    no_exception(at)
+    assert not [w for w in at.main.number_input if w.key == "price_out"]
+    assert _target_table(at).set_index("Scheme")["Revenue (USD)"]["Flat per token"] == opened["Flat per token"]
 
 
 def test_a_single_user_trace_says_so_and_subscriptions_are_not_ranked():
@@ -139,9 +178,12 @@ def test_no_tile_names_a_loser_when_nothing_loses_money():
     at.radio(key="wl_source").set_value("trace").run()
     at.session_state["price_in"], at.session_state["price_out"], at.session_state["px_markup"] = 20.0, 60.0, 5.0
     at.run()
-    for w in at.main.number_input:  # the activated-parameters scheme's own prices, raised too
+    raised = 0
+    for w in _scheme_tab(at, "activated-params").main.number_input:  # that scheme's own prices, raised too
         if "activated-params_" in w.key and "_usd_per_m_per_b_active" in w.key:
             w.set_value(1.0)
+            raised += 1
+    assert raised
     at.run()
     no_exception(at)
     m = metrics(at)
