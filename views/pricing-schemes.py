@@ -91,8 +91,10 @@ with params_box:
 target = st.slider("Target gross margin (%)", 0, 90, 40, 5, key="px_target", persist_state="session",
                    help=HELP[GROSS_MARGIN] + " The table below gives each scheme's prices that reach it.")
 try:
-    report = pricing.cached_fleet_bill(s.model_dump_json(), key, pricing.freeze(overrides), shape, headroom,
-                                       bool(autoscale and billing != "reserved"), billing, float(target), workload)
+    bill_args = (s.model_dump_json(), key, pricing.freeze(overrides), shape, headroom,
+                 bool(autoscale and billing != "reserved"), billing, float(target), workload)
+    report = pricing.cached_fleet_bill(*bill_args)
+    prices, prices_shown = pricing.cached_target_prices(*bill_args)
 except (CostModelError, ValueError) as exc:
     st.error(f"Cannot cost this workload on this deployment: {md_escape(exc)}", icon=":material/memory:")
     st.stop()
@@ -110,7 +112,6 @@ c[2].metric("Busy share of the fleet", fmt_pct(fleet["busy_share"], 1 if fleet["
 c[3].metric("Idle cost", fmt_usd(fleet["idle_cost_usd"]), help="Paid for GPUs that wait: cost − busy cost.")
 st.caption(pricing.fleet_sentence(fleet, op))
 
-prices = pricing.target_prices(report, overrides, float(target))
 ranked = prices if not single_user else prices[~prices["scheme"].isin(pricing.NEEDS_USERS)]
 be = report.break_even
 c = st.columns(4)
@@ -134,7 +135,7 @@ if single_user:
     st.caption("Ranked without the subscription and hybrid schemes: with one customer their revenue is one fee.")
 
 st.subheader(f"What to charge for a {target}% gross margin")
-table(pricing.target_price_display(prices), "prices-at-target-margin", "px_target_table",
+table(prices_shown, "prices-at-target-margin", "px_target_table",
       column_config=pricing.TARGET_COLUMNS)
 st.caption("Each scheme's money parameters multiplied by cost ÷ ((1 − margin) × revenue): revenue scales with "
            "every price of a scheme at once, so this factor reaches the margin exactly, with the same requests "

@@ -20,11 +20,15 @@ CASES = (
 )
 
 
+def _tables(at) -> list[str]:
+    return [df.value.to_csv() for df in at.dataframe]
+
+
 @pytest.mark.parametrize(("page", "headline"), CASES, ids=[p.split("/")[1] for p, _ in CASES])
 def test_a_sidebar_change_moves_the_cached_page_and_back(page: str, headline: str | None) -> None:
     at = new_app({"gpu": "h200", "prompt_tokens": "3000", "output_tokens": "500"}, page=page)
     no_exception(at)
-    before, charts = metrics(at), chart_specs(at)
+    before, charts, tables = metrics(at), chart_specs(at), _tables(at)
     at.slider(key="spec_draft_tokens").set_value(3).run()
     no_exception(at)
     moved = metrics(at)
@@ -32,10 +36,10 @@ def test_a_sidebar_change_moves_the_cached_page_and_back(page: str, headline: st
         assert moved != before
     else:
         assert moved[headline] != before[headline], (headline, before[headline])
-    assert chart_specs(at) != charts
+    assert chart_specs(at) != charts and _tables(at) != tables
     at.slider(key="spec_draft_tokens").set_value(0).run()
     no_exception(at)
-    assert metrics(at) == before and chart_specs(at) == charts
+    assert metrics(at) == before and chart_specs(at) == charts and _tables(at) == tables
 
 
 def test_validation_colours_the_sidebars_model_and_gpu():
