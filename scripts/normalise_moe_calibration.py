@@ -30,7 +30,8 @@ comparable with the engine (``costmodel.engine.calibration``):
   serve --num-prompts N``, "N prompts, all at once" or "max concurrency C"): N, which the engine serves as a
   burst that drains at its end (``costmodel.engine.burst``); empty for a steady stream or an unstated count.
 - ``output_cv``: the output length's standard deviation / mean across the data set's requests, where it is
-  published or the lengths are fixed: MLPerf DeepSeek-R1 1.25 (OUTPUT_CV); vLLM's random data set 0 (fixed
+  published or the lengths are fixed: MLPerf DeepSeek-R1 1.253, Llama 2 70B 0.787, Mixtral 0.778 (OUTPUT_CV, from
+  the data sets' per-sample reference lengths); vLLM's random data set 0 (fixed
   lengths, ``--random-range-ratio`` 0); ShareGPT 1 (assumed: its lengths are long-tailed and not published
   for the sampled prompts; the burst's drain is modelled as memoryless, exact at 1). Empty: fixed lengths.
 - ``framework_id``: ``trtllm`` | ``vllm`` | ``sglang`` | ``atom`` | ``pytorch`` (engine limits).
@@ -49,6 +50,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from costmodel.engine.calibration import MLPERF_DATASET_LENGTHS
+
 ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "data" / "calibration" / "public-calibration-moe.csv"
 OLD_CSV = ROOT / "data" / "calibration" / "public-calibration.csv"
@@ -60,20 +63,11 @@ MODELS = ((r"^DeepSeek-V3\.2", "deepseek-v3.2"), (r"^DeepSeek", "deepseek-v3"), 
           (r"^gpt-oss-120b", "gpt-oss-120b"), (r"^gpt-oss-20b", "gpt-oss-20b"))
 GPUS = ((r"^GB300", "gb300"), (r"^GB200", "gb200"), (r"^B300", "b300"), (r"^B200", "b200"), (r"^H200", "h200"),
         (r"^H100", "h100-sxm"), (r"^MI300X", "mi300x"), (r"^MI325X", "mi325x"), (r"^MI355X", "mi355x"))
-MLPERF_MEAN_INPUT = {"llama-2-70b": 300, "mixtral-8x7b": 520, "deepseek-v3": 800}
-"""Assumed mean prompt lengths of the MLPerf data sets (the sources give output lengths only).
-
-Llama 2 70B (OpenOrca) ~300 and Mixtral (OpenOrca/GSM8K/MBXP) ~520 as in
-public-calibration.csv's cases; DeepSeek-R1 (AIME, MATH500, GPQA, MMLU-Pro,
-LiveCodeBench) ~800 is an estimate: at ~3,700 output tokens the prompt is
-under a fifth of the tokens and moves the prediction little.
-"""
-
-
-OUTPUT_CV = {"deepseek-v3": 5065 / 4043.4}
-"""Output length sd / mean of the MLPerf data sets where the per-sample reference lengths are published:
-DeepSeek-R1 (4,388 samples, mean 4,043.4, sd 5,065 output tokens; openshift-psap/performance-dashboard
-``mlperf-data/summaries/deepseek-r1.csv``, from MLCommons' ``mlperf_deepseek_r1_dataset_4388_fp8_eval.pkl``)."""
+MLPERF_MEAN_INPUT = {m: v[0] for m, v in MLPERF_DATASET_LENGTHS.items()}
+"""Mean prompt tokens of the MLPerf data sets (the sources give output lengths only): the data sets' published
+per-sample token counts (``costmodel.engine.calibration.MLPERF_DATASET_LENGTHS``)."""
+OUTPUT_CV = {m: v[1] for m, v in MLPERF_DATASET_LENGTHS.items()}
+"""Output length sd / mean of the MLPerf data sets' reference answers (same source)."""
 KIMI_K2_POOL_SHARE = {"prefill_only": 32 / 128, "decode_only": 96 / 128}
 """LMSYS Kimi K2 on 128 H200 (1P1D, 4 prefill and 12 decode nodes): the pool's GPUs / the 128 its cluster figure
 counts (published value x share = the pool's tokens/s)."""
@@ -277,7 +271,7 @@ def normalise(row: dict, dups: dict) -> dict:
         out["burst_requests"] = burst_requests(conc)
         out["output_cv"] = SHAREGPT_OUTPUT_CV if "sharegpt" in rid else 0
     elif rid.startswith("mlperf") and model in OUTPUT_CV:
-        out["output_cv"] = round(OUTPUT_CV[model], 4)
+        out["output_cv"] = OUTPUT_CV[model]
     out["evaluation"], out["why_not"] = evaluation(row, out, dups)
     return out
 

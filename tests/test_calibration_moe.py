@@ -135,7 +135,7 @@ def test_finite_bursts_and_output_spread_are_carried_into_the_cases(rows):
     random = cases["gpustack_gptoss120b_h100_tp1_rand4000_200"].scenario  # fixed lengths, 500 prompts
     assert (random.burst_requests, random.output_tokens_cv) == (500, 0.0)
     # MLPerf DeepSeek-R1: sd 5,065 / mean 4,043.4 output tokens (the data set's per-sample reference lengths)
-    assert cases["mlperf51_dsr1_b200x8_offline"].scenario.output_tokens_cv == pytest.approx(1.2527)
+    assert cases["mlperf51_dsr1_b200x8_offline"].scenario.output_tokens_cv == pytest.approx(1.253)
     assert cases["ix_dsr1_h200_fp8_sglang_tp8ep1_1k1k_c4"].scenario.burst_requests is None  # count not stated
 
 
@@ -163,3 +163,16 @@ def test_lmsys_kimi_k2_figures_count_all_16_nodes_at_the_pools_rate(rows):
 
     r = estimate(case.scenario, catalog=load_catalog())
     assert case.metric(r) == pytest.approx(r.prefill_tokens_per_second / 0.25)  # the pool's rate x 128/32
+
+
+def test_mlperf_cases_take_the_data_sets_published_lengths(rows):
+    from costmodel.engine.calibration import MEASUREMENTS_CSV, MLPERF_DATASET_LENGTHS, build_cases
+
+    # per-sample token counts of MLCommons' data files: OpenOrca 222.3 prompt tokens, Mixtral's mix 427.4
+    assert MLPERF_DATASET_LENGTHS["llama-2-70b"] == (222.3, 0.787)
+    assert MLPERF_DATASET_LENGTHS["mixtral-8x7b"] == (427.4, 0.778)
+    old = {c.id: c for c in build_cases(load_measurements(MEASUREMENTS_CSV), load_catalog())[0]}
+    llama = old["mlperf41_h200x8_l2_70b_99_offline"].scenario
+    assert (llama.prompt_tokens, llama.output_tokens_cv) == (222, 0.787)
+    mixtral = next(c for c in moe_cases(rows, load_catalog(), Case)[0] if c.id == "mlperf51_mixtral_h200x8_offline")
+    assert (mixtral.scenario.prompt_tokens, mixtral.scenario.output_tokens_cv) == (427, 0.778)

@@ -53,13 +53,21 @@ GPU_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^MI300X", "mi300x"),
 )
 
-MLPERF_MEAN_INPUT_TOKENS = {"llama-2-70b": 300, "mixtral-8x7b": 520}
-"""Assumed mean prompt lengths of the MLPerf v4.1 data sets (the file gives output means only).
+MLPERF_DATASET_LENGTHS: dict[str, tuple[float, float]] = {
+    "llama-2-70b": (222.3, 0.787),
+    "mixtral-8x7b": (427.4, 0.778),
+    "deepseek-v3": (803.8, 1.253),
+}
+"""(mean prompt tokens, output length sd / mean) of the MLPerf Inference data sets, from their per-sample token
+counts (openshift-psap/performance-dashboard ``mlperf-data/summaries/*.csv`` @7100702, extracted from MLCommons'
+data files): Llama 2 70B, OpenOrca 24,576 samples (``tok_input_length``, ``tok_output_length`` of the GPT-4
+reference answers: mean 218.9, sd 172.3); Mixtral 8x7B, the 15,000-sample OpenOrca/GSM8K/MBXP mix (reference
+outputs mean 144.8, sd 112.7); DeepSeek-R1, 4,388 samples (reference outputs mean 4,043.4, sd 5,065). The
+submissions' own outputs set the mean output length (each row's TOKENS_PER_SAMPLE); the spread is the reference
+answers' (a proxy: the served model's lengths are not published per sample)."""
 
-Llama 2 70B: OpenOrca questions, about 300 tokens. Mixtral: a third each of
-OpenOrca (~300), few-shot GSM8K (~900) and MBXP (~350), about 520. Both are
-estimates, not published means; they are reported in the assumption column.
-"""
+MLPERF_MEAN_INPUT_TOKENS = {m: round(v[0]) for m, v in MLPERF_DATASET_LENGTHS.items()}
+"""Mean prompt tokens per MLPerf data set (``MLPERF_DATASET_LENGTHS``; 300 and 520 were assumed before)."""
 
 
 @dataclass(frozen=True)
@@ -156,10 +164,11 @@ def _case_for(row: dict, model: str, gpu: str) -> Case | None:
         in_len = MLPERF_MEAN_INPUT_TOKENS.get(model, 300)
         # NVIDIA's B200 preview submission ran Llama 2 70B in FP4; the others in FP8.
         w_bits = bits or (4 if gpu == "b200" else 8)
+        cv = MLPERF_DATASET_LENGTHS[model][1] if model in MLPERF_DATASET_LENGTHS else 0.0
         s = Scenario(**common, gpus=gpus, weight_bits=w_bits, kv_bits=8, prompt_tokens=in_len,
-                     output_tokens=out_len, concurrency="max")
-        why = (f"{w_bits}-bit weights, fp8 KV; mean prompt {in_len} tokens assumed; "
-               "server run modelled as offline")
+                     output_tokens=out_len, concurrency="max", output_tokens_cv=cv)
+        why = (f"{w_bits}-bit weights, fp8 KV; mean prompt {in_len} tokens and output length cv {cv:g} (the data "
+               "set's published per-sample lengths); server run modelled as offline")
         return Case(rid, s, _output_tps, unit, measured, why, source)
     if rid == "ds6_decode_tput_node":
         s = Scenario(**common, gpus=144, tensor_parallel=144, weight_bits=8, kv_bits=16, prompt_tokens=4500,

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.calibration import MLPERF_DATASET_LENGTHS
 from costmodel.engine.inference import estimate
 from costmodel.engine.scenario import Scenario
 from costmodel.resources import data_path
@@ -55,10 +56,9 @@ SERVER_GPUS: tuple[tuple[str, str], ...] = (
     (r"^MI300X", "mi300x"),
 )
 
-MEAN_PROMPT_TOKENS = {"deepseek-v3": 800, "llama-2-70b": 300, "mixtral-8x7b": 520}
-"""Assumed mean prompt lengths (the sources give none). Llama 2 70B (OpenOrca) and Mixtral (OpenOrca,
-GSM8K, MBXP) as in costmodel.engine.calibration; DeepSeek-R1's AIME/MATH500/GPQA/MMLU-Pro/LiveCodeBench
-mix: about 800 tokens (an estimate)."""
+MEAN_PROMPT_TOKENS = {m: round(v[0]) for m, v in MLPERF_DATASET_LENGTHS.items()}
+"""Mean prompt tokens of the MLPerf data sets where a row gives none: their published per-sample token counts
+(``costmodel.engine.calibration.MLPERF_DATASET_LENGTHS``: Llama 2 70B 222, Mixtral 427, DeepSeek-R1 804)."""
 
 REFERENCE_OUTPUT_TOKENS = {"mixtral-8x7b": 145}
 """Output tokens per sample where a row gives none: Mixtral's reference 144.84 (mlcommons/inference README,
@@ -132,7 +132,7 @@ def server_case(row: dict[str, str], catalog: Catalog) -> tuple[Scenario, str] |
         output_tokens_cv=_number(row.get("output_cv")) or 0.0, **extra,
     )
     why = (f"p99 TTFT <= {ttft:g} s, TPOT <= {tpot * 1e3:g} ms as min {1 / tpot:.1f} tok/s per user; "
-           f"{bits}-bit weights, {kv_bits}-bit KV; mean prompt {prompt} tokens (not published)"
+           f"{bits}-bit weights, {kv_bits}-bit KV; mean prompt {prompt} tokens (the data set's)"
            + (f"; TP{tp} as the submission's config" if tp else "; parallel layout chosen by the planner")
            + (f"; batch limit {extra['max_batch_size']} per replica as the config" if extra else "")
            + (f"; output length cv {scenario.output_tokens_cv:g} (the data set's)" if scenario.output_tokens_cv else ""))

@@ -22,8 +22,8 @@ point the argmin lands on among near-equal ones is noise, and it moves what the 
 ``FIT_TOLERANCE`` (2 %, a tenth of that spread) of the family's minimum objective counts as tied, and
 among those the fit keeps the one nearest ``PRIOR`` (the untuned defaults 0.50/0.50/0.80), in the sum
 of |log(value / prior)| over the three efficiencies. The held-out folds use the same rule, so the
-out-of-sample error includes it; it moves little with the tolerance (17.1-17.6 % holding out a source
-for 1-5 %).
+out-of-sample error includes it; it moves little with the tolerance (15.3-16.3 % holding out a source
+for 1-5 %, 2026-12-02).
 ``scripts/fit_efficiency.py`` runs it and prints the values shipped in
 ``data/efficiency.yaml``.
 """
