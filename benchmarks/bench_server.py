@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/bench_server.py                 # every page, 24 changes each
     .venv/bin/python benchmarks/bench_server.py --changes 40 --page home --json artifacts/bench-server.json
+    .venv/bin/python benchmarks/bench_server.py --fresh         # every change a scenario not seen before
 
 Not AppTest: it starts ``python -m streamlit run app.py`` on a loopback port (the e2e harness's
 ``streamlit_server``) and drives ONE session per page with the protocol client
 (``benchmarks/st_protocol.py``: the websocket and protobuf messages a browser sends). For each page it
 loads ``/<page>?prompt_tokens=3000``, makes 2 warm-up changes, then ``--changes`` changes of the
-sidebar's "Prefix-cache hit rate" slider (0% <-> 100%, what the issue measured), one at a time. For
+sidebar's "Prefix-cache hit rate" slider (0% <-> 100%, what the issue measured), one at a time
+(``--fresh``: instead every change sets a value no earlier change of the run set, 0.1%, 0.2%, ...,
+so every cache keyed by the scenario misses: ui/scenario_cache.py, ui/validation.py). For
 every change it reads the server process's CPU time (user + system, psutil) before the change and
 after the run finished (in batches of 4 changes: psutil's times tick every 10 ms; the median is
 over batches), and the time from sending the change to the page's headline element (its
@@ -67,20 +70,35 @@ def server_cpu_s(pid: int) -> float:
     return t.user + t.system
 
 
-def bench_page(url: str, pid: int, page: str, changes: int) -> dict:
-    """One session on ``page``: load, 2 warm-up changes, then ``changes`` measured ones."""
+FRESH_STEP_PCT = 0.1
+"""--fresh: the slider's values step by a tenth of a percent (any tenth is a valid value, as from a link)."""
+
+
+def slider_values(fresh: bool, start: int = 0):
+    """The slider value (percent) of each change: 100, 0, 100, ... or, ``fresh``, one never used before (from
+    ``start`` tenths on; 1,000 values: 0.1% .. 100%)."""
+    i = start
+    while True:
+        i += 1
+        yield round((i % 1000 or 1000) * FRESH_STEP_PCT, 1) if fresh else (100.0 if i % 2 else 0.0)
+
+
+def bench_page(url: str, pid: int, page: str, changes: int, values=None) -> dict:
+    """One session on ``page``: load, 2 warm-up changes, then ``changes`` measured ones (slider values from
+    ``values``, default 100, 0, 100, ...)."""
+    values = values if values is not None else slider_values(False)
     s = Session(url, "" if page == "home" else page, "prompt_tokens=3000")
     try:
         c0, t0 = server_cpu_s(pid), time.perf_counter()
         first = s.connect()
         load = {"cpu_ms": (server_cpu_s(pid) - c0) * 1000, "wall_ms": (time.perf_counter() - t0) * 1000}
         cpu, head, done, problems = [], [], [], list(first.problems)
-        for i in range(2):  # warm-up
-            problems += s.change(SLIDER, double_array_value={"data": [100.0 if i % 2 == 0 else 0.0]}).problems
+        for _ in range(2):  # warm-up
+            problems += s.change(SLIDER, double_array_value={"data": [next(values)]}).problems
         for _batch in range(max(1, changes // BATCH)):
             c0 = server_cpu_s(pid)
-            for i in range(BATCH):
-                run = s.change(SLIDER, double_array_value={"data": [100.0 if i % 2 == 0 else 0.0]})
+            for _ in range(BATCH):
+                run = s.change(SLIDER, double_array_value={"data": [next(values)]})
                 problems += run.problems
                 done.append(run.finished_s * 1000)
                 head.append((run.headline_s if run.headline_s is not None else run.finished_s) * 1000)
@@ -101,16 +119,18 @@ def bench_page(url: str, pid: int, page: str, changes: int) -> dict:
     }
 
 
-def run(pages: tuple[str, ...] = PAGES, changes: int = 24) -> dict:
+def run(pages: tuple[str, ...] = PAGES, changes: int = 24, fresh: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp, \
             streamlit_server(REPO / "app.py", Path(tmp), cwd=REPO, timeout_s=120) as server:
         warm = Session(server.url)  # imports, the catalog cache: not counted against any page
         warm.connect()
         warm.close()
         load_before = os.getloadavg()[0]
-        rows = [bench_page(server.url, server.proc.pid, p, changes) for p in pages]
+        values = slider_values(fresh)  # one sequence for the whole run: --fresh never repeats across pages
+        rows = [bench_page(server.url, server.proc.pid, p, changes, values) for p in pages]
     return {
         "cpu_count": os.cpu_count(),
+        "slider_values": "fresh (each change a value not used before)" if fresh else "100% <-> 0%",
         "load_average_1m": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
         "pages": rows,
     }
@@ -118,7 +138,8 @@ def run(pages: tuple[str, ...] = PAGES, changes: int = 24) -> dict:
 
 def print_table(report: dict) -> None:
     la = report["load_average_1m"]
-    print(f"Server CPU per '{SLIDER}' change, real streamlit run, one protocol session; "
+    print(f"Server CPU per '{SLIDER}' change ({report.get('slider_values', '100% <-> 0%')}), real streamlit run, "
+          "one protocol session; "
           f"{report['cpu_count']} CPUs, load average {la['start']} -> {la['end']}")
     print(f"{'page':<22}{'CPU ms med':>11}{'p95':>7}{'target':>8}{'headline ms med':>17}{'p95':>7}"
           f"{'finished med':>14}{'load CPU ms':>13}  ok")
@@ -135,8 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--changes", type=int, default=24, help="measured changes per page (default 24)")
     p.add_argument("--page", action="append", choices=PAGES, help="only this page (repeatable)")
     p.add_argument("--json", type=Path, default=None, help="also write the report here")
+    p.add_argument("--fresh", action="store_true",
+                   help="every change a slider value not used before (every scenario cache misses)")
     args = p.parse_args(argv)
-    report = run(tuple(args.page or PAGES), args.changes)
+    report = run(tuple(args.page or PAGES), args.changes, args.fresh)
     print_table(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
