@@ -174,3 +174,14 @@ def test_restore_link_params_writes_what_is_missing_and_skips_bound_keys():
     done = state.restore_link_params({"prompt_tokens": 1185, "gpus": 4}, params, raw, CATALOG)
     assert done == ["prompt_tokens"] and dict(params) == {"prompt_tokens": "1185"}
     assert state.restore_link_params({"prompt_tokens": 1185}, FakeParams(), {}, CATALOG) == []
+
+
+def test_restore_link_params_hands_bound_keys_to_write_bound():
+    """The sidebar's second pass, after its widgets bound: a bound key goes to ``write_bound``
+    (ui.compat.write_bound_query_param) with the link's raw values; a changed or default value does not."""
+    raw = {"prompt_tokens": ["1185"], "gpus": ["4"], "output_tokens": ["999"], "concurrency": ["0"]}
+    params, written = FakeParams(bound={"prompt_tokens", "gpus", "output_tokens", "concurrency"}), []
+    done = state.restore_link_params({"prompt_tokens": 1185, "gpus": 4, "output_tokens": 500, "concurrency": 0},
+                                     params, raw, CATALOG, write_bound=lambda k, v: written.append((k, v)))
+    assert done == ["prompt_tokens", "gpus"] and written == [("prompt_tokens", ["1185"]), ("gpus", ["4"])]
+    assert dict(params) == {}

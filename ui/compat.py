@@ -7,6 +7,15 @@ script on ``?key=inf`` (also ``-inf``, ``1e309`` or 400 digits):
 ``ValueError``/``TypeError``/``IndexError`` as "invalid URL value, fall back to the
 default". We turn that ``OverflowError`` into a ``ValueError`` so the bad parameter
 is ignored and removed like any other invalid value.
+
+Streamlit 1.67: ``st.query_params`` cannot write a parameter a widget is bound to
+(``bind="query-params"``), and Streamlit writes a bound parameter only when the value
+changes or was restored from its own unmount record. A rerun that brings a URL which
+lost a bound parameter (an early rerun during an interrupted page-change run, under
+load: docs/reliability.md) leaves the session's value out of the URL for good.
+``write_bound_query_param`` writes it through the correction path Streamlit itself
+uses for clamped URL values (``QueryParams.set_corrected_value``: the backend's copy
+and a ``page_info_changed`` message to the browser).
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import functools
 
 from streamlit.elements.widgets import number_input as _number_input
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 _MARK = "_tee_overflow_guard"
 
@@ -37,4 +47,17 @@ def guard_number_input_overflow() -> None:
 
 
 guard_number_input_overflow()
+
+
+def write_bound_query_param(key: str, values: list[str]) -> None:
+    """Put ``key=values`` (raw query values) into the URL although a widget is bound to ``key``; outside a
+    script run (no context) it does nothing."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state.query_params() as qp:
+        if len(values) == 1:
+            qp.set_corrected_value(key, values[0], "string_value")
+        else:
+            qp.set_corrected_value(key, list(values), "string_array_value")
 

@@ -225,6 +225,11 @@ def render_sidebar() -> Scenario:
         more = st.expander("More settings", icon=":material/tune:") if presenting() else st.container()
         with more:
             _other_controls(gpu, d)
+        # Every bound widget is drawn: a rerun whose URL lost link parameters that widgets of an interrupted run
+        # had bound again gets them back now (st.query_params refuses a bound key; compat writes it).
+        if URL_RAW_KEY in ss:
+            state.restore_link_params(ss, st.query_params, ss[URL_RAW_KEY], catalog,
+                                      write_bound=compat.write_bound_query_param)
         notices += _check_link(ss, catalog)
         for note in notices:
             st.warning(md_escape(note), icon=":material/straighten:")

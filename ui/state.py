@@ -15,7 +15,7 @@ Streamlit-facing helpers at the end read and write ``st.session_state``.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -391,9 +391,15 @@ def link_params_to_restore(raw: Mapping[str, list[str]], values: Mapping[str, An
     return out
 
 
-def restore_link_params(session: Any, query_params: Any, raw: Mapping[str, list[str]], catalog: Catalog) -> list[str]:
+def restore_link_params(session: Any, query_params: Any, raw: Mapping[str, list[str]], catalog: Catalog,
+                        write_bound: Callable[[str, list[str]], None] | None = None) -> list[str]:
     """Put back into ``query_params`` (``st.query_params``) what ``link_params_to_restore`` finds; returns the
-    keys put back. Run before the widgets bind their keys (a bound key cannot be written; it is skipped)."""
+    keys put back.
+
+    ``st.query_params`` refuses a key a widget is bound to (``StreamlitAPIException``); such a key goes to
+    ``write_bound`` (``ui.compat.write_bound_query_param``) or, without one, is skipped. The sidebar runs this
+    twice: before its widgets bind (the page change that dropped the params also unbound them) and after
+    (a rerun that came with a URL that had lost them while the interrupted run had bound them again)."""
     present = set(query_params.keys())
     if all(key in present for key in raw):  # every rerun of a session with a link: skip the snapshot and defaults
         return []
@@ -404,7 +410,9 @@ def restore_link_params(session: Any, query_params: Any, raw: Mapping[str, list[
     for key, vals in missing.items():
         try:
             query_params[key] = vals if len(vals) > 1 else vals[-1]
-        except Exception:  # noqa: BLE001 - StreamlitAPIException: the key is bound this run; leave it to the widget
-            continue
+        except Exception:  # noqa: BLE001 - StreamlitAPIException: a widget is bound to the key
+            if write_bound is None:
+                continue
+            write_bound(key, list(vals))
         done.append(key)
     return done

@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,19 +75,21 @@ def _server_env() -> dict[str, str]:
 
 @contextlib.contextmanager
 def streamlit_server(
-    script: Path, log_dir: Path, *, cwd: Path = REPO_ROOT, timeout_s: float = 90
+    script: Path, log_dir: Path, *, cwd: Path = REPO_ROOT, timeout_s: float = 90,
+    launcher: Sequence[str] = ("-m", "streamlit"), env: Mapping[str, str] | None = None,
 ) -> Iterator[StreamlitServer]:
     """Run ``python -m streamlit run script`` on a free loopback port until the block exits.
 
-    Readiness = ``GET /_stcore/health`` answers ``ok``. If the server dies or never gets healthy, the
-    error carries its log. The process is terminated (then killed) on exit.
+    ``launcher``: what follows ``python`` instead of ``-m streamlit`` (tests/e2e/st_pause_launcher.py);
+    ``env``: variables added to the server's environment. Readiness = ``GET /_stcore/health`` answers ``ok``.
+    If the server dies or never gets healthy, the error carries its log. The process is terminated (then
+    killed) on exit.
     """
     port = free_port()
     log_path = log_dir / f"streamlit-{port}.log"
     cmd = [
         sys.executable,
-        "-m",
-        "streamlit",
+        *launcher,
         "run",
         str(script),
         "--server.headless=true",
@@ -98,7 +100,8 @@ def streamlit_server(
     ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=_server_env()
+            cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**_server_env(), **(env or {})},
         )
     server = StreamlitServer(url=f"http://127.0.0.1:{port}", log_path=log_path, proc=proc)
     try:

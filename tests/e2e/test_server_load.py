@@ -10,14 +10,17 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_helpers import REPO_ROOT, StreamlitServer
+from e2e_helpers import REPO_ROOT, StreamlitServer, streamlit_server
 
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 sys.path.insert(0, str(REPO_ROOT / "deploy"))
 from st_protocol import Run, Session  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 SLIDER = "Prefix-cache hit rate (%)"
 HEADLINE = "Cost per request"
@@ -89,8 +92,6 @@ def _first_run_until_prompt_box(s: Session) -> str:
     """Start a session's first run and read until the sidebar's "Prompt tokens" box arrived (the widget is
     registered and seeded from the URL); returns the page hash ``new_session`` named, all a browser knows of
     the page before the ``navigation`` message."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
     s.open()
     s.send_rerun()
     main_hash, run = "", Run()
@@ -114,16 +115,15 @@ def test_after_a_whole_first_run_the_next_change_keeps_the_urls_prompt(app_serve
         s.close()
 
 
-@pytest.mark.xfail(strict=False, reason="partly fixed (ui.state.restore_link_params): passes when the page change "
-                   "unbinds the dropped params; under heavy load another interleaving leaves them bound but gone "
-                   "from the URL, which st.query_params cannot write (docs/reliability.md, issue 13)")
 def test_a_second_rerun_during_the_first_run_keeps_the_urls_prompt(app_server: StreamlitServer) -> None:
     """The load test's "default prompt instead of the URL's" (docs/reliability.md). A browser whose first
     run is slow (an overloaded server) knows only ``new_session``'s page hash and holds no widget values yet;
     if it reruns then (a reconnect, an early click), Streamlit 1.67 treats the rerun as a page change and drops
     the URL parameters bound on the "previous" page. The session keeps its values, but without
     ``ui.state.restore_link_params`` its URL, the link a person shares or reloads, loses them for good (a visit
-    opens on the defaults). Fails without the fix: the URL comes back as ``''``."""
+    opens on the defaults). Fails without the fix: ``the URL lost prompt_tokens: 'gpus=4&flash_attention=false'``.
+    (Its timing is the server's; test_a_rerun_with_the_url_a_page_change_cleared_... below holds the server at
+    the point that made this test fail once under load.)"""
     s = Session(app_server.url, "", "prompt_tokens=1185&gpus=4&flash_attention=false")
     try:
         main_hash = _first_run_until_prompt_box(s)
@@ -134,6 +134,61 @@ def test_a_second_rerun_during_the_first_run_keeps_the_urls_prompt(app_server: S
         after = s.change(SLIDER, double_array_value={"data": [100.0]})
         assert after.scenario_prompt() == 1185, "the session lost its own prompt"
         assert s.number_values["Prompt tokens"] == 1185 and s.number_values["GPUs"] == 4
+        for key, value in (("prompt_tokens", "1185"), ("gpus", "4"), ("flash_attention", "false")):
+            assert s.url_param(key) == value, f"the URL lost {key}: {s.query_string!r}"
+    finally:
+        s.close()
+
+
+LINK = "prompt_tokens=1185&gpus=4&flash_attention=false"
+
+
+@pytest.fixture
+def pausable_server(tmp_path: Path) -> Iterator[tuple[StreamlitServer, Path]]:
+    """The app under tests/e2e/st_pause_launcher.py: (server, the plan file that holds its next run)."""
+    plan = tmp_path / "pause.json"
+    with streamlit_server(REPO_ROOT / "app.py", tmp_path, launcher=(str(Path(__file__).with_name("st_pause_launcher.py")),),
+                          env={"TEE_PAUSE_FILE": str(plan)}) as server:
+        yield server, plan
+
+
+def test_a_rerun_with_the_url_a_page_change_cleared_keeps_the_links_params(
+    pausable_server: tuple[StreamlitServer, Path],
+) -> None:
+    """The interleaving behind the last "URL lost the link" failure (docs/reliability.md, issue 13), held
+    deterministically: a session's whole first run; a rerun that is a page change to Streamlit (new_session's
+    page hash, no widget values) drops the link's parameters from the URL and unbinds them; the sidebar puts
+    them back, and its widgets bind them again; the run is held right after "GPUs" binds; then the browser,
+    which has taken the cleared URL but not yet the restored one, reruns the same page with it. That run finds
+    the parameters gone while their widgets are bound, which ``st.query_params`` cannot write. Fails without
+    the sidebar's second ``restore_link_params`` (``ui.compat.write_bound_query_param``): the URL comes back as
+    ``'flash_attention=false'`` (prompt_tokens and gpus lost; flash_attention binds after the hold)."""
+    server, plan = pausable_server
+    s = Session(server.url, "", LINK)
+    try:
+        main_hash = _first_run_until_prompt_box(s)
+        s.read_run(time.perf_counter())  # the rest of the first run
+        home_hash, held = s.page_script_hash, dict(s.mounted)
+        assert s.url_param("prompt_tokens") == "1185"
+
+        plan.write_text(json.dumps({"after": "gpus"}))
+        s.mounted.clear()
+        s.page_script_hash = main_hash
+        s.send_rerun()
+        cleared, run, deadline = None, Run(), time.monotonic() + 60
+        while not (plan.with_name("pause.json.paused").exists() and cleared is not None):
+            assert time.monotonic() < deadline, "the server never reached the hold after 'GPUs'"
+            fm = ForwardMsg()
+            fm.ParseFromString(s.ws.recv())
+            if s.handle(fm, run, 0.0) == "page_info_changed" and cleared is None:
+                cleared = s.query_string
+        assert "prompt_tokens" not in cleared, f"the page change kept the link: {cleared!r}"
+
+        s.query_string, s.page_script_hash, s.mounted = cleared, home_hash, held  # what the browser now sends
+        run = s.rerun()
+        assert run.scenario_prompt() == 1185 and not run.problems
+        after = s.change(SLIDER, double_array_value={"data": [100.0]})
+        assert after.scenario_prompt() == 1185 and s.number_values["Prompt tokens"] == 1185
         for key, value in (("prompt_tokens", "1185"), ("gpus", "4"), ("flash_attention", "false")):
             assert s.url_param(key) == value, f"the URL lost {key}: {s.query_string!r}"
     finally:

@@ -1,0 +1,43 @@
+"""ui.compat.write_bound_query_param in a real Streamlit run (AppTest): it writes a parameter that a widget is
+bound to, which ``st.query_params`` refuses (the sidebar's second restore pass relies on it; issue 13)."""
+
+from streamlit.testing.v1 import AppTest
+
+
+def _script() -> None:
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from ui import compat
+
+    st.number_input("Prompt tokens", min_value=1, value=2048, key="prompt_tokens", bind="query-params")
+    if st.session_state.get("drop"):
+        # what a rerun with a URL that lost the bound parameter leaves in the backend's copy
+        with get_script_run_ctx().session_state.query_params() as qp:
+            qp.discard_param_no_forward_msg("prompt_tokens")
+        try:
+            st.query_params["prompt_tokens"] = "1185"
+        except Exception as exc:  # noqa: BLE001 - StreamlitAPIException: the key is bound
+            st.session_state["refused"] = type(exc).__name__
+        st.session_state["before"] = "prompt_tokens" in st.query_params
+        compat.write_bound_query_param("prompt_tokens", ["1185"])
+        st.session_state["after"] = st.query_params.get("prompt_tokens")
+
+
+def test_write_bound_query_param_writes_what_st_query_params_refuses():
+    at = AppTest.from_function(_script, default_timeout=30)
+    at.query_params["prompt_tokens"] = "1185"
+    at.run()
+    assert at.number_input(key="prompt_tokens").value == 1185 and not at.exception
+    at.session_state["drop"] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["refused"] == "StreamlitAPIException"
+    assert at.session_state["before"] is False and at.session_state["after"] == "1185"
+    assert at.number_input(key="prompt_tokens").value == 1185
+
+
+def test_write_bound_query_param_outside_a_run_does_nothing():
+    from ui import compat
+
+    compat.write_bound_query_param("prompt_tokens", ["1185"])  # no script run context: no error, no effect
