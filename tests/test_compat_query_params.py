@@ -41,3 +41,44 @@ def test_write_bound_query_param_outside_a_run_does_nothing():
     from ui import compat
 
     compat.write_bound_query_param("prompt_tokens", ["1185"])  # no script run context: no error, no effect
+
+
+def _resend_script() -> None:
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from ui import compat
+
+    st.number_input("GPUs", min_value=1, value=1, key="gpus", bind="query-params")
+    ctx = get_script_run_ctx()
+    sent, enqueue = [], ctx.enqueue
+    ctx.enqueue = lambda msg: (sent.append(msg.page_info_changed.query_string)
+                               if msg.WhichOneof("type") == "page_info_changed" else None, enqueue(msg))[1]
+    try:
+        compat.resend_query_params()
+    finally:
+        ctx.enqueue = enqueue
+    st.session_state["sent"] = sent
+    st.session_state["pages"] = compat.pages_of_this_run()
+
+
+def test_resend_query_params_sends_the_runs_url_unchanged():
+    at = AppTest.from_function(_resend_script, default_timeout=30)
+    at.query_params["gpus"] = "4"
+    at.query_params["note"] = "a b"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["sent"] == ["gpus=4&note=a+b"]  # the whole query string, once
+    assert at.number_input(key="gpus").value == 4
+    asked, shown = at.session_state["pages"]
+    assert shown  # the page this run shows; the first run asks for none
+    at.query_params.clear()
+    at.run()
+    assert at.session_state["sent"] == [], "an empty URL: nothing to send"
+
+
+def test_outside_a_run_pages_are_unknown_and_resend_does_nothing():
+    from ui import compat
+
+    assert compat.pages_of_this_run() == (None, None)
+    compat.resend_query_params()

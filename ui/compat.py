@@ -16,6 +16,12 @@ load: docs/reliability.md) leaves the session's value out of the URL for good.
 ``write_bound_query_param`` writes it through the correction path Streamlit itself
 uses for clamped URL values (``QueryParams.set_corrected_value``: the backend's copy
 and a ``page_info_changed`` message to the browser).
+
+Streamlit 1.67: a rerun that Streamlit takes for a page change sends the browser the
+URL without the parameters of the widgets it found stale; if that run is cut short
+by a rerun the browser sent before it took that URL, the new run's copy of the URL is
+the browser's older one, complete, so Streamlit sends nothing and the browser keeps
+the cleared URL. ``resend_query_params`` sends the backend's copy again.
 """
 
 from __future__ import annotations
@@ -61,3 +67,30 @@ def write_bound_query_param(key: str, values: list[str]) -> None:
         else:
             qp.set_corrected_value(key, list(values), "string_array_value")
 
+
+
+def pages_of_this_run() -> tuple[str | None, str | None]:
+    """(the page hash the browser asked for in this rerun, the page this run shows); (None, None) outside a run.
+    They differ on a session's first run (nothing asked) and when the browser knows only ``new_session``'s hash."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None, None
+    return ctx.pages_manager.intended_page_script_hash, ctx.page_script_hash
+
+
+def resend_query_params() -> None:
+    """Send the browser the URL's query string as this run holds it (Streamlit sends it only when it changes
+    it). Nothing to send when the run holds no parameter, or outside a run."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state.query_params() as qp:
+        key = next(iter(qp), None)
+        if key is None:
+            return
+        values = qp.get_all(key)
+        # re-setting one parameter to its own value sends the whole query string (page_info_changed)
+        if len(values) == 1:
+            qp.set_corrected_value(key, values[0], "string_value")
+        else:
+            qp.set_corrected_value(key, values, "string_array_value")

@@ -27,6 +27,7 @@ CONTEXT_STEP_KEY = "_context_step"
 URL_RAW_KEY = "_url_raw"  # the link's raw query values, read once per session before the widgets take them
 URL_FIX_KEY = "_url_fix"
 URL_CHECKED_KEY = "_url_checked"
+URL_PAGE_KEY = "_url_page"  # the page hash the sidebar last finished drawing on
 NOTICE_KEY = "_clamp_notices"
 UPLOAD_KEY = "_upload"
 MESSAGE_KEY = "_sidebar_message"
@@ -146,6 +147,18 @@ def _url_pass(ss, catalog) -> list[str]:
     return list(ss.pop(NOTICE_KEY, None) or []) + state.clamp_session(ss, catalog)
 
 
+def _resync_url_after_page_change(ss) -> None:
+    """On a run Streamlit took for a page change (the browser asked for another page than the one the sidebar
+    last finished on), send the browser the URL again: an earlier page-change run may have sent it a URL without
+    the link's parameters and been cut short, while this run's copy, from the browser's older URL, is complete
+    (Streamlit sends nothing then; docs/reliability.md, issue 13). One message per page change."""
+    asked, shown = compat.pages_of_this_run()
+    if ss.get(URL_PAGE_KEY) not in (None, asked):
+        compat.resend_query_params()
+    if shown is not None and ss.get(URL_PAGE_KEY) != shown:
+        ss[URL_PAGE_KEY] = shown
+
+
 def _check_link(ss, catalog) -> list[str]:
     """After the widgets took the link's values: notices for what they clamped or dropped; values to clamp
     rather than drop are applied by a rerun (a widget's value cannot change once it is drawn)."""
@@ -230,6 +243,7 @@ def render_sidebar() -> Scenario:
         if URL_RAW_KEY in ss:
             state.restore_link_params(ss, st.query_params, ss[URL_RAW_KEY], catalog,
                                       write_bound=compat.write_bound_query_param)
+        _resync_url_after_page_change(ss)
         notices += _check_link(ss, catalog)
         for note in notices:
             st.warning(md_escape(note), icon=":material/straighten:")

@@ -122,8 +122,7 @@ def test_a_second_rerun_during_the_first_run_keeps_the_urls_prompt(app_server: S
     the URL parameters bound on the "previous" page. The session keeps its values, but without
     ``ui.state.restore_link_params`` its URL, the link a person shares or reloads, loses them for good (a visit
     opens on the defaults). Fails without the fix: ``the URL lost prompt_tokens: 'gpus=4&flash_attention=false'``.
-    (Its timing is the server's; test_a_rerun_with_the_url_a_page_change_cleared_... below holds the server at
-    the point that made this test fail once under load.)"""
+    (Its timing is the server's; the two tests below hold the server at the points that made it fail.)"""
     s = Session(app_server.url, "", "prompt_tokens=1185&gpus=4&flash_attention=false")
     try:
         main_hash = _first_run_until_prompt_box(s)
@@ -189,6 +188,40 @@ def test_a_rerun_with_the_url_a_page_change_cleared_keeps_the_links_params(
         assert run.scenario_prompt() == 1185 and not run.problems
         after = s.change(SLIDER, double_array_value={"data": [100.0]})
         assert after.scenario_prompt() == 1185 and s.number_values["Prompt tokens"] == 1185
+        for key, value in (("prompt_tokens", "1185"), ("gpus", "4"), ("flash_attention", "false")):
+            assert s.url_param(key) == value, f"the URL lost {key}: {s.query_string!r}"
+    finally:
+        s.close()
+
+
+def test_a_rerun_sent_before_the_cleared_url_arrived_gets_the_url_back(
+    pausable_server: tuple[StreamlitServer, Path],
+) -> None:
+    """The other interleaving behind "URL lost the link" (the test above failed 8 times in 40 on a warm server,
+    the URL ``''``): after a whole first run, a page-change rerun (new_session's page hash, no widget values)
+    sends the browser the URL without the link's parameters and is cut short before the sidebar (held after
+    ``st.navigation``) by a change the browser sent before that URL reached it, so with the full link. That run's
+    copy of the URL is complete and Streamlit sends nothing, while the browser now holds ``''``. Fails without
+    the sidebar's resend on a page change (``ui.compat.resend_query_params``): the URL stays ``''``."""
+    server, plan = pausable_server
+    s = Session(server.url, "", LINK)
+    try:
+        main_hash = _first_run_until_prompt_box(s)
+        s.read_run(time.perf_counter())  # the rest of the first run
+        held = dict(s.mounted)
+        plan.write_text(json.dumps({"after": "st.navigation"}))
+        s.mounted.clear()
+        s.page_script_hash = main_hash
+        s.send_rerun()
+        deadline = time.monotonic() + 60
+        while not plan.with_name("pause.json.paused").exists():  # read nothing: the cleared URL is in flight
+            assert time.monotonic() < deadline, "the server never reached the hold after st.navigation"
+            time.sleep(0.01)
+        s.mounted = held
+        # a change, still with the full link and new_session's page hash; the cleared URL arrives meanwhile. The
+        # URL is checked after this run: a later run with the cleared URL would be mended by the second pass
+        after = s.change(SLIDER, double_array_value={"data": [100.0]})
+        assert after.scenario_prompt() == 1185 and s.number_values["Prompt tokens"] == 1185 and not after.problems
         for key, value in (("prompt_tokens", "1185"), ("gpus", "4"), ("flash_attention", "false")):
             assert s.url_param(key) == value, f"the URL lost {key}: {s.query_string!r}"
     finally:
