@@ -147,9 +147,13 @@ def disagg_split(notes: str) -> tuple[int, int, int, int] | None:
     return pg, max(ptp, pg // pw), dg, max(dtp, dg // dw)
 
 
-def attention_layouts(notes: str) -> tuple[int | str, int | str]:
+def attention_layouts(notes: str, framework: str = "") -> tuple[int | str, int | str]:
     """(decode or aggregated instances, prefill instances) attention data-parallel 1/0 as the notes state it,
-    '' where they do not ("TP8 EP1 DP-attention=False"; "Prefill: ... DP-attn=True ...; Decode: ... DP-attn=False")."""
+    '' where they do not ("TP8 EP1 DP-attention=False"; "Prefill: ... DP-attn=True ...; Decode: ... DP-attn=False").
+    A vLLM run stated as plain tensor parallelism ("vLLM v0.14.1 (TP2)": ``vllm serve ... -tp 2``, beside the
+    same post's "DP2 + expert parallel" runs with ``-dp=2 --enable-expert-parallel``) shards attention by heads: 0."""
+    if framework.startswith("vLLM") and re.search(r"\(TP\d+\)", framework):
+        return 0, ""
     m = re.search(r"DP-attention=(True|False)", notes)
     if m:
         return int(m.group(1) == "True"), ""
@@ -264,7 +268,7 @@ def normalise(row: dict, dups: dict) -> dict:
             else:  # no ISL: keep the output/total ratio only
                 isl, osl = None, None
     out.update(serving=serving, mode=mode, isl=round(isl, 1) if isl else "", osl=round(osl, 1) if osl else "")
-    out["attention_dp"], out["prefill_attention_dp"] = attention_layouts(notes)
+    out["attention_dp"], out["prefill_attention_dp"] = attention_layouts(notes, row["framework"])
     out["max_batch_per_gpu"] = stated_batch_per_gpu(notes)
     out["burst_requests"], out["output_cv"] = "", ""
     if rid.startswith("gpustack"):

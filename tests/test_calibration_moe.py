@@ -124,8 +124,11 @@ def test_a_stated_batch_cap_per_gpu_replaces_the_engine_default(rows):
     assert stated_batch_limit(None, cat.model("mixtral-8x7b"), 8, None) is None
     case = next(c for c in moe_cases(rows, cat, Case)[0] if c.id == "mlperf51_dsr1_b200x8_offline")
     assert case.scenario.max_batch_size == 512
-    # 8 ranks x 512 sequences: the whole system holds 4096 of the 5120 MLPerf keeps in flight
-    assert estimate(case.scenario, catalog=cat).max_concurrency == pytest.approx(4096)
+    # 8 ranks x 512 sequences would hold 4096 of the 5120 MLPerf keeps in flight; with the attention weights
+    # at FP8 beside the NVFP4 experts (kernels.kept_precision_bits), copied on each of the 8 data-parallel
+    # ranks, the KV memory now binds just below the cap (4034)
+    held = estimate(case.scenario, catalog=cat).max_concurrency
+    assert 0.97 * 4096 < held <= 4096
 
 
 def test_finite_bursts_and_output_spread_are_carried_into_the_cases(rows):

@@ -128,3 +128,53 @@ def test_narrow_heads_slow_attention_of_head_dim_64_models_only():
     assert slow[0] > fast[0] * 1.05 and slow[1] >= fast[1]
     assert prefill("llama-3.1-70b", 8, 0.75) == prefill("llama-3.1-70b", 8, 1.0)
     assert prefill("deepseek-v3", 8, 0.75) == prefill("deepseek-v3", 8, 1.0)
+
+
+def test_experts_only_four_bit_checkpoints_keep_attention_at_the_released_precision():
+    # DeepSeek (released FP8) keeps 8 bits beside 4-bit experts; gpt-oss (released with MXFP4 experts) keeps
+    # BF16; a dense model's 4-bit release quantises every linear layer; 8-bit weights are untouched
+    bits = np.array([4.0, 8.0, 16.0])
+    assert kernels.kept_precision_bits(CAT.model("deepseek-v3"), bits).tolist() == [8.0, 8.0, 16.0]
+    assert kernels.kept_precision_bits(CAT.model("gpt-oss-120b"), bits).tolist() == [16.0, 8.0, 16.0]
+    assert kernels.kept_precision_bits(CAT.model("llama-3.1-70b"), bits).tolist() == [4.0, 8.0, 16.0]
+
+
+def test_kept_matmul_params_are_attention_shared_experts_and_lm_head():
+    # DeepSeek-V3 per layer: q 7168x1536 + 1536x128x192, kv_a 7168x576, kv_b 512x128x256, o 128x128x7168
+    # = 187,105,280; x 61 layers, + 58 shared experts of 3x7168x2048, + the 129,280 x 7168 LM head
+    attention = 7168 * 1536 + 1536 * 128 * 192 + 7168 * 576 + 512 * 128 * 256 + 128 * 128 * 7168
+    assert attention == 187_105_280
+    want = 61 * attention + 58 * 3 * 7168 * 2048 + 129_280 * 7168
+    assert kernels.kept_matmul_params(CAT.model("deepseek-v3")) == pytest.approx(want) == pytest.approx(14_894_432_256)
+    assert kernels.kept_matmul_params(CAT.model("llama-3.1-70b")) == 0.0
+
+
+def test_kept_precision_slowdown_is_the_ratio_of_peaks():
+    from costmodel.engine.rates import kept_precision_slowdown
+
+    # GB300: 15,000 dense FP4 TFLOP/s against 5,000 FP8 -> FP8 products take 3x as long
+    assert float(kept_precision_slowdown(CAT.gpu("gb300"), None, np.array(4.0), np.array(8.0))) == pytest.approx(3.0)
+    # H100: 4-bit experts run w4a16 (bf16), so BF16 attention runs at the same peak
+    assert float(kept_precision_slowdown(CAT.gpu("h100-sxm"), None, np.array(4.0), np.array(16.0))) == 1.0
+    # a scenario that fixes the compute precision runs every product at it
+    assert kept_precision_slowdown(CAT.gpu("gb300"), "fp4", np.array(4.0), np.array(8.0)) == 1.0
+
+
+def test_kept_precision_slows_a_four_bit_deepseek_prefill_on_blackwell_ultra():
+    # the weights carry kept x (3 - 1) extra parameters' time on GB300 at 4 bits, none at 8 bits; the prefill
+    # time is longer than with every product at FP4 (compute_dtype fixed), by well over the 30% checked here
+    from costmodel import Scenario, estimate
+    from costmodel.engine import roofline
+
+    model, gpu = CAT.model("deepseek-v3"), CAT.gpu("gb300")
+    w = roofline.with_kept_precision(model, gpu, None, np.array(4.0),
+                                     roofline.model_weights(model, np.array(256.0), np.array(8.0), np.array(4.0)))
+    assert float(w.kept_extra_matmul_params) == pytest.approx(2 * 14_894_432_256)
+    w8 = roofline.with_kept_precision(model, gpu, None, np.array(8.0),
+                                      roofline.model_weights(model, np.array(256.0), np.array(8.0), np.array(8.0)))
+    assert w8.kept_extra_matmul_params == 0.0
+    s = Scenario(model="deepseek-v3", gpu="gb300", gpus=4, tensor_parallel=4, weight_bits=4, prompt_tokens=2048,
+                 output_tokens=1)
+    fp4 = estimate(s).prefill_seconds_per_request
+    forced = estimate(s.model_copy(update={"compute_dtype": "fp4"}))
+    assert fp4 > forced.prefill_seconds_per_request * 1.3

@@ -15,17 +15,17 @@ from costmodel.engine.validation import (
     worst_cases,
 )
 
-OOS_MEDIAN_GATE = 0.17
-"""Out-of-sample median |error| this engine reaches now (16.0% holding out a source, 18.9% holding out a
-model family, 254 cases, 2026-12-02, after the finite bursts, the output-length spread, the fit's tie-break
-toward the prior, the superseded CDNA3 builds, the LMSYS Kimi K2 normalisation and the MLPerf data sets'
-published lengths; 20.0% and 23.0% before them, 22.1% and 23.2% before the stated batch caps and narrow-head
-attention), with a little margin; the issue's target is 15% (``test_issue_target_*`` below, expected to fail
-until the remaining mechanisms land)."""
-OOS_MODEL_MEDIAN_GATE = 0.20
+OOS_MEDIAN_GATE = 0.15
+"""Out-of-sample median |error| this engine reaches now (13.6% holding out a source, 17.1% holding out a
+model family, 254 cases, 2026-12-02, after experts-only 4-bit checkpoints (attention at the released
+precision), DeepSeek Sparse Attention and the vLLM TP2 layout of the V3.2 rows; 16.0% and 18.9% before them,
+20.0% and 23.0% before the finite bursts, the output-length spread, the fit's tie-break, the superseded CDNA3
+builds, the LMSYS Kimi K2 normalisation and the MLPerf data sets' lengths), with a little margin. 15% is also
+the issue's target for it, now reached."""
+OOS_MODEL_MEDIAN_GATE = 0.18
 WITHIN_2X_GATE = 0.97
-"""Share within 2x holding out a source: 98.0% reached (91.3% before the finite bursts, the output-length
-spread and the superseded CDNA3 builds; docs/cost-model.md, validation)."""
+"""Share within 2x holding out a source: 98.0% reached (5 of 254 cases beyond 2x; 91.3% before the finite
+bursts, the output-length spread and the superseded CDNA3 builds; docs/cost-model.md, validation)."""
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +53,21 @@ def test_out_of_sample_is_not_better_than_in_sample(frame):
     assert s["predicted_oos_source"]["median_abs_error"] >= s["predicted_in_sample"]["median_abs_error"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: out-of-sample median 16.0%, 98.0% within 2x "
-                   "(5 of 254 cases beyond 2x)")
-def test_issue_target_out_of_sample_median_15_percent_and_all_within_2x(frame):
-    s = summary_numbers(frame)["predicted_oos_source"]
-    assert s["median_abs_error"] <= 0.15 and s["within_2x"] == 1.0
+def test_issue_target_out_of_sample_median_15_percent(frame):
+    # reached (13.6% holding out a source, 2026-12-02): the issue's target, now a plain gate
+    assert summary_numbers(frame)["predicted_oos_source"]["median_abs_error"] <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="gpt-oss (+36%), CDNA3 (+47%) and the GPUStack/vLLM/MLPerf v5.0 rows keep a "
-                   "larger bias out of sample")
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 98.0% within 2x out of sample (5 of 254 cases "
+                   "beyond 2x: MI355X MoRI-SGLang disaggregated 1k1k, the two H100 Dynamo-TRT disaggregated rows, "
+                   "MLPerf v5.1 Mixtral on MI325X, DeepSeek-V3.2 prefill on GB300)")
+def test_issue_target_all_within_2x(frame):
+    assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] == 1.0
+
+
+@pytest.mark.xfail(strict=True, reason="out of sample (source held out) CDNA3 (+47%), gpt-oss (+25%), Kimi (-17%) and "
+                   "the DeepSeek (+48%: without its rows Hopper's decode MFU fits 0.70, not 0.50), GPUStack (+29%) "
+                   "and InferenceX-blog (-17%) sources keep a larger bias")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]

@@ -45,6 +45,13 @@ class ModelArchitecture(BaseModel):
     qk_nope_head_dim: int = Field(default=0, ge=0)
     v_head_dim: int = Field(default=0, ge=0)
     q_lora_rank: int = Field(default=0, ge=0, description="MLA query compression rank (0 = none)")
+    sparse_attention_top_k: int = Field(
+        default=0, ge=0,
+        description="DeepSeek Sparse Attention: each query attends at most this many tokens its lightning indexer "
+        "picks (config index_topk; 0 = dense attention); DeepSeek-V3.2-Exp report, section 2",
+    )
+    indexer_heads: int = Field(default=0, ge=0, description="DSA lightning indexer heads (config index_n_heads)")
+    indexer_head_dim: int = Field(default=0, ge=0, description="DSA lightning indexer head width (index_head_dim)")
     sliding_window: int | None = Field(default=None, ge=1, description="window (or chunk) in tokens")
     sliding_window_layers: int = Field(default=0, ge=0, description="layers that use the window")
     intermediate_size: int = Field(ge=0, description="FFN width of the dense layers")

@@ -9,6 +9,13 @@ Sources:
 - A causal prefill of n new tokens after C cached tokens forms n x C + n^2/2
   pairs; a sliding-window layer (Beltagy et al., Longformer, arXiv
   2004.05150) at most n x window, the window as the model's config gives it.
+- DeepSeek Sparse Attention (DeepSeek-V3.2-Exp report, github.com/deepseek-ai/DeepSeek-V3.2-Exp,
+  section 2): a lightning indexer (config ``index_n_heads`` 64 x ``index_head_dim`` 128, FP8) scores
+  every preceding token, and the query attends only the top ``index_topk`` = 2,048 of them; DSA is
+  "instantiated under MLA ... in MQA mode", so prefill as well as decode attend in the absorbed form over
+  the latent. Attention then costs O(L k) and the indexer O(L^2) at 2 x 64 x 128 FLOPs per pair (a
+  seventeenth of an absorbed MLA pair). The indexer's FLOPs are counted at the bf16 attention rate
+  although it runs in FP8 (an upper bound on its time).
 """
 
 from __future__ import annotations
@@ -27,17 +34,38 @@ def attention_flops_per_pair(model: ModelArchitecture, decode: bool) -> float:
     """
     h = model.num_attention_heads
     if model.attention == "mla":
-        if decode:
+        if decode or model.sparse_attention_top_k:  # DSA attends in MLA's MQA (absorbed) mode in both phases
             return 2.0 * h * (model.kv_lora_rank + model.qk_rope_head_dim) + 2.0 * h * model.kv_lora_rank
         return 2.0 * h * (model.qk_nope_head_dim + model.qk_rope_head_dim) + 2.0 * h * model.v_head_dim
     return 4.0 * h * model.head_dim
 
 
+def indexer_flops_per_pair(model: ModelArchitecture) -> float:
+    """FLOPs per layer the DSA lightning indexer spends scoring one (query, key) pair: 2 x indexer heads x
+    head width (DeepSeek-V3.2: 2 x 64 x 128 = 16,384); 0 without sparse attention."""
+    return 2.0 * model.indexer_heads * model.indexer_head_dim if model.sparse_attention_top_k else 0.0
+
+
+def sparse_prefill_pairs(new_tokens: np.ndarray, cached_tokens: np.ndarray, top_k: float) -> np.ndarray:
+    """(query, key) pairs a causal prefill attends when each query attends at most ``top_k`` tokens.
+
+    Query i (1..n) sees C + i tokens; the first m = clip(k - C, 0, n) queries see fewer than k:
+    m C + m^2 / 2 + (n - m) k pairs (n C + n^2/2 when no query reaches k, as ``prefill_attention_flops``)."""
+    n, c = np.asarray(new_tokens, dtype=float), np.asarray(cached_tokens, dtype=float)
+    m = np.clip(top_k - c, 0.0, n)
+    return m * c + m * m / 2 + (n - m) * top_k
+
+
 def decode_attention_flops_per_token(model: ModelArchitecture, context_tokens: np.ndarray) -> np.ndarray:
     """Attention FLOPs of one decoded token over every layer: per pair x layers x attended context
-    (sliding-window layers attend at most their window: ``ModelArchitecture.attended_context``)."""
+    (sliding-window layers attend at most their window: ``ModelArchitecture.attended_context``; sparse
+    attention at most its top-k, plus the indexer over the whole context)."""
     per_pair = attention_flops_per_pair(model, decode=True)
-    return per_pair * model.num_layers * np.asarray(model.attended_context(context_tokens))
+    attended = np.asarray(model.attended_context(context_tokens))
+    if model.sparse_attention_top_k:
+        k = float(model.sparse_attention_top_k)
+        return model.num_layers * (per_pair * np.minimum(attended, k) + indexer_flops_per_pair(model) * attended)
+    return per_pair * model.num_layers * attended
 
 
 def prefill_attention_flops(model: ModelArchitecture, new_tokens: np.ndarray, cached_tokens: np.ndarray) -> np.ndarray:
@@ -50,10 +78,26 @@ def prefill_attention_flops(model: ModelArchitecture, new_tokens: np.ndarray, ca
     else:
         pairs_win = 0.0
     per_pair = attention_flops_per_pair(model, decode=False)
+    if model.sparse_attention_top_k:  # top-k attention plus the indexer over every causal pair
+        sparse = sparse_prefill_pairs(new_tokens, cached_tokens, float(model.sparse_attention_top_k))
+        return model.full_attention_layers * (per_pair * sparse + indexer_flops_per_pair(model) * pairs_full)
     return per_pair * (model.full_attention_layers * pairs_full + model.sliding_window_layers * pairs_win)
 
 
-def prefix_attention_flops_per_cached_token(model: ModelArchitecture, new_tokens: np.ndarray) -> np.ndarray:
+def prefix_attention_flops_per_cached_token(model: ModelArchitecture, new_tokens: np.ndarray,
+                                            cached_tokens: np.ndarray | float = 0.0) -> np.ndarray:
     """Prefill FLOPs the new tokens spend attending to one cached prefix token (full-attention layers):
-    what a cached token costs (``money.usd_per_million_tokens``)."""
-    return attention_flops_per_pair(model, decode=False) * model.full_attention_layers * new_tokens
+    what a cached token costs (``money.usd_per_million_tokens``).
+
+    Under sparse attention a query attends at most top-k tokens, so the cached tokens' share is the pairs the
+    prefix adds, sparse_prefill_pairs(n, C) - sparse_prefill_pairs(n, 0), spread over the C cached tokens,
+    plus the indexer scoring each of them for every new token (at C = 0, the limit: a query's first
+    top-k tokens)."""
+    per_pair = attention_flops_per_pair(model, decode=False)
+    if not model.sparse_attention_top_k:
+        return per_pair * model.full_attention_layers * new_tokens
+    k = float(model.sparse_attention_top_k)
+    n, c = np.asarray(new_tokens, dtype=float), np.asarray(cached_tokens, dtype=float)
+    added = sparse_prefill_pairs(n, c, k) - sparse_prefill_pairs(n, 0.0, k)
+    attended_per_cached = np.where(c > 0, added / np.maximum(c, 1e-30), np.where(n < k, n, 0.0))
+    return model.full_attention_layers * (per_pair * attended_per_cached + indexer_flops_per_pair(model) * n)

@@ -148,7 +148,11 @@ def decode_step(
     # The tile efficiency applies to a single point too (a 0-d array): it used to be dropped there, so
     # estimate() and estimate_arrays() disagreed (tests/test_fuzz_engine.py).
     matrix_rate = rates.decode_matrix_flops_s * dense_eff
-    dense_time = np.maximum(dense_flops / matrix_rate, dense_bytes / rates.bytes_s)
+    # Products kept at the released precision run slower (Weights.kept_extra_matmul_params; 0 unless a
+    # mixture of experts runs 4-bit experts beside FP8/BF16 attention): time only, not FLOPs.
+    dense_work = dense_flops if np.ndim(weights.kept_extra_matmul_params) == 0 and weights.kept_extra_matmul_params == 0 \
+        else dense_flops + 2 * weights.kept_extra_matmul_params * tokens
+    dense_time = np.maximum(dense_work / matrix_rate, dense_bytes / rates.bytes_s)
     attn_factor = mla_attention_efficiency(model.attention == "mla", True, kernel.mla_prefill_attention_efficiency,
                                            kernel.mla_decode_attention_efficiency)
     if model.attention != "mla":

@@ -33,6 +33,16 @@ silicon-measured kernel tables (``benchmarks/aiconfigurator_oracle.py``).
 - **Weight-only 4-bit** (``weight_only_compute_dtype``): 4-bit weights on a GPU without FP4
   matrix units run as w4a16 (Marlin, Frantar et al. 2024, arXiv 2408.11743; vLLM's MXFP4 path for
   gpt-oss on Hopper): dequantised in registers, multiplied in bf16.
+- **Experts-only 4-bit checkpoints** (``kept_precision_bits``, ``kept_matmul_params``): the 4-bit
+  releases of mixture-of-experts models quantise the routed experts (and dense FFN layers) only and keep the
+  attention projections, the shared experts and the LM head at the released precision: NVIDIA's NVFP4
+  DeepSeek checkpoints (ModelOpt's ignore list ``*.attn.*``, ``*.shared_experts.*``, ``lm_head``, as
+  huggingface.co/jarrelscy/DeepSeek-V4-Pro-0813-NVFP4 restates it; nvidia/DeepSeek-R1-0528-FP4 stores
+  layer 0's dense MLP as packed 4-bit), SGLang's ModelOpt FP4 tests ("MoE-only checkpoint: attention must
+  stay excluded"), and gpt-oss's ``quantization_config.modules_to_not_convert`` (self_attn, router,
+  embeddings, lm_head in BF16; OpenAI gpt-oss model card, arXiv 2508.10925). Those products run at the
+  kept precision's peak, which on Blackwell Ultra is a third of FP4's (GB300/B300: 15 PFLOP/s FP4 against
+  5 FP8, dense).
 - **MLA kernels** (``mla_attention_efficiency``): latent attention decodes in the absorbed form
   (FlashMLA: up to 3000 GB/s memory-bound and 580 TFLOP/s compute-bound on H800, i.e. 0.9 of the
   bandwidth and 0.59 of the bf16 peak; github.com/deepseek-ai/FlashMLA README) and prefills in
@@ -54,6 +64,7 @@ from typing import Any
 
 import numpy as np
 
+from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.hardware import GPU
 
 
@@ -120,6 +131,27 @@ def weight_only_compute_dtype(gpu: GPU, weight_bits: int) -> str:
     if weight_bits <= 4 and not gpu.supports("fp4"):
         return "bf16"
     return gpu.best_dtype_for_bits(weight_bits)
+
+
+def kept_precision_bits(model: ModelArchitecture, weight_bits: np.ndarray) -> np.ndarray:
+    """Bits of the matrices a checkpoint leaves at its released precision (module docstring: experts-only
+    4-bit checkpoints): for a mixture of experts at 4 bits, the released precision when it is 8 or 16 bits
+    (DeepSeek's FP8), BF16 for a model released with 4-bit experts (gpt-oss's MXFP4); else the weight bits."""
+    bits = np.asarray(weight_bits, dtype=float)
+    if not model.is_moe:
+        return bits
+    released = float(model.native_weight_bits) if model.native_weight_bits >= 8 else 16.0
+    return np.where(bits <= 4, np.maximum(bits, released), bits)
+
+
+def kept_matmul_params(model: ModelArchitecture) -> float:
+    """Matrix parameters per token an experts-only 4-bit checkpoint keeps at the released precision: every
+    layer's attention projections, the MoE layers' shared experts and the LM head (0 for a dense model, whose
+    4-bit releases quantise every linear layer)."""
+    if not model.is_moe:
+        return 0.0
+    return (model.num_layers * model.attention_params_per_layer
+            + model.moe_layers * model.shared_expert_params_per_layer + model.embedding_params)
 
 
 def mla_attention_efficiency(is_mla: bool, decode: bool, prefill_factor: float, decode_factor: float) -> float:

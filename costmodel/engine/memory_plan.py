@@ -47,10 +47,23 @@ class Weights:
     bytes_per_param: np.ndarray
     weights_bytes: np.ndarray
     """Bytes of one full copy of the weights."""
+    kept_extra_matmul_params: np.ndarray | float = 0.0
+    """Matrix parameters per token whose products run slower at a kept precision, counted as the extra
+    parameters at the weight precision that take the same time: kept parameters x (slowdown - 1)
+    (``kernels.kept_matmul_params``, ``rates.kept_precision_slowdown``); time only, not FLOPs."""
+
+    kept_extra_bytes: np.ndarray | float = 0.0
+    """Bytes the matrices kept at a higher released precision add over ``bytes_per_param`` (experts-only 4-bit
+    checkpoints: ``kernels.kept_matmul_params`` x the difference in bytes per weight); included in
+    ``weights_bytes`` and ``always_read_bytes``."""
 
     @property
     def always_read_bytes(self) -> np.ndarray:
-        return self.always_read_params * self.bytes_per_param
+        """Bytes of the non-expert weights (every step reads them), the kept matrices at their own precision."""
+        plain = self.always_read_params * self.bytes_per_param
+        if np.ndim(self.kept_extra_bytes) == 0 and self.kept_extra_bytes == 0:
+            return plain
+        return plain + self.kept_extra_bytes
 
 
 def model_weights(
@@ -132,7 +145,7 @@ def free_kv_bytes(
     tp = layout.tensor_parallel
     usable = tp * gpu_memory_bytes * memory_utilization
     extra_copies = np.where(layout.attention_data_parallel, tp - 1, 0.0)
-    resident = weights.weights_bytes + extra_copies * weights.always_read_params * weights.bytes_per_param
+    resident = weights.weights_bytes + extra_copies * weights.always_read_bytes
     return usable - resident - score_bytes
 
 

@@ -48,7 +48,7 @@ def prefill_weight_bytes(model: ModelArchitecture, weights: Weights, layout: Lay
     of experts, every expert (a packed step routes enough tokens to touch them all)."""
     if model.is_moe:
         experts = model.moe_layers * experts_total * weights.params_per_expert
-        return (weights.always_read_params * layout.weight_copies + experts) * weights.bytes_per_param
+        return weights.always_read_bytes * layout.weight_copies + experts * weights.bytes_per_param
     return weights.always_read_bytes
 
 
@@ -113,7 +113,10 @@ def prefill(
         attn_factor *= head_dim_attention_efficiency(model.head_dim, False, kernel.narrow_head_prefill_attention_efficiency,
                                                      kernel.narrow_head_decode_attention_efficiency)
     if model.is_moe:
-        matrix_seconds = ((gemm_flops - expert_flops) / dense_eff + expert_flops * expert_scale) \
+        # Products kept at the released precision (experts-only 4-bit checkpoints) take longer per FLOP:
+        # counted as extra non-expert FLOPs at the weight precision (Weights.kept_extra_matmul_params).
+        kept_extra = 2 * weights.kept_extra_matmul_params * new_tokens
+        matrix_seconds = ((gemm_flops - expert_flops + kept_extra) / dense_eff + expert_flops * expert_scale) \
             / rates.prefill_matrix_flops_s
     elif shaped:  # dense with tile occupancy: the same sum without its zero expert terms
         matrix_seconds = gemm_flops / dense_eff / rates.prefill_matrix_flops_s

@@ -45,6 +45,19 @@ def peak_flops_for(
     return peaks[slot], codes[slot]
 
 
+def kept_precision_slowdown(gpu: GPU, compute_dtype: str | None, weight_bits: np.ndarray,
+                            kept_bits: np.ndarray) -> np.ndarray | float:
+    """How much longer a product at ``kept_bits`` takes than one at ``weight_bits``: the ratio of their peaks
+    (``peak_flops_for``), at least 1 (``kernels.kept_precision_bits``: an experts-only 4-bit checkpoint runs
+    its attention projections at FP8 or BF16). 1 where the scenario fixes the compute precision, or where
+    both run at one peak (w4a16 on Hopper against BF16 attention)."""
+    if compute_dtype is not None or np.all(np.asarray(kept_bits) == np.asarray(weight_bits)):
+        return 1.0
+    fast, _ = peak_flops_for(gpu, None, np.asarray(weight_bits))
+    slow, _ = peak_flops_for(gpu, None, np.asarray(kept_bits))
+    return np.maximum(fast / slow, 1.0)
+
+
 @dataclass(frozen=True, slots=True)
 class ReplicaRates:
     """Attained rates of one replica of t GPUs: t x peak x efficiency, per point."""

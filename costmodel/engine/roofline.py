@@ -60,8 +60,14 @@ from costmodel.engine.decode import (
     speculative_tokens_per_step,
 )
 from costmodel.engine.energy import all_in_watts, deployment_gpu_watts, replica_busy_share, token_energy
-from costmodel.engine.kernels import KernelParams, kernel_params, precision_efficiency
-from costmodel.engine.memory import attention_score_bytes
+from costmodel.engine.kernels import (
+    KernelParams,
+    kept_matmul_params,
+    kept_precision_bits,
+    kernel_params,
+    precision_efficiency,
+)
+from costmodel.engine.memory import attention_score_bytes, weight_bytes_per_param
 from costmodel.engine.memory_plan import (
     Layout,
     Weights,
@@ -72,7 +78,13 @@ from costmodel.engine.memory_plan import (
 )
 from costmodel.engine.money import all_in_usd_per_million, request_cost, usd_per_million_tokens
 from costmodel.engine.prefill import Prefill, new_prompt_tokens, prefill
-from costmodel.engine.rates import DTYPE_CODES, ReplicaRates, peak_flops_for, replica_rates
+from costmodel.engine.rates import (
+    DTYPE_CODES,
+    ReplicaRates,
+    kept_precision_slowdown,
+    peak_flops_for,
+    replica_rates,
+)
 from costmodel.engine.scenario import Scenario
 from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft
 
@@ -110,6 +122,24 @@ class Request:
     prefill_attention_flops: np.ndarray
 
 
+def with_kept_precision(model: ModelArchitecture, gpu: GPU, compute_dtype: str | None, weight_bits: np.ndarray,
+                        weights: Weights) -> Weights:
+    """``weights`` with the matrices an experts-only 4-bit checkpoint keeps at its released precision
+    (``kernels.kept_matmul_params``): their bytes at the kept bits, their products' time at
+    ``rates.kept_precision_slowdown``."""
+    kept = kept_matmul_params(model)
+    if kept == 0.0:
+        return weights
+    kept_bits = kept_precision_bits(model, weight_bits)
+    if np.all(kept_bits == np.asarray(weight_bits, dtype=float)):
+        return weights
+    extra_bytes = kept * (weight_bytes_per_param(kept_bits) - weights.bytes_per_param)
+    slowdown = kept_precision_slowdown(gpu, compute_dtype, weight_bits, kept_bits)
+    extra_params = 0.0 if np.isscalar(slowdown) and slowdown == 1.0 else kept * (np.asarray(slowdown) - 1.0)
+    return replace(weights, kept_extra_matmul_params=extra_params, kept_extra_bytes=extra_bytes,
+                   weights_bytes=weights.weights_bytes + extra_bytes)
+
+
 def request_terms(
     model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scenario: Scenario, x: dict[str, np.ndarray]
 ) -> Request:
@@ -131,7 +161,8 @@ def request_terms(
     return Request(
         prompt_tokens=S, output_tokens=O, context_parallel=cp, draft_tokens=g, new_tokens=new, cached_tokens=cached,
         tokens_per_step=speculative_tokens_per_step(g, x["spec_acceptance"]), verify_tokens=1 + g,
-        weights=model_weights(model, x["experts_total"], x["experts_active"], x["weight_bits"]),
+        weights=with_kept_precision(model, gpu, scenario.compute_dtype, x["weight_bits"],
+                                    model_weights(model, x["experts_total"], x["experts_active"], x["weight_bits"])),
         kv_bytes_per_token=np.asarray(model.kv_bytes_per_token(x["kv_bits"]), dtype=float),
         kv_bytes_per_request=kv_per_request, reserved_kv_bytes_per_copy=kv_per_request / paged_util,
         score_bytes=0.0 if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, new, S),
@@ -384,7 +415,7 @@ def money_and_energy(model: ModelArchitecture, gpu: GPU, x: dict[str, np.ndarray
     occ, thr, dec = srv.occupancy, srv.throughput, srv.decode
     prices = usd_per_million_tokens(
         x["gpus"], x["gpu_hourly_usd"], occ.busy_replicas, rep.prefill_seconds, rep.prefill.flops,
-        prefix_attention_flops_per_cached_token(model, req.new_tokens) / cp, req.cached_tokens, req.new_tokens,
+        prefix_attention_flops_per_cached_token(model, req.new_tokens, req.cached_tokens) / cp, req.cached_tokens, req.new_tokens,
         thr.decode_seconds_per_output_token,
     )
     busy = replica_busy_share(thr.decode_seconds_per_output_token,
