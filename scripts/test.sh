@@ -26,10 +26,11 @@ run_pytest() {
 rc_unit=0 rc_e2e=0 rc_wheel=0
 # pytest-xdist: these tests bind no fixed port (the Dask cluster test picks a free one), so they run in
 # parallel, one worker per core and at most 4 (each worker imports Streamlit and the catalog); by file, so
-# a module's fixtures (the Dask cluster) start once. The browser tests stay serial: each drives a
-# real server and Chromium, and under CPU contention their page-load waits become the failures.
+# a module's fixtures (the Dask cluster) start once. The browser tests run in 2 workers, by file: each
+# worker starts its own server and Chromium (free ports; screenshots are cleared once, by the main process),
+# and the largest file (test_e2e_pages.py) takes one worker while the others share the second.
 run_pytest "unit + AppTest" -m "not e2e" -n auto --maxprocesses 4 --dist loadfile "$@" || rc_unit=$?
-run_pytest "browser e2e" -m e2e tests/e2e "$@" || rc_e2e=$?
+run_pytest "browser e2e" -m e2e tests/e2e -n 2 --dist loadfile "$@" || rc_e2e=$?
 # The built wheel, installed outside the checkout, must carry its data and run without Streamlit.
 echo "== wheel =="
 bash scripts/check_wheel.sh || rc_wheel=$?

@@ -68,9 +68,11 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900}, "accept_downloads": True}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _fresh_screenshots() -> None:
-    """Screenshots in artifacts/screenshots/ are from this run only."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Screenshots in artifacts/screenshots/ are from this run only. Cleared once, by the main process: under
+    pytest-xdist a worker that starts late must not delete what another worker already saved."""
+    if hasattr(session.config, "workerinput"):  # an xdist worker
+        return
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
 
