@@ -17,7 +17,7 @@ What it does, all on loopback:
 3. reports: errors and leaks of both kinds of client (a leak = a session shows ANOTHER session's
    prompt length), change-to-headline latency p50/p95/max (protocol clients: until the headline
    element arrives; Chromium: until the headline on screen changes), changes per second, server CPU
-   per change over the steady part (from 10 s after the last user spawned), server RSS per session, how the
+   per change over the steady part (from ``--settle`` s, default 10, after the last user spawned), server RSS per session, how the
    sessions spread over the processes, CPU count and load average. Locust's own CSV and HTML reports
    go beside the JSON (``--locust-dir``).
 
@@ -129,7 +129,7 @@ def run(args) -> dict:
             br = subprocess.Popen(_browser_cmd(url, args, pids, out), cwd=REPO,
                                   stdout=open(out / "browsers.log", "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115
         try:
-            time.sleep(spawn_s + 10)  # every Locust user spawned and (unless overloaded) loaded: the steady part
+            time.sleep(spawn_s + args.settle)  # every Locust user spawned and (unless overloaded) loaded: the steady part
             steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
                       "locust_cpu_s": sum(cpu_s((loc.pid,)))}
             limit = time.monotonic() + args.duration + 900
@@ -227,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--processes", type=int, default=1, help="Streamlit processes (more than 1: behind nginx)")
     p.add_argument("--proxy", action="store_true", help="nginx in front even of one process")
     p.add_argument("--duration", type=float, default=60, help="seconds of changes after the spawn (default 60)")
+    p.add_argument("--settle", type=float, default=10.0,
+                   help="seconds after the last spawn before the steady part starts (default 10; 1-120)")
     p.add_argument("--change-every", type=float, default=5.0, help="seconds between one session's changes")
     p.add_argument("--spawn-rate", type=float, default=10.0, help="protocol users started per second")
     p.add_argument("--change-timeout", type=float, default=30.0, help="seconds before a change is an error")
@@ -238,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--sessions 1..{MAX_SESSIONS}, --browsers 0..10 and at most --sessions")
     if not 5 <= args.duration <= MAX_DURATION_S:
         p.error(f"--duration 5..{MAX_DURATION_S} s")
+    if not 1 <= args.settle <= 120:
+        p.error("--settle 1..120 s")
     report = run(args)
     text = json.dumps(report, indent=2)
     print(text)
