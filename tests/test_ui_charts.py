@@ -20,7 +20,7 @@ def test_line_chart_series_marker_and_axes():
     assert list(fig.data[0].x) == [1, 10, 100] and list(fig.data[1].y) == [3, 2, 1]
     assert fig.data[1].line.dash == "dash" and fig.data[0].line.dash == "solid"
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type is None  # linear, chosen by plotly
-    assert fig.layout.yaxis.tickprefix == "$"
+    assert fig.layout.yaxis.tickformat == charts.MONEY_TICKFORMAT
     assert _axis_titles(fig) == ("Prompt (tokens)", "USD per request")
 
 
@@ -60,7 +60,7 @@ def test_waterfall():
     w = fig.data[0]
     assert isinstance(w, go.Waterfall)
     assert list(w.measure) == ["absolute", "relative", "total"] and list(w.y) == [10.0, -6.0, 4.0]
-    assert fig.layout.yaxis.title.text == "USD per million output tokens" and fig.layout.yaxis.tickprefix == "$"
+    assert fig.layout.yaxis.title.text == "USD per million output tokens" and fig.layout.yaxis.tickformat == charts.MONEY_TICKFORMAT
 
 
 def test_bar_chart_highlight_and_orientation():
@@ -68,14 +68,14 @@ def test_bar_chart_highlight_and_orientation():
                            y_title="USD per M tokens", y_money=True, highlight="h200")
     assert list(fig.data[0].x) == ["h100", "h200"]
     assert list(fig.data[0].marker.line.width) == [0, 3]
-    assert fig.layout.yaxis.tickprefix == "$"
+    assert fig.layout.yaxis.tickformat == charts.MONEY_TICKFORMAT
     h = charts.bar_chart(["a", "b"], {"v": [1, 2]}, title="H", x_title="Scheme", y_title="USD", horizontal=True)
     assert h.data[0].orientation == "h" and h.layout.xaxis.title.text == "USD"
 
 
 def test_histogram_and_scatter():
     h = charts.histogram_chart({"flat": np.array([1.0, 2.0, 2.5])}, title="H", x_title="Bill (USD per month)")
-    assert isinstance(h.data[0], go.Histogram) and h.layout.xaxis.tickprefix == "$"
+    assert isinstance(h.data[0], go.Histogram) and h.layout.xaxis.tickformat == charts.MONEY_TICKFORMAT
     s = charts.scatter_chart([1, 2], [1.5, 2.5], ["p", "q"], title="S", x_title="Measured (tok/s)",
                              y_title="Predicted (tok/s)", log_x=True, log_y=True, diagonal=True, groups=["g1", "g2"])
     assert [t.name for t in s.data] == ["g1", "g2", "y = x"]
@@ -130,8 +130,24 @@ def test_money_ticks_are_plain_dollars_and_log_axes_have_minor_grid():
     fig = charts.line_chart([1, 10], {"Cost per request": [1e-4, 1e2]}, title="T", x_title="x", y_title="USD",
                             log_y=True, y_money=True)
     y = fig.layout.yaxis
-    assert y.tickprefix == "$" and y.tickformat == charts.MONEY_TICKFORMAT and y.exponentformat == "none"
+    assert y.tickformat == charts.MONEY_TICKFORMAT and y.exponentformat == "none"
     assert y.minor.showgrid is True
+    # plotly drops a tickprefix on a log axis's 2 and 5 ticks ("$0.001" above "0.0005"): the "$" is in the format
+    assert charts.MONEY_TICKFORMAT.startswith("$") and not y.tickprefix
+    # and a log axis that is not money labels those ticks in full (0.5, not a bare "5" below "1")
+    x = fig.layout.xaxis
+    assert x.type is None and not x.tickformat  # linear: plotly's own labels
+    e = charts.line_chart([1, 10], {"J": [0.4, 12]}, title="E", x_title="Requests", y_title="J", log_x=True, log_y=True)
+    assert e.layout.xaxis.tickformat == e.layout.yaxis.tickformat == charts.LOG_TICKFORMAT
+
+
+def test_linear_money_axes_start_at_zero():
+    """A cost that moves 0.7% (Agents' context-parallel chart) must not fill the plot as if it had doubled."""
+    fig = charts.line_chart([2, 4, 8], {"Cost": [0.5793, 0.5834, 0.5828]}, title="T", x_title="ranks",
+                            y_title="USD per request", log_x=True, y_money=True)
+    assert fig.layout.yaxis.rangemode == "tozero"
+    assert charts.line_chart([1, 10], {"c": [1e-4, 1e2]}, title="T", x_title="x", y_title="USD", log_y=True,
+                             y_money=True).layout.yaxis.rangemode is None  # a log axis has no zero
 
 
 def test_series_take_their_concept_colour_and_never_share_one():
@@ -146,7 +162,7 @@ def test_dot_chart_is_dots_on_a_log_axis_with_vendor_colours():
                            money=True, point_colors=[theme.vendor_color("nvidia"), theme.vendor_color("amd")],
                            highlight="GB200")
     assert fig.data[0].type == "scatter" and fig.data[0].mode == "markers"
-    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.tickprefix == "$"
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.tickformat == charts.MONEY_TICKFORMAT
     assert list(fig.data[0].marker.color) == [theme.VENDOR["nvidia"], theme.VENDOR["amd"]]
     assert list(fig.data[0].marker.line.width) == [1, 3]
 

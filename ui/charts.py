@@ -17,8 +17,13 @@ from ui import theme
 COLORS = theme.SERIES
 PRICE_COLOR, COST_COLOR, MARGIN_COLOR = theme.PRICE, theme.COST, theme.MARGIN
 _MARGIN = MappingProxyType({"l": 10, "r": 10, "t": 60, "b": 10})
-MONEY_TICKFORMAT = ",.6~f"
-"""Money ticks in plain dollars ($0.0001, $2.5, $1,200): never SI suffixes ("$100µ") or exponents."""
+MONEY_TICKFORMAT = "$,.6~f"
+"""Money ticks in plain dollars ($0.0001, $2.5, $1,200): never SI suffixes ("$100µ") or exponents. The "$" sits in
+the d3 format, not in ``tickprefix``: plotly drops the prefix on a log axis's 2 and 5 ticks (it printed "$0.001"
+above "0.0005"), while the format applies to every tick."""
+LOG_TICKFORMAT = ",~r"
+"""Other log axes: every tick in full (0.5, 2,000). Without a format plotly labels the 2 and 5 ticks by their
+leading digit alone, so 0.5 J read "5" just below "1" on the Energy page."""
 
 
 def _axis(title: str, log: bool, money: bool) -> dict:
@@ -27,8 +32,11 @@ def _axis(title: str, log: bool, money: bool) -> dict:
         axis["type"] = "log"  # otherwise plotly picks linear or category from the data
         axis["minor"] = {"showgrid": True, "ticks": ""}  # the 2..9 gridlines without piling labels on them
         axis["dtick"] = "D2"  # labels at 1, 2 and 5 of each decade: more than the decades, never all nine
+        axis["tickformat"] = LOG_TICKFORMAT
     if money:
-        axis.update(tickprefix="$", showtickprefix="all", tickformat=MONEY_TICKFORMAT, exponentformat="none")
+        axis.update(tickformat=MONEY_TICKFORMAT, exponentformat="none")
+        if not log:  # from $0: a 0.7% change (Agents' context-parallel cost, $0.5793 to $0.5834) drew as a cliff
+            axis["rangemode"] = "tozero"
     return axis
 
 
