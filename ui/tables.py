@@ -9,10 +9,11 @@ number comes from costmodel, only selected and renamed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 KINDS = ("number", "progress", "link", "text", "checkbox")
@@ -68,6 +69,26 @@ class TableSpec:
     def formatted(self) -> Mapping[str, Column]:
         """The columns with a format, a kind other than plain numbers, by label (for the column config)."""
         return MappingProxyType({c.label: c for c in self.columns if c.format or c.kind != "number"})
+
+
+SIGNIFICANT_FORMAT = "%.4g"
+"""A plain float column's display: four significant digits. Streamlit's default, four decimals, showed
+$0.000237 per request as 0.0002 (Right-sizing, Cost curves), the same for every row of a "Data behind" table."""
+
+
+def significant_formats(df: pd.DataFrame, skip: Collection[str] = ()) -> dict[str, str]:
+    """{column: SIGNIFICANT_FORMAT} for ``df``'s float columns not in ``skip`` whose finite values stay below 10⁴
+    in size, where four significant digits are never fewer than the integer digits; larger ones keep Streamlit's
+    default (they already show four or more significant digits)."""
+    out: dict[str, str] = {}
+    for name in df.columns:
+        col = df[name]
+        if name in skip or not pd.api.types.is_float_dtype(col):
+            continue
+        finite = col[np.isfinite(col.to_numpy(dtype=float))]
+        if not finite.empty and float(finite.abs().max()) < 1e4:
+            out[name] = SIGNIFICANT_FORMAT
+    return out
 
 
 def _c(source: str, label: str, format: str | None = None, kind: str = "number") -> Column:
@@ -136,16 +157,19 @@ MARKET = TableSpec("market-implied-margins", (
 ))
 """costmodel.analysis.compare.market_comparison, one row per provider list price."""
 
+# "dollar", not "$%.2f": printf put a loss's sign after the dollar ("$-9491.20") and no thousands separator, beside
+# the target-price table's "-$9,491.20" for the same margin (ui.pricing.TARGET_COLUMNS).
 PRICING_REPORT = TableSpec("pricing-schemes", (
     _c("title", "Scheme", kind="text"),
-    _c("revenue_usd", "Revenue (USD)", "$%.2f"),
-    _c("cost_usd", "Cost to serve (USD)", "$%.2f"),
-    _c("margin_usd", "Margin (USD)", "$%.2f"),
-    _c("margin_pct", "Margin (%)", "%.1f%%"),
+    _c("revenue_usd", "Revenue (USD)", "dollar"),
+    _c("cost_usd", "Cost to serve (USD)", "dollar"),
+    _c("margin_usd", "Margin (USD)", "dollar"),
+    _c("gross_margin_pct", "Gross margin (R−C)/R, %", "%.1f%%"),
+    _c("cost_profit_margin_pct", "Cost-profit margin (R−C)/C, %", "%.0f%%"),
     _c("loss_request_share", "Requests served at a loss", "percent"),
-    _c("bill_mean_usd", "Mean bill per user-month (USD)", "$%.2f"),
-    _c("bill_p50_usd", "Median bill (USD)", "$%.2f"),
-    _c("bill_p90_usd", "90th-percentile bill (USD)", "$%.2f"),
+    _c("bill_mean_usd", "Mean bill per user-month (USD)", "dollar"),
+    _c("bill_p50_usd", "Median bill (USD)", "dollar"),
+    _c("bill_p90_usd", "90th-percentile bill (USD)", "dollar"),
     _c("bill_cv", "Bill variability (CV)", "%.2f"),
     _c("refused_requests", "Refused requests"),
     _c("user_months", "User-months"),

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from costmodel import Catalog, Scenario, load_catalog
-from ui.tables import TableSpec
+from ui.tables import TableSpec, significant_formats
 
 PLOTLY_CONFIG: Mapping[str, object] = MappingProxyType(
     {
@@ -106,8 +106,11 @@ def _csv_bytes(df: pd.DataFrame, index: bool) -> bytes:
 
 
 def table(df: pd.DataFrame, name: str, key: str, column_config: Mapping | None = None, hide_index: bool = True) -> None:
-    """A dataframe with a CSV download button under it."""
+    """A dataframe with a CSV download button under it; float columns without a config show four significant
+    digits (ui.tables.significant_formats), the CSV keeps every digit."""
     config = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in (column_config or {}).items()}
+    for name, fmt in significant_formats(df, skip=config).items():
+        config[name] = st.column_config.NumberColumn(format=fmt)
     st.dataframe(df, hide_index=hide_index, column_config=config, key=f"df_{key}")
     st.download_button(  # deferred: the CSV is made on click, so a rerun registers no file that can go stale
         "Download CSV",

@@ -52,13 +52,23 @@ v = {k: float(np.asarray(one[k])) for k in ("joules_per_output_token", "joules_p
                                             "usd_per_million_output_tokens", "all_in_power_watts", "gpu_busy_share",
                                             "joules_per_request")}
 m = st.columns(5)
-m[0].metric("Joules per output token", f"{v['joules_per_output_token']:.3g} J")
-m[1].metric("Joules per input token", f"{v['joules_per_input_token']:.3g} J")
-m[2].metric("Output tokens per kWh", f"{v['output_tokens_per_kwh']:,.0f}", help="All-in: GPUs, host and PUE.")
+# Two bases side by side, said on the page: 3.6 MJ ÷ 0.415 J per output token is 8.7M, not the 4.25M tokens per kWh.
+m[0].metric("Joules per output token", f"{v['joules_per_output_token']:.3g} J",
+            help="Phase split, like the phase-split $/M output: the decode time of one output token at the "
+                 "deployment's all-in power. The prompt's prefill is in the joules per input token.")
+m[1].metric("Joules per input token", f"{v['joules_per_input_token']:.3g} J",
+            help="Phase split: the prefill time of one prompt token at the deployment's all-in power.")
+m[2].metric("Output tokens per kWh", f"{v['output_tokens_per_kwh']:,.0f}",
+            help="All-in: GPUs, host and PUE, and a request's whole energy (its prefill included) over its output "
+                 "tokens.")
 m[3].metric("Electricity / M output tok", fmt_usd(v["usd_energy_per_million_output_tokens"]),
-            help=f"Against {fmt_usd(v['usd_per_million_output_tokens'])} of GPU rental per M output tokens.")
+            help="Phase split (decode only), like the joules per output token. Against "
+                 f"{fmt_usd(v['usd_per_million_output_tokens'])} of phase-split GPU rental per M output tokens.")
 m[4].metric("Deployment power, all-in", f"{v['all_in_power_watts'] / 1000:.1f} kW",
             help=f"GPUs busy {v['gpu_busy_share']:.0%} of the time while serving.")
+st.caption(f"Output tokens per kWh are all-in: 3.6 MJ ÷ ({v['joules_per_request']:,.0f} J per request ÷ "
+           f"{s.output_tokens:,} output tokens) = {v['output_tokens_per_kwh']:,.0f}. The joules and the electricity per "
+           "output token are the decode phase's share only, as in the phase-split dollars.")
 if grid > 0:
     st.markdown(f"At **{grid:.0f} gCO2e/kWh**: **{float(grams_co2(v['joules_per_request'], grid)):.3g} g** per "
                 f"request, **{float(grams_co2(v['joules_per_output_token'] * 1e6, grid)) / 1000:.3g} kg** per "

@@ -115,7 +115,8 @@ st.caption(pricing.fleet_sentence(fleet, op))
 ranked = prices if not single_user else prices[~prices["scheme"].isin(pricing.NEEDS_USERS)]
 be = report.break_even
 c = st.columns(4)
-c[0].metric("Break-even flat price", fmt_usd_per_mtok(be["zero_margin"]["blended_usd_per_m"]),
+# the unit in the label: in a quarter-width column "$1,194.45 / M tok" was cut to "$1,194.45 / …"
+c[0].metric("Break-even flat price, $/M tokens", fmt_usd(be["zero_margin"]["blended_usd_per_m"]),
             help="One price per token, input and output alike, at which revenue equals the fleet's cost. For a "
                  f"{be['target_margin']['target_margin_pct']:.0f}% margin: "
                  f"{fmt_usd_per_mtok(be['target_margin']['blended_usd_per_m'])}.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from costmodel import Scenario, estimate, load_catalog
@@ -70,7 +72,12 @@ def test_pricing_bills_presets_traces_and_uploaded_logs():
     no_exception(at)
     table = next(df.value for df in at.dataframe if "Scheme" in df.value.columns)
     assert len(table) == 9 and (table["Cost to serve (USD)"] > 0).all()
-    assert metrics(at)["Break-even flat price"].endswith("/ M tok")
+    # the unit is in the label, the value a bare amount: "$1,194.45 / M tok" did not fit a quarter-width metric
+    assert metrics(at)["Break-even flat price, $/M tokens"].startswith("$")
+    report = next(df for df in at.dataframe if "Requests served at a loss" in df.value.columns)
+    formats = {k: v.get("type_config", {}).get("format") for k, v in json.loads(report.proto.columns).items()}
+    assert formats["Margin (USD)"] == "dollar"  # "$%.2f" showed a loss as "$-9491.20"
+    assert "Gross margin (R−C)/R, %" in report.value.columns and "Cost-profit margin (R−C)/C, %" in report.value.columns
     at.radio(key="wl_source").set_value("trace").run()
     no_exception(at)
     at.radio(key="wl_source").set_value("log").run()
@@ -81,6 +88,31 @@ def test_pricing_bills_presets_traces_and_uploaded_logs():
     ).run()
     no_exception(at)
     assert "3 requests from 2 users" in at.main.caption[0].value
+
+
+def test_data_tables_show_small_costs_to_four_significant_digits():
+    """Right-sizing's "Data behind this chart" has costs of $0.0002 per request: Streamlit's default four decimals
+    showed every row as 0.0002 (or 0.0001) for Mixtral on two H100s; float columns without a format get four significant digits."""
+    at = new_app(page="views/right-sizing.py")
+    no_exception(at)
+    data = next(df for df in at.dataframe if "routed_usd_per_request" in df.value.columns)
+    assert data.value["large_only_usd_per_request"].max() < 1e-2  # four decimals: two significant digits at most
+    formats = {k: v.get("type_config", {}).get("format") for k, v in json.loads(data.proto.columns).items()}
+    assert formats["routed_usd_per_request"] == formats["large_only_usd_per_request"] == "%.4g"
+
+
+def test_energy_says_which_figures_are_all_in_and_its_arithmetic_checks_out():
+    """3.6 MJ ÷ the joules per output token (decode only) is not the tokens per kWh (all-in): the page says so and
+    shows the all-in division with its own numbers."""
+    at = new_app(page="views/energy.py")
+    no_exception(at)
+    m = metrics(at)
+    r = estimate(Scenario(), CATALOG)
+    check = next(c.value for c in at.main.caption if c.value.startswith("Output tokens per kWh are all-in"))
+    assert m["Output tokens per kWh"] in check and f"{r.joules_per_request:,.0f} J per request" in check
+    assert 3.6e6 * Scenario().output_tokens / r.joules_per_request == pytest.approx(r.output_tokens_per_kwh)
+    helps = {x.label: x.help for x in at.metric}
+    assert "Phase split" in helps["Joules per output token"] and "All-in" in helps["Output tokens per kWh"]
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\x01\x02", b"a,b\n1,2\n", b"prompt_tokens\nbanana\n"])
