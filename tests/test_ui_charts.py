@@ -179,6 +179,14 @@ def test_plan_changes_become_labelled_vlines():
     assert charts.plan_change_lines([1, 2], ["8", "8"]) == []
 
 
+def test_neighbouring_vline_labels_take_two_rows():
+    """Plan changes at 2 and 4 requests (Mixtral on 2 H100s): both labels on one row ran into each other."""
+    fig = charts.line_chart([1, 2, 4, 8], {"c": [4.0, 3.0, 2.0, 1.0]}, title="T", x_title="x", y_title="y",
+                            log_x=True, vlines=[(2.0, "1 GPU/replica × 2", "grey"), (4.0, "2 GPUs/replica × 1", "grey")])
+    a, b = fig.layout.annotations
+    assert (a.yanchor, b.yanchor) == ("bottom", "top") and a.y == b.y == 1
+
+
 def test_an_empty_line_chart_says_why():
     fig = charts.line_chart([1, 2], {"Cost": [float("nan")] * 2}, title="E", x_title="x", y_title="y",
                             empty_reason="Does not fit")

@@ -7,6 +7,7 @@ import pytest
 from ui.format import (
     fmt_bytes,
     fmt_count,
+    fmt_gpus,
     fmt_multiplier,
     fmt_params,
     fmt_pct,
@@ -91,3 +92,7 @@ def test_md_escape_neutralises_markdown_and_streamlit_directives():
     for ch in "![]()*$:<>":
         assert ("\\" + ch) in out
     assert md_escape("usage_log-2026.csv") == "usage\\_log\\-2026\\.csv"
+
+
+def test_fmt_gpus_says_gpu_for_one():
+    assert (fmt_gpus(1), fmt_gpus(8), fmt_gpus(1.0), fmt_gpus(None)) == ("1 GPU", "8 GPUs", "1 GPU", "n/a")

@@ -71,6 +71,13 @@ def fmt_tokens(n: float | None) -> str:
     return f"{sign}{a:,.0f}"  # pragma: no cover
 
 
+def fmt_gpus(n: float | None) -> str:
+    """A GPU count with its noun: '1 GPU', '8 GPUs' (legends and plan labels read "1 GPUs per replica")."""
+    if _bad(n):
+        return "n/a"
+    return f"{float(n):,.0f} GPU" + ("" if float(n) == 1 else "s")
+
+
 def fmt_count(n: float | None) -> str:
     """A plain count with thousands separators (no abbreviation)."""
     if _bad(n):

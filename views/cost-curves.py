@@ -6,7 +6,7 @@ import streamlit as st
 
 from costmodel.analysis import curves
 from ui.charts import line_chart, plan_change_lines
-from ui.format import fmt_pct
+from ui.format import fmt_gpus, fmt_pct
 from ui.learn_pictures import estimate_roofline
 from ui.money import ALL_IN_OUTPUT, PHASE_INPUT, PHASE_OUTPUT
 from ui.page import open_page
@@ -53,7 +53,7 @@ if tab_batch.open:
                                                       "usd_per_million_output_tokens_all_in", "tpot_seconds",
                                                       "tensor_parallel", "replicas"),
                                          include=r.concurrency if r.fits else None)
-        plans = [f"{tp:.0f} GPUs/replica × {n:.0f}" if tp == tp else ""
+        plans = [f"{fmt_gpus(tp)}/replica × {n:.0f}" if tp == tp else ""
                  for tp, n in zip(vb["tensor_parallel"], vb["replicas"], strict=True)]
         changes = plan_change_lines(xb, plans)
         chart(line_chart(xb, {ALL_IN_OUTPUT: vb["usd_per_million_output_tokens_all_in"],

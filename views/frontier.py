@@ -8,7 +8,7 @@ from costmodel.analysis.frontier import frontier_points, operating_point
 from costmodel.analysis.published_points import comparable, published_points, usd_per_million_output
 from ui import theme
 from ui.charts import frontier_chart
-from ui.format import fmt_rate
+from ui.format import fmt_gpus, fmt_rate
 from ui.money import ALL_IN_OUTPUT, money_caption
 from ui.page import open_page
 from ui.widgets import chart, formula, table
@@ -32,7 +32,7 @@ rate = r.gpu_hourly_usd
 
 
 def _curves(y: str) -> dict[str, tuple]:
-    return {f"{tp} GPUs per replica": (g["tokens_per_second_per_user"].to_numpy(), g[y].to_numpy())
+    return {f"{fmt_gpus(tp)} per replica": (g["tokens_per_second_per_user"].to_numpy(), g[y].to_numpy())
             for tp, g in points.groupby("tensor_parallel")}
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 from costmodel.analysis.compare import compare_gpus
 from ui import scenario_cache, tables, theme
 from ui.charts import bar_chart, dot_chart
-from ui.format import fmt_tokens, fmt_usd
+from ui.format import fmt_gpus, fmt_tokens, fmt_usd
 from ui.money import ALL_IN_OUTPUT, HELP, PHASE_INPUT, PHASE_OUTPUT, money_caption
 from ui.page import open_page
 from ui.scenario_cache import figure as cached_figure
@@ -26,13 +26,13 @@ if fit.empty:
     st.stop()
 best = fit.iloc[0]
 c = st.columns(4)
-c[0].metric("Cheapest GPU", best["gpu"], help=f"{best['name']}: {best['gpus']} GPUs at "
+c[0].metric("Cheapest GPU", best["gpu"], help=f"{best['name']}: {fmt_gpus(best['gpus'])} at "
             f"{fmt_usd(best['gpu_hourly_usd'])} per GPU-hour")
 c[1].metric("Its cost per request", fmt_usd(best["usd_per_request"]))
 c[2].metric(ALL_IN_OUTPUT, fmt_usd(best["usd_per_million_output_tokens_all_in"]),
             help="On the cheapest GPU. " + HELP[ALL_IN_OUTPUT])
 c[3].metric(PHASE_OUTPUT, fmt_usd(best["usd_per_million_output_tokens"]), help="On the cheapest GPU. " + HELP[PHASE_OUTPUT])
-st.caption(f"Cheapest: {best['name']}, {best['gpus']} GPUs at {fmt_usd(best['gpu_hourly_usd'])} per GPU-hour "
+st.caption(f"Cheapest: {best['name']}, {fmt_gpus(best['gpus'])} at {fmt_usd(best['gpu_hourly_usd'])} per GPU-hour "
            f"(price of {best['price_date']}). {money_caption(s.utilization, best['gpu_hourly_usd'])}")
 
 names = list(fit["name"])

@@ -90,6 +90,13 @@ def test_pricing_bills_presets_traces_and_uploaded_logs():
     assert "3 requests from 2 users" in at.main.caption[0].value
 
 
+def test_frontier_legend_says_1_gpu_per_replica():
+    at = new_app({"model": "mixtral-8x7b", "gpus": "2", "weight_bits": "8"}, page="views/frontier.py")
+    no_exception(at)
+    names = {t.get("name") for spec in chart_specs(at) for t in spec["data"]}
+    assert "1 GPU per replica" in names and "2 GPUs per replica" in names and "1 GPUs per replica" not in names
+
+
 def test_data_tables_show_small_costs_to_four_significant_digits():
     """Right-sizing's "Data behind this chart" has costs of $0.0002 per request: Streamlit's default four decimals
     showed every row as 0.0002 (or 0.0001) for Mixtral on two H100s; float columns without a format get four significant digits."""
