@@ -5,6 +5,7 @@ import pytest
 
 from costmodel import Scenario, estimate, load_catalog
 from costmodel.analysis import curves
+from costmodel.analysis.curves import prompt_limit
 from costmodel.pricing.prices import provider_price
 
 CATALOG = load_catalog()
@@ -41,6 +42,21 @@ def test_marginal_cost_is_the_finite_difference_per_million_tokens():
     by_hand = (estimate(s.model_copy(update={"prompt_tokens": s.prompt_tokens + step}), CATALOG).usd_per_request
                - estimate(s, CATALOG).usd_per_request) / step * 1e6
     assert d_in[i] == pytest.approx(by_hand)
+
+
+def test_the_next_prompt_token_never_has_a_negative_cost_at_the_end_of_the_window():
+    """The grid's last point sits less than one output length below Mixtral's 32k window: the forward step fell
+    below it and the difference came out at -$0.055 per M prompt tokens (Cost curves' marginal tab dropped off
+    its log axis). There it is a backward difference."""
+    s = Scenario(model="mixtral-8x7b", gpus=2, weight_bits=8, cache_hit_rate=0.5, prompt_tokens=8000)
+    x, d_in, _ = curves.marginal_cost(s, CATALOG)
+    top = prompt_limit(CATALOG.model(s.model))
+    assert x[-1] + max(1, int(x[-1] * 0.01)) > top - s.output_tokens - 1  # the case: no room for a forward step
+    assert np.isfinite(d_in[-1]) and d_in[-1] > 0
+    step = max(1, int(x[-1] * 0.01))
+    by_hand = (estimate(s.model_copy(update={"prompt_tokens": int(x[-1])}), CATALOG).usd_per_request
+               - estimate(s.model_copy(update={"prompt_tokens": int(x[-1]) - step}), CATALOG).usd_per_request) / step * 1e6
+    assert d_in[-1] == pytest.approx(by_hand)
 
 
 def test_relative_to_first_divides_by_the_shortest_prompt():

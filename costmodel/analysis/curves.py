@@ -85,11 +85,14 @@ def marginal_cost(s: Scenario, catalog: Catalog):
     top = prompt_limit(catalog.model(s.model))
     step = np.maximum(1, (x * 0.01).astype(int))
     up = np.maximum(np.minimum(x + step, top - s.output_tokens - 1), 1)
-    both = np.concatenate([x, up])
-    arr = estimate_arrays(s, catalog, prompt_tokens=both)
-    cost = _masked(arr, "usd_per_request")
+    # Forward differences, backward ones where the window leaves no room above x: at the grid's last point (Mixtral's
+    # 32k window) up fell below x and the difference came out negative (-$0.055 per M prompt tokens).
+    hi = np.where(up > x, up, x)
+    lo = np.where(up > x, x, np.maximum(x - step, 1))
     n = len(x)
-    d_in = (cost[n:] - cost[:n]) / np.maximum(up - x, 1)
+    arr = estimate_arrays(s, catalog, prompt_tokens=np.concatenate([x, lo, hi]))
+    cost = _masked(arr, "usd_per_request")
+    d_in = (cost[2 * n:] - cost[n:2 * n]) / np.maximum(hi - lo, 1)
     out_step = max(1, s.output_tokens // 100)
     arr_o = estimate_arrays(s, catalog, prompt_tokens=x, output_tokens=np.full(n, s.output_tokens + out_step))
     d_out = (_masked(arr_o, "usd_per_request") - cost[:n]) / out_step
