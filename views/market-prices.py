@@ -50,7 +50,9 @@ if len(fit):
 st.subheader("Long-context tiers and cache discounts over the cost curve")
 ids = [p.id for p in prices]
 mine = [p.id for p in prices if p.catalog_model == s.model] or [p.id for p in prices if p.long_context_threshold]
-pid = st.selectbox("List price to draw", ids, index=ids.index(mine[0]) if mine else 0, key="mk_price",
+# One choice per sidebar model (the key names it): one key kept a Llama 3.1 70B price over Mixtral's cost curve after
+# a preset. Resetting the value in session state is not enough, the browser sends its widget's value back.
+pid = st.selectbox("List price to draw", ids, index=ids.index(mine[0]) if mine else 0, key=f"mk_price:{s.model}",
                    persist_state="session")
 price = next(p for p in prices if p.id == pid)
 x, plain, cached, cost = scenario_cache.computed(scenario_cache.price_against_cost, s, pid)

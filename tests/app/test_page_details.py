@@ -172,10 +172,22 @@ def test_market_compares_list_prices_and_draws_a_tier():
     at = new_app(page="views/market-prices.py")
     no_exception(at)
     assert int(metrics(at)["Open-model list prices compared"]) > 0
-    at.selectbox(key="mk_price").select("google/gemini-2.5-pro").run()
+    at.selectbox(key="mk_price:llama-3.1-70b").select("google/gemini-2.5-pro").run()
     no_exception(at)
     tier = chart_specs(at)[-1]
     assert any("tier above 200k" in a["text"] for a in tier["layout"]["annotations"])
+
+
+def test_market_draws_the_new_models_price_after_a_model_change():
+    """A preset switched the sidebar to Mixtral and the tier chart kept a Llama 3.1 70B list price over Mixtral's
+    cost (seen in Chromium): the choice is kept per model."""
+    at = new_app(page="views/market-prices.py")
+    assert at.selectbox(key="mk_price:llama-3.1-70b").value.endswith("llama-3.1-70b-instruct-turbo")
+    at.selectbox(key="model").select("mixtral-8x7b").run()
+    no_exception(at)
+    assert "mixtral" in at.selectbox(key="mk_price:mixtral-8x7b").value
+    lines = [t["name"] for t in chart_specs(at)[-1]["data"]]
+    assert any("mixtral" in n and "list price" in n for n in lines)
 
 
 def test_market_shows_list_prices_as_of_a_date():
