@@ -200,6 +200,18 @@ def _card_controls(model, d: dict) -> None:
               + " Off while prefix caching is off (Serving techniques).")
 
 
+def model_caption(model, gpu, experts_total: int | None = None, experts_active: int | None = None) -> str:
+    """One line on the model and GPU: parameters at the sidebar's expert counts (a mixture-of-experts model's
+    total and active parameters move with them; None keeps the model card's), context, memory, bandwidth."""
+    moe = model.is_moe
+    total = model.total_params(experts_total) if moe and experts_total else model.total_params()
+    active = model.active_params(experts_active, experts_total) if moe else None
+    return (f"{model.name}: {fmt_params(total)} parameters"
+            + (f" ({fmt_params(active)} active)" if moe else "")
+            + f", {fmt_tokens(model.max_context_tokens)} context. {gpu.name}: {gpu.memory_gb:g} GB, "
+            f"{gpu.memory_bandwidth_tb_s:g} TB/s.")
+
+
 def render_sidebar() -> Scenario:
     """Draw the controls, build the Scenario, store it for the pages and return it."""
     catalog = get_catalog()
@@ -221,13 +233,9 @@ def render_sidebar() -> Scenario:
         ) or default.gpu
         gpu = catalog.gpu(gpu_id)
         d = state.defaults_for(catalog, model_id, gpu_id)
-        st.caption(
-            f"{model.name}: {fmt_params(model.total_params())} parameters"
-            + (f" ({fmt_params(model.active_params())} active)" if model.is_moe else "")
-            + f", {fmt_tokens(model.max_context_tokens)} context. {gpu.name}: {gpu.memory_gb:g} GB, "
-            f"{gpu.memory_bandwidth_tb_s:g} TB/s."
-        )
+        card = st.empty()  # the model's caption sits above its controls but counts the experts they set
         _card_controls(model, d)
+        card.caption(model_caption(model, gpu, ss.get("experts_total"), ss.get("experts_active")))
         presets = {p.id: p.title for p in presets_in(catalog)}  # declared in data/scenarios/presets.yaml
         if presets and not presenting():
             st.selectbox(

@@ -128,3 +128,17 @@ def test_models_with_a_context_beyond_the_prompt_limit_render_on_every_page():
     for page in PAGES:
         at.switch_page(page).run()
         no_exception(at)
+
+
+def test_model_caption_counts_the_experts_the_sliders_set():
+    # QA pass (2026-12-02): the caption kept Mixtral's card figures, "46.7B (12.9B active)", after 3 active experts
+    at = new_app({"model": "mixtral-8x7b"})
+    card = next(c.value for c in at.sidebar.caption if c.value.startswith("Mixtral"))
+    at.sidebar.slider(key="experts_active").set_value(3).run()
+    no_exception(at)
+    moved = next(c.value for c in at.sidebar.caption if c.value.startswith("Mixtral"))
+    assert "12.9B active" in card and "46.7B parameters" in card, card
+    assert "46.7B parameters" in moved and "12.9B active" not in moved, moved
+    at.sidebar.slider(key="experts_total").set_value(4).run()
+    fewer = next(c.value for c in at.sidebar.caption if c.value.startswith("Mixtral"))
+    assert "46.7B parameters" not in fewer, fewer
