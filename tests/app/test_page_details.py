@@ -74,6 +74,12 @@ def test_pricing_bills_presets_traces_and_uploaded_logs():
     assert len(table) == 9 and (table["Cost to serve (USD)"] > 0).all()
     # the unit is in the label, the value a bare amount: "$1,194.45 / M tok" did not fit a quarter-width metric
     assert metrics(at)["Break-even flat price, $/M tokens"].startswith("$")
+    # each headline names its measure: a gross margin in %, money lost in USD (QA pass: both read bare)
+    labels = list(metrics(at))
+    margin = next(k for k in labels if k.startswith(("Best gross margin", "Loses the least, gross margin")))
+    assert metrics(at)[margin].endswith("%"), (margin, metrics(at)[margin])
+    lost = [k for k in labels if k.startswith("Loses the most")]
+    assert all(k.startswith("Loses the most, USD") and "$" in metrics(at)[k] for k in lost), lost
     report = next(df for df in at.dataframe if "Requests served at a loss" in df.value.columns)
     formats = {k: v.get("type_config", {}).get("format") for k, v in json.loads(report.proto.columns).items()}
     assert formats["Margin (USD)"] == "dollar"  # "$%.2f" showed a loss as "$-9491.20"
