@@ -84,6 +84,16 @@ if tab_cache.open:
                          hover_y="$%{y:.4g}"),
               "cache_cost", "Notice: every cached prompt token skips its prefill compute, so the request gets cheaper "
               f"in proportion; at your {fmt_pct(s.cache_hit_rate)} the prompt costs what the dot shows.")
+        formula("cost per request with prefix-cache hits",
+                r"\text{cost}(h) = \frac{N \cdot \$_\text{GPU-hour}}{3600} \left("
+                r"\frac{\max\big((1-h)\,S,\ 1\big)}{\text{prefill tokens/s}} + "
+                r"\frac{O}{\text{decode tokens/s}}\right)",
+                "N GPUs at their hourly price; h: the share of the prompt's S tokens found in the prefix cache; only the rest is prefilled (at "
+                "least one token, whose logits start the answer; `costmodel.engine.prefill.new_prompt_tokens`). "
+                "The O output tokens cost the same at any h: a cached token is still attended to and still held "
+                "in the KV cache, so the batch and each decode step do not change. Prefill's tokens/s falls a "
+                "little as h grows (each new token attends over a longer cached context), so the line is nearly, "
+                "not exactly, straight.")
 if tab_marginal.open:
     with tab_marginal:
         xm, d_in, d_out = curves.marginal_cost(s, catalog)

@@ -251,3 +251,20 @@ def test_learn_page_arithmetic_checks_out():
     r = estimate(Scenario(), CATALOG)
     assert float(result) == pytest.approx(8 * r.gpu_hourly_usd / 3600 / r.output_tokens_per_second * 1e6, rel=5e-3)
     assert float(result) > r.usd_per_million_output_tokens  # all-in carries the prefill too: above the phase split
+
+
+def test_cost_curves_cache_tab_shows_its_formula_and_it_adds_up():
+    """QA pass (2026-12-02): the cache-hit tab had no formula. Its formula's arithmetic is the engine's: N GPUs at
+    their hourly price times the prefilled and the decoded tokens' seconds give the cost per request."""
+    from costmodel import Scenario, estimate, load_catalog
+
+    at = new_app(page="views/cost-curves.py")
+    at.session_state["curves_tab"] = "Cache hit rate"
+    at.run()
+    no_exception(at)
+    assert any(e.label == "Formula: cost per request with prefix-cache hits" for e in at.expander)
+    s = Scenario(cache_hit_rate=0.5)
+    r = estimate(s, load_catalog())
+    seconds = max((1 - s.cache_hit_rate) * s.prompt_tokens, 1) / r.prefill_tokens_per_second + \
+        s.output_tokens / r.decode_tokens_per_second
+    assert abs(s.gpus * r.gpu_hourly_usd / 3600 * seconds / r.usd_per_request - 1) < 1e-9
