@@ -185,3 +185,30 @@ def test_restore_link_params_hands_bound_keys_to_write_bound():
                                      params, raw, CATALOG, write_bound=lambda k, v: written.append((k, v)))
     assert done == ["prompt_tokens", "gpus"] and written == [("prompt_tokens", ["1185"]), ("gpus", ["4"])]
     assert dict(params) == {}
+
+
+def test_reassert_link_values_writes_back_the_links_values_gone_from_the_url():
+    """The sidebar's first pass (issue 13): a link value gone from the URL that the session still holds is
+    written back into the session (so Streamlit tells the browser); a changed value, a default, and a key still
+    in the URL are left alone."""
+    raw = {"prompt_tokens": ["1185"], "gpus": ["4"], "output_tokens": ["999"], "concurrency": ["0"]}
+
+    class Recorder(dict):
+        def __init__(self, values):
+            super().__init__(values)
+            self.writes = []
+
+        def __setitem__(self, key, value):
+            self.writes.append((key, value))
+            super().__setitem__(key, value)
+
+    session = Recorder({"prompt_tokens": 1185, "gpus": 4, "output_tokens": 500, "concurrency": 0})
+    params = FakeParams()
+    dict.__setitem__(params, "gpus", "4")
+    assert state.reassert_link_values(session, params, raw, CATALOG) == ["prompt_tokens"]
+    assert session.writes == [("prompt_tokens", 1185)] and dict(params) == {"gpus": "4"}
+    complete = FakeParams()
+    for key, vals in raw.items():
+        dict.__setitem__(complete, key, vals[-1])
+    session.writes.clear()
+    assert state.reassert_link_values(session, complete, raw, CATALOG) == [] and session.writes == []

@@ -141,6 +141,8 @@ def _url_pass(ss, catalog) -> list[str]:
             st.rerun()
         ss[URL_RAW_KEY] = {k: st.query_params.get_all(k) for k in state.URL_KEYS if k in st.query_params}
     else:  # an interrupted first run can cost the URL the link's parameters: put back what the session holds
+        # (and tell the browser the widgets' values: it may hold none of them; ui.state.reassert_link_values)
+        state.reassert_link_values(ss, st.query_params, ss[URL_RAW_KEY], catalog)
         state.restore_link_params(ss, st.query_params, ss[URL_RAW_KEY], catalog)
     for key, v in (ss.pop(URL_FIX_KEY, None) or {}).items():
         ss[key] = v

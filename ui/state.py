@@ -391,6 +391,36 @@ def link_params_to_restore(raw: Mapping[str, list[str]], values: Mapping[str, An
     return out
 
 
+def reassert_link_values(session: Any, query_params: Any, raw: Mapping[str, list[str]], catalog: Catalog) -> list[str]:
+    """Before the widgets bind: write back into ``session`` (``st.session_state``) the link's values that are
+    gone from the URL while the session still holds them (``link_params_to_restore``); returns those keys.
+
+    Why: a page-change rerun cut short before a widget bound (docs/reliability.md, issue 13) leaves the
+    session's value only in Streamlit's snapshot of the earlier run; the next rerun, from a browser that sent
+    no value for the widget and a URL without its parameter, gives the widget that value without telling the
+    browser (no ``set_value``: Streamlit 1.67 marks it only for a value set this run, seeded from the URL the
+    rerun came with, or kept under the key by an unmount). The browser then shows the widget's default (2,048
+    for "Prompt tokens") and sends it back with the next change, and the session loses the link's value.
+    Writing the same value through the Session State API marks it set, so the browser takes it. A value
+    the browser sent is the one read here, so writing it back changes nothing; a value that differs from the
+    link's (the person's own) is not touched."""
+    values, missing = _link_values_gone_from_url(session, query_params, raw, catalog)
+    for key in missing:
+        session[key] = values[key]
+    return list(missing)
+
+
+def _link_values_gone_from_url(session: Any, query_params: Any, raw: Mapping[str, list[str]],
+                               catalog: Catalog) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(the session's widget values, ``link_params_to_restore``'s answer) for the URL ``query_params`` holds."""
+    present = set(query_params.keys())
+    if all(key in present for key in raw):  # every rerun of a session with a link: skip the snapshot and defaults
+        return {}, {}
+    snap = session.to_dict() if hasattr(session, "to_dict") else dict(session)
+    values = {k: snap[k] for k in URL_KEYS if k in snap}
+    return values, link_params_to_restore(raw, values, present, widget_defaults(values, catalog))
+
+
 def restore_link_params(session: Any, query_params: Any, raw: Mapping[str, list[str]], catalog: Catalog,
                         write_bound: Callable[[str, list[str]], None] | None = None) -> list[str]:
     """Put back into ``query_params`` (``st.query_params``) what ``link_params_to_restore`` finds; returns the
@@ -400,12 +430,7 @@ def restore_link_params(session: Any, query_params: Any, raw: Mapping[str, list[
     ``write_bound`` (``ui.compat.write_bound_query_param``) or, without one, is skipped. The sidebar runs this
     twice: before its widgets bind (the page change that dropped the params also unbound them) and after
     (a rerun that came with a URL that had lost them while the interrupted run had bound them again)."""
-    present = set(query_params.keys())
-    if all(key in present for key in raw):  # every rerun of a session with a link: skip the snapshot and defaults
-        return []
-    snap = session.to_dict() if hasattr(session, "to_dict") else dict(session)
-    values = {k: snap[k] for k in URL_KEYS if k in snap}
-    missing = link_params_to_restore(raw, values, present, widget_defaults(values, catalog))
+    _, missing = _link_values_gone_from_url(session, query_params, raw, catalog)
     done = []
     for key, vals in missing.items():
         try:

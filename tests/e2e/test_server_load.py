@@ -227,3 +227,47 @@ def test_a_rerun_sent_before_the_cleared_url_arrived_gets_the_url_back(
             assert s.url_param(key) == value, f"the URL lost {key}: {s.query_string!r}"
     finally:
         s.close()
+
+
+@pytest.mark.parametrize("point", ["st.navigation", "model", "_context_step"])
+def test_a_page_change_cut_short_before_the_prompt_binds_keeps_the_sessions_prompt(
+    pausable_server: tuple[StreamlitServer, Path], point: str,
+) -> None:
+    """The "default prompt instead of the URL's" interleaving (issue 13, docs/reliability.md), held
+    deterministically: after a whole first run, a page-change rerun (new_session's page hash, no widget values)
+    sends the browser the URL without the link's parameters and is held before "Prompt tokens" binds (after
+    ``point``); the browser, holding the cleared URL and still no widget values, reruns the page. That run gives
+    "Prompt tokens" the session's 1185 from Streamlit's snapshot without telling the browser (no ``set_value``),
+    so the box mounts at its default 2,048 and the next change sends 2,048 back: the session loses its own
+    prompt while the URL keeps 1185. Fails without ``ui.state.reassert_link_values`` (the sidebar's first pass):
+    the box comes back as 2,048 (``assert 2048.0 == 1185``), and after the next change the sentence too."""
+    server, plan = pausable_server
+    s = Session(server.url, "", LINK)
+    try:
+        main_hash = _first_run_until_prompt_box(s)
+        s.read_run(time.perf_counter())  # the rest of the first run
+        home_hash = s.page_script_hash
+        plan.write_text(json.dumps({"after": point}))
+        s.mounted.clear()  # a browser that has drawn none of the first run's widgets
+        s.page_script_hash = main_hash
+        s.send_rerun()
+        cleared, run, deadline = None, Run(), time.monotonic() + 60
+        while not (plan.with_name("pause.json.paused").exists() and cleared is not None):
+            assert time.monotonic() < deadline, f"the server never reached the hold after {point!r}"
+            fm = ForwardMsg()
+            fm.ParseFromString(s.ws.recv())
+            if s.handle(fm, run, 0.0) == "page_info_changed" and cleared is None:
+                cleared = s.query_string
+        assert "prompt_tokens" not in cleared, f"the page change kept the link: {cleared!r}"
+
+        s.query_string, s.page_script_hash = cleared, home_hash  # what the browser sends now: no widget values
+        run = s.rerun()
+        assert run.scenario_prompt() == 1185 and not run.problems
+        assert s.number_values["Prompt tokens"] == 1185, "the box mounted at its default: the browser was not told"
+        after = s.change(SLIDER, double_array_value={"data": [100.0]})
+        assert after.scenario_prompt() == 1185, f"the session fell back to {after.scenario_prompt()}"
+        assert s.number_values["Prompt tokens"] == 1185 and s.number_values["GPUs"] == 4 and not after.problems
+        for key, value in (("prompt_tokens", "1185"), ("gpus", "4"), ("flash_attention", "false")):
+            assert s.url_param(key) == value, f"the URL lost {key}: {s.query_string!r}"
+    finally:
+        s.close()
