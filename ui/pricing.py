@@ -21,6 +21,7 @@ from costmodel.pricing.target_price import target_price_table
 from costmodel.workloads.load_shape import load_shapes
 from costmodel.workloads.loading import list_workloads, load_workload, load_workload_bytes
 from costmodel.workloads.workload import Workload
+from ui.format import fmt_count, fmt_gpus, fmt_pct
 from ui.scheme_editor import label_of, scheme_parameters
 from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
 
@@ -245,3 +246,16 @@ def fleet_sentence(fleet: Mapping[str, Any], op: Mapping[str, Any]) -> str:
             f"{fleet['load_shape']['title']}, peak ÷ average {fleet['load_shape']['peak_to_average']:.2f}, over "
             f"{fleet['hours']} hours, {fleet['peak_headroom']:.2f}× headroom, "
             f"{'scaled hour by hour' if fleet['autoscale'] else 'the busiest hour held throughout'}.")
+
+
+IDLE_FLEET_SHARE = 0.01
+"""Below this busy share the fleet's idle GPUs set every margin on the Pricing page: it says so."""
+
+
+def idle_fleet_note(fleet: dict, requests: int) -> str:
+    """Why every margin is deeply negative when a workload barely uses even the smallest fleet, and what to try
+    (a demo's first screen should not leave "-300,000%" unexplained)."""
+    return (f"This workload keeps the fleet {fmt_pct(fleet['busy_share'], 3)} busy: {fmt_count(requests)} requests "
+            f"are far too few for even the smallest deployment ({fmt_gpus(fleet['gpus_provisioned'])}), so idle GPUs "
+            "set every margin below. For a fleet that is actually used, choose **Real trace** as the workload, "
+            "synthesize more users, or serve it on fewer or smaller GPUs in the sidebar.")

@@ -111,6 +111,8 @@ c[2].metric("Busy share of the fleet", fmt_pct(fleet["busy_share"], 1 if fleet["
             help="Busy GPU-hours ÷ provisioned GPU-hours: the fleet's average utilization.")
 c[3].metric("Idle cost", fmt_usd(fleet["idle_cost_usd"]), help="Paid for GPUs that wait: cost − busy cost.")
 st.caption(pricing.fleet_sentence(fleet, op))
+if fleet["busy_share"] < pricing.IDLE_FLEET_SHARE:
+    st.info(pricing.idle_fleet_note(fleet, summ["requests"]), icon=":material/hourglass_empty:")
 
 ranked = prices if not single_user else prices[~prices["scheme"].isin(pricing.NEEDS_USERS)]
 be = report.break_even
@@ -121,18 +123,20 @@ c[0].metric("Break-even flat price, $/M tokens", fmt_usd(be["zero_margin"]["blen
                  f"{be['target_margin']['target_margin_pct']:.0f}% margin: "
                  f"{fmt_usd_per_mtok(be['target_margin']['blended_usd_per_m'])}.")
 best = ranked.loc[ranked["margin_usd"].idxmax()]
-# each label names its measure: one is a margin in %, the other money lost per period (QA pass, 2026-12-02)
-c[1].metric(f"{'Best gross margin' if best['margin_usd'] >= 0 else 'Loses the least, gross margin'}: {best['title']}",
+c[1].metric(f"{'Best margin' if best['margin_usd'] >= 0 else 'Loses the least'}: {best['title']}",
             fmt_margin_pct(best["gross_margin_pct"]), help=HELP[GROSS_MARGIN])
 losing = ranked[ranked["margin_usd"] < 0]
 if losing.empty:
     c[2].metric("Schemes that lose money", "none", help="Every scheme ranked earns more than the fleet costs.")
 else:
     worst = losing.loc[losing["margin_usd"].idxmin()]
-    c[2].metric(f"Loses the most, USD: {worst['title']}", fmt_usd(worst["margin_usd"]),
+    c[2].metric(f"Loses the most: {worst['title']}", fmt_usd(worst["margin_usd"]),
                 help=f"{len(losing)} of {len(ranked)} schemes earn less than the fleet costs at these prices.")
 c[3].metric(f"{COST_PROFIT_MARGIN}, best scheme", fmt_margin_pct(best["cost_profit_margin_pct"], 0),
             help=HELP[COST_PROFIT_MARGIN])
+# the measures in words, not in the labels: a quarter-width label cut "Loses the most, USD: Compute t…"
+st.caption("Best margin and loses the least: the scheme's gross margin, (revenue − cost) ÷ revenue. Loses the most: "
+           "money, revenue − cost over the whole workload. Cost-profit margin: (revenue − cost) ÷ cost.")
 if single_user:
     st.caption("Ranked without the subscription and hybrid schemes: with one customer their revenue is one fee.")
 
