@@ -68,7 +68,6 @@ def write_bound_query_param(key: str, values: list[str]) -> None:
             qp.set_corrected_value(key, list(values), "string_array_value")
 
 
-
 def pages_of_this_run() -> tuple[str | None, str | None]:
     """(the page hash the browser asked for in this rerun, the page this run shows); (None, None) outside a run.
     They differ on a session's first run (nothing asked) and when the browser knows only ``new_session``'s hash."""
@@ -86,11 +85,7 @@ def resend_query_params() -> None:
         return
     with ctx.session_state.query_params() as qp:
         key = next(iter(qp), None)
-        if key is None:
-            return
-        values = qp.get_all(key)
+        values = qp.get_all(key) if key is not None else []
+    if key is not None:
         # re-setting one parameter to its own value sends the whole query string (page_info_changed)
-        if len(values) == 1:
-            qp.set_corrected_value(key, values[0], "string_value")
-        else:
-            qp.set_corrected_value(key, values, "string_array_value")
+        write_bound_query_param(key, values)
