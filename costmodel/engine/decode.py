@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.engine.arrays import is_scalar_value
 from costmodel.engine.communication import Interconnect, communication_seconds
 from costmodel.engine.expert_parallel import ep_load_imbalance
 from costmodel.engine.kernels import (
@@ -55,7 +56,7 @@ def average_decode_context(prompt_tokens: np.ndarray, output_tokens: np.ndarray,
     MLPerf's DeepSeek-R1 set (mean 4,043, sd 5,065 output tokens, cv 1.25): 5,194 tokens beyond the prompt
     against 2,022.
     """
-    if np.ndim(output_cv) == 0 and output_cv == 0:
+    if is_scalar_value(output_cv, 0):
         return prompt_tokens + output_tokens / 2
     return prompt_tokens + output_tokens * (1 + output_cv ** 2) / 2
 
@@ -116,7 +117,7 @@ def decode_step(
     does not overlap); the default is the plain roofline.
     """
     # Scalar checks below skip array work that changes nothing (x 1, + 0): the hot path of the planner.
-    tokens = batch if np.ndim(tokens_per_sequence) == 0 and tokens_per_sequence == 1 else batch * tokens_per_sequence
+    tokens = batch if is_scalar_value(tokens_per_sequence, 1) else batch * tokens_per_sequence
     dense_eff = 1.0 if kernel.gemm_half_rows <= 0 else gemm_compute_efficiency(tokens / layout.weight_copies,
                                                                                  kernel.gemm_half_rows)
     if model.is_moe:
@@ -150,7 +151,7 @@ def decode_step(
     matrix_rate = rates.decode_matrix_flops_s * dense_eff
     # Products kept at the released precision run slower (Weights.kept_extra_matmul_params; 0 unless a
     # mixture of experts runs 4-bit experts beside FP8/BF16 attention): time only, not FLOPs.
-    dense_work = dense_flops if np.ndim(weights.kept_extra_matmul_params) == 0 and weights.kept_extra_matmul_params == 0 \
+    dense_work = dense_flops if is_scalar_value(weights.kept_extra_matmul_params, 0) \
         else dense_flops + 2 * weights.kept_extra_matmul_params * tokens
     dense_time = np.maximum(dense_work / matrix_rate, dense_bytes / rates.bytes_s)
     attn_factor = mla_attention_efficiency(model.attention == "mla", True, kernel.mla_prefill_attention_efficiency,
@@ -173,7 +174,7 @@ def decode_step(
     if model.is_moe:
         fixed = fixed + moe_fixed_seconds(model.moe_layers, kernel.moe_layer_latency_us)
     seconds = (
-        (kernels if np.ndim(overlapped) == 0 and overlapped == 0 else np.maximum(kernels, overlapped))
+        (kernels if is_scalar_value(overlapped, 0) else np.maximum(kernels, overlapped))
         + serial
         + fixed
         + batch / layout.weight_copies * per_sequence_overhead_s

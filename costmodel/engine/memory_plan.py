@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.engine.arrays import is_scalar_value
 from costmodel.engine.memory import kv_replication, weight_bytes_per_param
 
 
@@ -61,7 +62,7 @@ class Weights:
     def always_read_bytes(self) -> np.ndarray:
         """Bytes of the non-expert weights (every step reads them), the kept matrices at their own precision."""
         plain = self.always_read_params * self.bytes_per_param
-        if np.ndim(self.kept_extra_bytes) == 0 and self.kept_extra_bytes == 0:
+        if is_scalar_value(self.kept_extra_bytes, 0):
             return plain
         return plain + self.kept_extra_bytes
 

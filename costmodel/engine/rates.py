@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from costmodel.catalog.hardware import GPU
+from costmodel.engine.arrays import is_scalar_value
 from costmodel.engine.kernels import weight_only_compute_dtype
 
 DTYPE_CODES = ("bf16", "fp8", "fp4")
@@ -106,6 +107,6 @@ def roofline_seconds(
     overlapped) as ``communication_seconds`` returns it."""
     serial, overlapped = communication
     slowest = np.maximum(compute_seconds, memory_seconds)
-    if not (np.ndim(overlapped) == 0 and overlapped == 0):  # times are >= 0: nothing that overlaps adds nothing
+    if not is_scalar_value(overlapped, 0):  # times are >= 0: nothing that overlaps adds nothing
         slowest = np.maximum(slowest, overlapped)
     return slowest + serial + fixed_seconds

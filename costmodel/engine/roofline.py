@@ -38,6 +38,7 @@ import numpy as np
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.hardware import GPU
+from costmodel.engine.arrays import is_scalar_value
 from costmodel.engine.attention import (
     decode_attention_flops_per_token,
     prefill_attention_flops,
@@ -320,7 +321,7 @@ def serve(model: ModelArchitecture, base_eff: Efficiency, x: dict[str, np.ndarra
 
 def at_utilization(usd: np.ndarray, utilization: np.ndarray) -> np.ndarray:
     """A full-load dollar figure at the provisioned GPUs' busy share: usd / u (no copy at full load)."""
-    return usd if np.ndim(utilization) == 0 and utilization == 1 else usd / utilization
+    return usd if is_scalar_value(utilization, 1) else usd / utilization
 
 
 def service_level(x: dict[str, np.ndarray], req: Request, rep: Replica, srv: Served):
