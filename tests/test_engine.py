@@ -247,6 +247,21 @@ def test_alltoall_across_nodes_sends_one_copy_per_node():
     assert float(serial) == 0.0 and float(overlapped) == pytest.approx(expected, rel=1e-12)
 
 
+def test_without_two_micro_batches_the_alltoall_across_nodes_stays_on_the_step():
+    share = communication.hidden_alltoall_share
+    # two micro-batches across nodes hide it all; inside a node, or without them, the engine's own share
+    assert share(np.array([True, False]), True, 0.0).tolist() == [1.0, 0.0]
+    assert share(np.array([True, False]), False, 0.5).tolist() == [0.5, 0.5]
+    m, h800, tokens = CAT.model("deepseek-v3"), CAT.gpu("h800"), 256.0
+    tp, dp = np.asarray(16.0), np.asarray(True)
+    net = communication.interconnect(h800, tp, np.asarray(0.7), 8.0, dp, np.asarray(1), two_batch_overlap=False)
+    alltoall = float(communication.alltoall_seconds(m, net, tokens, 8.0))
+    serial, overlapped = communication.communication_seconds(m, net, tokens, 8.0, overlap=0.0)
+    assert float(serial) == pytest.approx(alltoall, rel=1e-12) and float(overlapped) == 0.0
+    serial, overlapped = communication.communication_seconds(m, net, tokens, 8.0, overlap=0.5)
+    assert float(serial) == pytest.approx(alltoall / 2, rel=1e-12) == pytest.approx(float(overlapped), rel=1e-12)
+
+
 def test_experts_touched_runs_from_k_to_all():
     assert float(decode.experts_touched(8.0, 2.0, 1.0)) == pytest.approx(2.0)
     assert float(decode.experts_touched(8.0, 2.0, 2.0)) == pytest.approx(8 * (1 - 0.75**2))  # 3.5

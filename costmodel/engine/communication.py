@@ -57,6 +57,8 @@ class Interconnect:
     """``ring_allreduce_factor`` of the group."""
     nodes: np.ndarray | float = 1.0
     """Scale-up domains the group spans (tensor_parallel / scale_up_domain_gpus, at least 1)."""
+    two_batch_overlap: bool = True
+    """Whether a replica spanning scale-up domains runs two micro-batches (``hidden_alltoall_share``)."""
 
 
 def interconnect(
@@ -66,10 +68,12 @@ def interconnect(
     collective_latency_us: float,
     attention_data_parallel: np.ndarray,
     compute_dtype_code: np.ndarray,
+    two_batch_overlap: bool = True,
 ) -> Interconnect:
     """The links a replica's collectives use: NVLink inside the scale-up domain, the network beyond it.
 
-    ``compute_dtype_code`` is 0 for bf16 (an index into ``roofline.DTYPE_CODES``).
+    ``compute_dtype_code`` is 0 for bf16 (an index into ``roofline.DTYPE_CODES``); ``two_batch_overlap``
+    False where the serving configuration runs no second micro-batch (``hidden_alltoall_share``).
     """
     tp = tensor_parallel
     across_nodes = tp > gpu.scale_up_domain_gpus
@@ -84,6 +88,7 @@ def interconnect(
         multi=tp > 1,
         ring_factor=ring_allreduce_factor(tp),
         nodes=np.maximum(tp / gpu.scale_up_domain_gpus, 1.0),
+        two_batch_overlap=bool(two_batch_overlap),
     )
 
 
@@ -139,6 +144,21 @@ def alltoall_seconds(
     )
 
 
+def hidden_alltoall_share(across_nodes: np.ndarray, two_batch_overlap: bool, engine_overlap: float) -> np.ndarray:
+    """Share of the MoE all-to-all that hides behind compute under data-parallel attention.
+
+    Beyond one scale-up domain a wide expert-parallel replica that runs two micro-batches hides it in full
+    (DeepSeek's decode and prefill, open-infra-index day 6; SGLang large-scale EP, LMSYS 2025-05-05, with
+    ``--enable-two-batch-overlap``); the DeepEP low-latency kernels return a receive hook for that purpose and
+    do not overlap by themselves (DeepEP README: "If you don't want to overlap, please set
+    ``return_recv_hook=False``"). A configuration that sets no second micro-batch (``two_batch_overlap``
+    False: InferenceX's TensorRT-LLM WIDEEP recipes on H100, its SGLang + MoRI flags) hides only what the
+    engine's defaults hide inside a node, ``engine_overlap`` (``ep_decode_overlap`` 0, ``ep_prefill_overlap``
+    0.5), so the RDMA dispatch/combine sits on the step's critical path.
+    """
+    return np.where(np.asarray(across_nodes) & bool(two_batch_overlap), 1.0, engine_overlap)
+
+
 def communication_seconds(
     model: ModelArchitecture,
     net: Interconnect,
@@ -159,9 +179,8 @@ def communication_seconds(
         return allreduce, 0.0
     alltoall = alltoall_seconds(model, net, tokens, experts_active, collectives, alltoall_latency_s)
     dp = net.attention_data_parallel
-    # Wide expert parallelism beyond one scale-up domain runs two micro-batches (DeepSeek's decode and
-    # prefill, open-infra-index day 6; SGLang large-scale EP with two-batch overlap, LMSYS 2025-05-05):
-    # there the all-to-all hides in full; inside one node the engines' defaults overlap only ``overlap``.
-    overlap = np.where(net.across_nodes, 1.0, overlap)
+    # Wide expert parallelism beyond one scale-up domain with two micro-batches hides the all-to-all in full;
+    # inside one node, or without a second micro-batch, the engines' defaults overlap only ``overlap``.
+    overlap = hidden_alltoall_share(net.across_nodes, net.two_batch_overlap, overlap)
     serial_dp, hidden_dp = non_overlapped_alltoall(alltoall, overlap)
     return allreduce + np.where(dp, serial_dp, alltoall), np.where(dp, hidden_dp, 0.0)

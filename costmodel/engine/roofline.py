@@ -232,7 +232,7 @@ def replica_terms(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scen
     rates = replica_rates(tp, req.peak_flops, gpu.peak_flops("bf16"), gpu.memory_bandwidth_bytes_s,
                           req.prefill_mfu, req.decode_mfu, x["decode_mbu"], attn_eff)
     net = interconnect(gpu, tp, x["comm_efficiency"], base_eff.collective_latency_us,
-                       layout.attention_data_parallel, req.dtype_codes)
+                       layout.attention_data_parallel, req.dtype_codes, scenario.two_batch_overlap is not False)
     pre = prefill(model, req.weights, layout, rates, net, new_tokens=req.new_tokens / cp,
                   attention_flops=req.prefill_attention_flops, kv_bytes_per_token=req.kv_bytes_per_token,
                   experts_total=x["experts_total"], experts_active=x["experts_active"],

@@ -43,6 +43,12 @@ class Scenario(BaseModel):
         "tensor-parallel (False; experts tensor-parallel); None = the planner's choice (data-parallel when "
         "tensor_parallel is given). Ignored for other attention",
     )
+    two_batch_overlap: bool | None = Field(
+        default=None,
+        description="a mixture-of-experts replica spanning scale-up domains (nodes) runs two micro-batches that "
+        "hide the expert all-to-all behind compute (True; DeepSeek's and SGLang's large-scale expert parallelism) "
+        "or none (False: the all-to-all sits on the step, beyond the engine's usual overlap); None = True",
+    )
     weight_bits: Literal[4, 8, 16] = Field(default=16, description="weight precision, bits per weight")
     kv_bits: Literal[2, 3, 4, 8, 16] = Field(
         default=16,
