@@ -25,7 +25,10 @@ comparable with the engine (``costmodel.engine.calibration``):
   (decode) instances / the prefill instances, 0 where it states tensor-parallel attention (InferenceX
   ``DP-attention=False``, ``DP-attn=``), empty where it does not say (the engine's default).
 - ``max_batch_per_gpu``: the submission's stated engine batch cap, sequences per GPU (NVIDIA's MLPerf
-  configs, ``gpu_batch_size N``: e.g. 512 for DeepSeek-R1 on B200); empty where the engine default applies.
+  configs, ``gpu_batch_size N``: e.g. 512 for DeepSeek-R1 on B200; for a disaggregated row the decode
+  workers' cap, ``STATED_DISAGG_CONFIGS``); empty where the engine default applies.
+- ``two_batch_overlap``: 0 where the run's stated configuration sets no second micro-batch, so a replica that
+  spans nodes keeps its expert all-to-all on the step (``STATED_DISAGG_CONFIGS``); empty: the engine's default.
 - ``burst_requests``: where the source times a finite batch of requests sent at once (GPUStack's ``vllm bench
   serve --num-prompts N``, "N prompts, all at once" or "max concurrency C"): N, which the engine serves as a
   burst that drains at its end (``costmodel.engine.burst``); empty for a steady stream or an unstated count.
@@ -90,6 +93,37 @@ runs are compared where the source has them without MTP (the ``_20260518`` rows)
 dates differ otherwise: FP8 1k1k within 9 % (9.4 / 13.7 / 24.5 against 9.9 / 13.8 / 26.6 ms), FP4 8k1k by a
 share that grows with the batch (+1.8 / +3.2 / +8.6 ms: kernel speed, which the fitted efficiencies stand for),
 so its February rows stay."""
+
+
+STATED_DISAGG_CONFIGS = {
+    "ix_dsr1_h100_fp8_dynamotrt_disagg_1k1k_c4916": {"max_batch_per_gpu": 256, "two_batch_overlap": 0},
+    "ix_dsr1_h100_fp8_dynamotrt_disagg_8k1k_c308": {"max_batch_per_gpu": 16, "two_batch_overlap": 0},
+    "ix_dsr1_mi355x_fp8_morisglang_disagg_1k1k_c2048": {"max_batch_per_gpu": 160, "two_batch_overlap": 0, "kv_bits": 8},
+    "ix_dsr1_mi355x_fp8_morisglang_disagg_8k1k_c2048": {"max_batch_per_gpu": 160, "two_batch_overlap": 0, "kv_bits": 8},
+}
+"""What the InferenceX configurations of these disaggregated runs state, beyond the fixture's notes.
+
+H100 Dynamo + TensorRT-LLM: SemiAnalysisAI/InferenceX ``.github/configs/nvidia-master.yaml`` @2767db5
+(2026-02-08) runs srt-slurm recipes ``trtllm/h100-fp8/1k1k/stp/ctx2_gen1_dep16_batch256_eplb0_mtp0.yaml`` (c4916)
+and ``trtllm/h100-fp8/8k1k/stp/ctx2_gen1_dep16_batch16_eplb0_mtp0.yaml`` (c308), read at
+connorcarpenter15/srt-slurm @5a156f6: the decode worker (TP16, ``enable_attention_dp``, 2 nodes) has
+``max_batch_size`` 256 / 16 per rank, the MoE ``backend: WIDEEP`` with ``TRTLLM_FORCE_ALLTOALL_METHOD: DeepEP``
+and no second micro-batch set; the KV cache is fp8.
+MI355X SGLang + MoRI (FP8): InferenceX ``.github/configs/amd-master.yaml`` @efd49e5 and
+``benchmarks/multi_node/amd_utils/{models.yaml,server.sh,submit.sh}`` (same at c9798a7, 2026-05-29): decode with
+data-parallel attention caps ``--max-running-requests`` at the CUDA-graph batch range's end (160) x the worker's
+GPUs (160 per GPU), the base flags set ``--kv-cache-dtype fp8_e4m3`` (the rows' 16-bit default was wrong), and the
+data-parallel flags (``--moe-a2a-backend mori --deepep-mode normal --enable-dp-attention ...``) set no
+``--enable-two-batch-overlap``."""
+
+
+STATED_MLPERF_CONFIGS = {
+    "mlperf51_mixtral_mi325x8_offline": {"max_batch_per_gpu": 4736, "tp": 1},
+}
+"""AMD's MLPerf v5.1 harness configurations the notes do not quote: ``closed/AMD/code/mixtral-8x7b/harness_llm/
+models/mixtral-8x7b/offline_mi325x.yaml`` (read at ntuhpc/inference_results_v5.1 @a634ab7, a copy of
+mlcommons/inference_results_v5.1): vLLM ``tensor_parallel_size: 1`` (one engine per GPU), ``max_num_seqs: 4736``
+(the engine default 1,024 was assumed), ``kv_cache_dtype: fp8``, ``num_scheduler_steps: 13``."""
 
 
 def superseded(row: dict) -> str:
@@ -163,8 +197,11 @@ def attention_layouts(notes: str, framework: str = "") -> tuple[int | str, int |
 
 
 def stated_batch_per_gpu(notes: str) -> int | str:
-    """Sequences per GPU an NVIDIA MLPerf config caps the batch at (``gpu_batch_size 512``), '' if not stated."""
+    """Sequences per GPU an MLPerf config caps the batch at, '' if not stated: NVIDIA's ``gpu_batch_size 512``, or
+    AMD's vLLM ``max_num_seqs 5000`` where each GPU runs its own TP1 engine ("vLLM TP1 per GPU")."""
     m = re.search(r"gpu_batch_size (\d+)", notes)
+    if not m and "TP1 per GPU" in notes:
+        m = re.search(r"max_num_seqs (\d+)", notes)
     return int(m.group(1)) if m else ""
 
 
@@ -270,6 +307,11 @@ def normalise(row: dict, dups: dict) -> dict:
     out.update(serving=serving, mode=mode, isl=round(isl, 1) if isl else "", osl=round(osl, 1) if osl else "")
     out["attention_dp"], out["prefill_attention_dp"] = attention_layouts(notes, row["framework"])
     out["max_batch_per_gpu"] = stated_batch_per_gpu(notes)
+    out["two_batch_overlap"] = ""
+    out.update(STATED_DISAGG_CONFIGS.get(rid, {}))
+    out.update(STATED_MLPERF_CONFIGS.get(rid, {}))
+    if out["max_batch_per_gpu"] and rid.startswith("mlperf") and "TP1 per GPU" in notes:
+        out["tp"] = 1
     out["burst_requests"], out["output_cv"] = "", ""
     if rid.startswith("gpustack"):
         out["burst_requests"] = burst_requests(conc)

@@ -179,3 +179,40 @@ def test_mlperf_cases_take_the_data_sets_published_lengths(rows):
     assert (llama.prompt_tokens, llama.output_tokens_cv) == (222, 0.787)
     mixtral = next(c for c in moe_cases(rows, load_catalog(), Case)[0] if c.id == "mlperf51_mixtral_h200x8_offline")
     assert (mixtral.scenario.prompt_tokens, mixtral.scenario.output_tokens_cv) == (427, 0.778)
+
+
+def test_stated_disaggregated_configs_cap_the_decode_pool_and_keep_its_alltoall_on_the_step(rows):
+    from costmodel.engine.inference import estimate
+
+    cat = load_catalog()
+    by_id = rows.set_index("id")
+    # InferenceX's H100 recipe ctx2_gen1_dep16_batch256: 256 sequences per decode rank, no second micro-batch
+    h100 = by_id.loc["ix_dsr1_h100_fp8_dynamotrt_disagg_1k1k_c4916"]
+    assert (h100["max_batch_per_gpu"], h100["two_batch_overlap"]) == ("256", "0")
+    # SGLang + MoRI: --kv-cache-dtype fp8_e4m3 and 160 sequences per decode GPU (models.yaml, server.sh)
+    mori = by_id.loc["ix_dsr1_mi355x_fp8_morisglang_disagg_8k1k_c2048"]
+    assert (mori["kv_bits"], mori["max_batch_per_gpu"], mori["two_batch_overlap"]) == ("8", "160", "0")
+    case = next(c for c in moe_cases(rows, cat, Case)[0] if c.id == h100.name)
+    prefill, decode = case.scenario, case.extra[0]
+    assert decode.max_batch_size == 256 and prefill.max_batch_size != 256  # the decode workers' cap only
+    assert decode.two_batch_overlap is False and prefill.two_batch_overlap is False
+    assert estimate(decode, catalog=cat).max_concurrency == 16 * 256
+    # The step carries the whole all-to-all (Hopper's decode overlap is 0) where it used to hide behind compute:
+    # 4096 sequences, 58 MoE layers, a token's 8 experts on 2 (1 - 0.5^8) nodes, fp8 dispatch + bf16 combine,
+    # 15/16 leaving the GPU, 16 GPUs at the 400 Gb/s NIC's 50 GB/s one way x 0.7, 2 x 60 us DeepEP latency a layer
+    full = decode.model_copy(update={"concurrency": 4096})
+    alltoall = 58 * (4096 * 2 * (1 - 0.5 ** 8) * 7168 * 3 * 15 / 16 / (16 * 50e9 * 0.7) + 2 * 60e-6)
+    hidden = full.model_copy(update={"two_batch_overlap": None})
+    step_gap = estimate(full, catalog=cat).tpot_seconds - estimate(hidden, catalog=cat).tpot_seconds
+    assert step_gap == pytest.approx(alltoall, rel=1e-6)
+
+
+def test_amd_mlperf_mixtral_rows_carry_their_stated_vllm_batch_caps(rows):
+    by_id = rows.set_index("id")
+    # the notes' "vLLM TP1 per GPU ... max_num_seqs 5000"; offline_mi325x.yaml's max_num_seqs 4736 (TP1)
+    assert (by_id.loc["mlperf51_mixtral_mi300x8_offline", "max_batch_per_gpu"], by_id.loc[
+        "mlperf51_mixtral_mi300x8_offline", "tp"]) == ("5000", "1")
+    assert (by_id.loc["mlperf51_mixtral_mi325x8_offline", "max_batch_per_gpu"], by_id.loc[
+        "mlperf51_mixtral_mi325x8_offline", "tp"]) == ("4736", "1")
+    case = next(c for c in moe_cases(rows, load_catalog(), Case)[0] if c.id == "mlperf51_mixtral_mi325x8_offline")
+    assert (case.scenario.max_batch_size, case.scenario.tensor_parallel) == (4736, 1)

@@ -15,17 +15,21 @@ from costmodel.engine.validation import (
     worst_cases,
 )
 
-OOS_MEDIAN_GATE = 0.15
-"""Out-of-sample median |error| this engine reaches now (13.6% holding out a source, 17.1% holding out a
-model family, 254 cases, 2026-12-02, after experts-only 4-bit checkpoints (attention at the released
+OOS_MEDIAN_GATE = 0.14
+"""Out-of-sample median |error| this engine reaches now (13.1% holding out a source, 16.5% holding out a
+model family, 254 cases, 2026-12-02, after the stated configurations of the H100 Dynamo-TRT and MI355X MoRI
+disaggregated rows and of AMD's MLPerf Mixtral runs, and the refit; 13.6% and 17.1% before them, after
+experts-only 4-bit checkpoints (attention at the released
 precision), DeepSeek Sparse Attention and the vLLM TP2 layout of the V3.2 rows; 16.0% and 18.9% before them,
 20.0% and 23.0% before the finite bursts, the output-length spread, the fit's tie-break, the superseded CDNA3
 builds, the LMSYS Kimi K2 normalisation and the MLPerf data sets' lengths), with a little margin. 15% is also
 the issue's target for it, now reached."""
-OOS_MODEL_MEDIAN_GATE = 0.18
-WITHIN_2X_GATE = 0.97
-"""Share within 2x holding out a source: 98.0% reached (5 of 254 cases beyond 2x; 91.3% before the finite
-bursts, the output-length spread and the superseded CDNA3 builds; docs/cost-model.md, validation)."""
+OOS_MODEL_MEDIAN_GATE = 0.17
+WITHIN_2X_GATE = 0.98
+"""Share within 2x holding out a source: 98.8% reached (3 of 254 cases beyond 2x, 2026-12-02, after the stated
+decode caps and the all-to-all without two micro-batches of the H100 Dynamo-TRT and MI355X MoRI disaggregated
+rows; 98.0% and 5 beyond before; 91.3% before the finite bursts, the output-length spread and the superseded
+CDNA3 builds; docs/cost-model.md, validation)."""
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +58,18 @@ def test_out_of_sample_is_not_better_than_in_sample(frame):
 
 
 def test_issue_target_out_of_sample_median_15_percent(frame):
-    # reached (13.6% holding out a source, 2026-12-02): the issue's target, now a plain gate
+    # reached (13.1% holding out a source, 2026-12-02): the issue's target, now a plain gate
     assert summary_numbers(frame)["predicted_oos_source"]["median_abs_error"] <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 98.0% within 2x out of sample (5 of 254 cases "
-                   "beyond 2x: MI355X MoRI-SGLang disaggregated 1k1k, the two H100 Dynamo-TRT disaggregated rows, "
-                   "MLPerf v5.1 Mixtral on MI325X, DeepSeek-V3.2 prefill on GB300)")
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 98.8% within 2x out of sample (3 of 254 cases "
+                   "beyond 2x: MI355X MoRI-SGLang disaggregated FP8 1k1k, MLPerf v5.1 Mixtral on MI325X, "
+                   "DeepSeek-V3.2 prefill on GB300)")
 def test_issue_target_all_within_2x(frame):
     assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="out of sample (source held out) CDNA3 (+47%), gpt-oss (+25%), Kimi (-17%) and "
+@pytest.mark.xfail(strict=True, reason="out of sample (source held out) gpt-oss (+25%), Kimi (-17%) and "
                    "the DeepSeek (+48%: without its rows Hopper's decode MFU fits 0.70, not 0.50), GPUStack (+29%) "
                    "and InferenceX-blog (-17%) sources keep a larger bias")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):

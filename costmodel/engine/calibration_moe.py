@@ -25,7 +25,9 @@ Where a source states the attention layout (``attention_dp``, ``prefill_attentio
 ``DP-attention=False`` / ``DP-attn=``), the Scenario carries it (``attention_data_parallel``); tensor-
 parallel attention then runs the experts tensor-parallel too (a stated "TP8 EP8" without data-parallel
 attention, TensorRT-LLM's expert-parallel MoE under tensor-parallel attention, is modelled that way). Where a source states an engine batch cap per GPU (``max_batch_per_gpu``:
-NVIDIA's MLPerf ``gpu_batch_size``), it replaces the engine default (``stated_batch_limit``).
+NVIDIA's MLPerf ``gpu_batch_size``; the decode workers' cap of a disaggregated row), it replaces the engine
+default (``stated_batch_limit``). Where a configuration runs no second micro-batch (``two_batch_overlap`` 0),
+a replica spanning nodes keeps its expert all-to-all on the step (``communication.hidden_alltoall_share``).
 Where a source times a finite batch of requests sent at once (``burst_requests``: GPUStack's ``--num-prompts``),
 the Scenario serves it as a burst that drains at its end (:mod:`costmodel.engine.burst`); where the data set's
 output-length spread is known (``output_cv``: MLPerf DeepSeek-R1 1.25), the Scenario carries it into the decode
@@ -90,14 +92,17 @@ def stated_batch_limit(per_gpu: int | None, model: ModelArchitecture, tp: int, a
 
 
 def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrency: int | str,
-              prompt: float, output: float, layout: str = "attention_dp") -> Scenario:
+              prompt: float, output: float, layout: str = "attention_dp", batch_cap: bool = True) -> Scenario:
     gpu = catalog.gpu(row["catalog_gpu"])
     seqs, tokens = engine_limits(row["framework_id"], gpu.memory_gb)
-    stated = stated_batch_limit(_int(row.get("max_batch_per_gpu", "")), catalog.model(row["catalog_model"]),
-                                min(tp, gpus) if tp else 1, _layout(row.get(layout, "")))
+    # A disaggregated row's stated cap is its decode workers' (batch_cap False for the prefill pool).
+    stated = stated_batch_limit(_int(row.get("max_batch_per_gpu", "")) if batch_cap else None,
+                                catalog.model(row["catalog_model"]), min(tp, gpus) if tp else 1,
+                                _layout(row.get(layout, "")))
     return Scenario(model=row["catalog_model"], gpu=row["catalog_gpu"], gpus=gpus,
                     tensor_parallel=min(tp, gpus) if tp else None, weight_bits=int(row["weight_bits"]),
                     attention_data_parallel=_layout(row.get(layout, "")),
+                    two_batch_overlap=_layout(row.get("two_batch_overlap", "")),
                     kv_bits=int(row["kv_bits"]), prompt_tokens=max(int(round(prompt)), 1),
                     output_tokens=max(int(round(output)), 1), concurrency=concurrency,
                     # a benchmark that holds more requests than the default limit raised it; a stated cap holds
@@ -121,7 +126,8 @@ def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
     common = dict(id=row["id"], unit=row["unit"], measured=float(row["value"]), source=row["source"])
     if serving == "disaggregated":
         pre_gpus, dec_gpus = _int(row["prefill_gpus"]), _int(row["decode_gpus"])
-        prefill = _scenario(row, catalog, pre_gpus, _int(row["prefill_tp"]), "max", isl, 1, "prefill_attention_dp")
+        prefill = _scenario(row, catalog, pre_gpus, _int(row["prefill_tp"]), "max", isl, 1, "prefill_attention_dp",
+                            batch_cap=False)
         decode = _scenario(row, catalog, dec_gpus, tp, conc, isl, osl)
 
         def metric(p, d, isl=isl, osl=osl, per=per):
