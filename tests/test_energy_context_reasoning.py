@@ -129,6 +129,25 @@ def test_reasoning_comparison_bills_thinking_as_output():
     assert df["usd_per_request"].iloc[1] == pytest.approx(same, rel=1e-12)
 
 
+def test_reasoning_comparison_rows_are_the_two_requests_estimates():
+    """Both rows come from one vectorised engine pass: each must be what estimate() gives its own request (each
+    point planned on its own), also when the scenario already carries thinking tokens (the plain row has none)."""
+    from costmodel.analysis.long_context import reasoning_comparison
+
+    for base in (Scenario(output_tokens=300, reasoning_tokens=1000), Scenario(model="deepseek-v3", gpus=16),
+                 Scenario(min_tokens_per_second_per_user=30, max_ttft_seconds=1)):
+        df = reasoning_comparison(base, 5000, CAT)
+        for row, r_tokens in zip(df.itertuples(), (0, 5000), strict=True):
+            r = estimate(base.model_copy(update={"reasoning_tokens": r_tokens}), CAT)
+            assert row.reasoning_tokens == r_tokens and row.billed_output_tokens == base.output_tokens + r_tokens
+            assert row.fits == r.fits
+            for got, want in ((row.usd_per_request, r.usd_per_request),
+                              (row.gpu_seconds_per_request, r.gpu_seconds_per_request),
+                              (row.kv_bytes_per_request, r.kv_bytes_per_request),
+                              (row.seconds_to_answer, r.ttft_seconds + (base.output_tokens + r_tokens) * r.tpot_seconds)):
+                assert got == pytest.approx(want, rel=1e-12)
+
+
 def test_a_workload_carries_its_reasoning_share_of_the_output():
     from costmodel.errors import CostModelError
     from costmodel.workloads.workload import from_arrays

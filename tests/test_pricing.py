@@ -311,3 +311,19 @@ def test_agent_session_cost_with_the_engine():
     assert gap.iloc[0] == pytest.approx(0.0, abs=1e-12)
     assert (np.diff(gap) > 0).all()
     assert (df["cost_usd_cached"] > 0).all()
+
+
+def test_agent_session_cost_costs_both_sessions_as_separate_engine_calls_would():
+    """One engine call over the cached and the uncached session's rows gives each row what costing the two
+    sessions apart gives (the coster costs each row on its own at the operating point's concurrency)."""
+    from costmodel.engine.scenario import Scenario
+    from costmodel.pricing.costers import EngineCoster
+
+    s = Scenario(model="llama-3.1-8b", gpu="h100-sxm", gpus=1)
+    df = agent_session_cost(9, system_tokens=3_000, user_tokens_per_turn=150, tool_tokens_per_turn=500,
+                            output_tokens_per_turn=300, scenario=s)
+    prompt, out, cached = (df[k].to_numpy(dtype=float) for k in ("prompt_tokens", "output_tokens", "cached_tokens"))
+    coster = EngineCoster(s, prompt.mean(), out.mean(), cached.sum() / prompt.sum())
+    np.testing.assert_allclose(df["cost_usd_cached"], coster(prompt, out, cached)[0], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(df["cost_usd_uncached"], coster(prompt, out, np.zeros(9))[0], rtol=1e-12, atol=0)
+    assert (df["cost_usd_uncached"].iloc[1:] > df["cost_usd_cached"].iloc[1:]).all()  # the rows did not swap
