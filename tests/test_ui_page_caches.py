@@ -82,3 +82,18 @@ def test_validation_pieces_are_the_librarys_and_the_parity_chart_follows_model_a
     want_a = int(((report["model"] == "llama-3.1-70b") | (report["gpu"] == "h100-sxm")).sum())
     assert n_a == want_a and n_a != n_b and a is not b
     assert validation.parity_figure("llama-3.1-70b", "h100-sxm")[0] is a  # built once, shared
+
+
+def test_figure_takes_series_as_their_values_and_keys_on_them():
+    from ui.charts import line_chart
+
+    df = pd.DataFrame({"turn": [1, 2, 3], "a": [0.5, 1.5, 4.0], "b": [0.25, 0.75, 2.0]})
+    kw = {"title": "t", "x_title": "x", "y_title": "y"}
+    fig = scenario_cache.figure(line_chart, df["turn"], {"A": df["a"], "B": df["b"]}, **kw)
+    direct = line_chart(df["turn"].to_numpy(), {"A": df["a"].to_numpy(), "B": df["b"].to_numpy()}, **kw)
+    assert fig.to_plotly_json() == direct.to_plotly_json()
+    # equal values in new Series objects: the same shared figure; changed values: another one
+    same = pd.DataFrame({"turn": [1, 2, 3], "a": [0.5, 1.5, 4.0], "b": [0.25, 0.75, 2.0]})
+    assert scenario_cache.figure(line_chart, same["turn"], {"A": same["a"], "B": same["b"]}, **kw) is fig
+    other = scenario_cache.figure(line_chart, df["turn"], {"A": df["a"] * 2, "B": df["b"]}, **kw)
+    assert other is not fig and list(other.data[0].y) == [1.0, 3.0, 8.0]

@@ -42,9 +42,10 @@ c[2].metric("Speed per user", fmt_rate(r.tokens_per_second_per_user),
 c[3].metric("GPUs", f"{s.gpus} = {r.replicas} × {r.tensor_parallel}",
             help=f"{r.replicas} replicas of {r.tensor_parallel} GPUs; {r.concurrency:,.0f} requests decoded "
                  f"together (at most {r.max_concurrency:,} fit).")
-band = headline_ranges(r.output_tokens_per_second, r.usd_per_request, cached_band())
-st.caption(f"Uncertainty: out of sample, 80% of published cases measured ×{cached_band()[0]:.2f} to "
-           f"×{cached_band()[1]:.2f} of the prediction, so throughput {fmt_rate(band['throughput'][0])} – "
+lo, hi = ratios = cached_band()  # one cache read (each returns a copy)
+band = headline_ranges(r.output_tokens_per_second, r.usd_per_request, ratios)
+st.caption(f"Uncertainty: out of sample, 80% of published cases measured ×{lo:.2f} to "
+           f"×{hi:.2f} of the prediction, so throughput {fmt_rate(band['throughput'][0])} – "
            f"{fmt_rate(band['throughput'][1])} and cost per request {fmt_usd(band['cost'][0])} – "
            f"{fmt_usd(band['cost'][1])} (Validation page).")
 c = st.columns(4)
