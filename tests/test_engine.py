@@ -30,6 +30,26 @@ def test_weight_bytes_include_quantisation_scales():
     assert float(weight_bytes_per_param(4)) / 0.5 - 1 == pytest.approx(0.03125)  # ~3% at 4 bits
 
 
+def test_a_released_mxfp4_checkpoint_counts_its_own_scales_and_its_bf16_tables():
+    # gpt-oss-120b served as released: MXFP4 experts at 4 + 8/32 = 4.25 bits (OCP MX v1.0), the attention
+    # (36 x 26,542,080), the LM head and the input embedding (201,088 x 2,880 each) at bf16:
+    # 116,789,048,640 x 0.53125 + (36 x 26,542,080 + 2 x 579,133,440) x (2 - 0.53125) = 65.149e9 bytes,
+    # within 0.2% of the checkpoint's 65.24e9 (experts' biases and sinks not modelled); 62.50e9 before
+    # (generic group-128 scales, the input embedding at 4 bits)
+    from costmodel.engine.memory import released_weight_bytes_per_param
+
+    assert float(released_weight_bytes_per_param(4, 4, 32, 8)) == 0.53125
+    assert float(released_weight_bytes_per_param(8, 4, 32, 8)) == float(weight_bytes_per_param(8))  # a requantisation
+    assert float(released_weight_bytes_per_param(4, 4, 0, 0)) == float(weight_bytes_per_param(4))  # no format stated
+    want = 116_789_048_640 * 0.53125 + (36 * 26_542_080 + 2 * 579_133_440) * (2 - 0.53125)
+    assert want == pytest.approx(65_148_799_050)
+    r = estimate(Scenario(model="gpt-oss-120b", gpu="h100-sxm", weight_bits=4))
+    assert r.weights_bytes == pytest.approx(want, rel=1e-12)
+    # a model without a stated format keeps the generic scales (Llama above), and 8-bit gpt-oss is not MXFP4
+    r8 = estimate(Scenario(model="gpt-oss-120b", gpu="h100-sxm", weight_bits=8))
+    assert r8.weights_bytes == pytest.approx(116_789_048_640 * float(weight_bytes_per_param(8)), rel=1e-12)
+
+
 @pytest.mark.parametrize(
     ("model", "batch", "expected"),
     [

@@ -79,6 +79,15 @@ class ModelArchitecture(BaseModel):
         "(gpt-oss counts only the unembedding); compare it with matmul_params_per_token then",
     )
     native_weight_bits: int = Field(default=16, description="precision the weights are released in")
+    native_scale_group: int = Field(
+        default=0,
+        ge=0,
+        description="weights per scale of the released low-bit format (0 = the generic group-128 fp16 scales of "
+        "costmodel.engine.memory); gpt-oss's MXFP4: 32 (OCP Microscaling Formats v1.0)",
+    )
+    native_scale_bits: int = Field(
+        default=0, ge=0, le=32, description="bits of one scale of the released low-bit format (MXFP4: 8, E8M0)"
+    )
     source: str = Field(min_length=3)
     checked: dt.date
     notes: str = ""

@@ -4,7 +4,11 @@ Sources:
 - Weight bytes = parameters x bits / 8, plus quantisation scales: one 16-bit
   scale per group of 128 weights (GPTQ/AWQ-style group quantisation, Frantar et
   al. 2022 arXiv 2210.17323; Lin et al. 2023 arXiv 2306.00978): 16/(128 x bits)
-  extra, about 3% at 4 bits.
+  extra, about 3% at 4 bits. A model released in a block-scaled format states its own block and scale
+  (``ModelArchitecture.native_scale_group`` / ``native_scale_bits``): MXFP4 keeps one 8-bit E8M0 scale per
+  32 weights, 4.25 bits a weight (OCP Microscaling Formats (MX) v1.0, section 5; gpt-oss config.json
+  ``quantization_config.quant_method: mxfp4``), which :func:`released_weight_bytes_per_param` applies when
+  the released checkpoint is served.
 - KV-cache bytes: see ``ModelArchitecture.kv_bytes_per_token``.
 - Paged KV memory (Kwon et al., "Efficient Memory Management for Large Language
   Model Serving with PagedAttention", SOSP 2023, arXiv 2309.06180, section 2.3
@@ -25,11 +29,26 @@ QUANT_SCALE_BITS = 16
 """Bits of one quantisation scale (fp16)."""
 
 
-def weight_bytes_per_param(weight_bits: np.ndarray | float) -> np.ndarray:
-    """Bytes per weight including group-quantisation scales: b/8 x (1 + 16/(128 b)) below 16 bits."""
+def weight_bytes_per_param(weight_bits: np.ndarray | float, group: int = QUANT_GROUP_SIZE,
+                           scale_bits: int = QUANT_SCALE_BITS) -> np.ndarray:
+    """Bytes per weight including group-quantisation scales: b/8 x (1 + s/(g b)) below 16 bits (one s-bit
+    scale per g weights; the generic s = 16, g = 128)."""
     bits = np.asarray(weight_bits, dtype=float)
-    overhead = np.where(bits < 16, QUANT_SCALE_BITS / (QUANT_GROUP_SIZE * bits), 0.0)
+    overhead = np.where(bits < 16, scale_bits / (group * bits), 0.0)
     return bits / 8 * (1 + overhead)
+
+
+def released_weight_bytes_per_param(weight_bits: np.ndarray | float, native_bits: int, scale_group: int,
+                                    scale_bits: int) -> np.ndarray:
+    """Bytes per weight where the released low-bit checkpoint is served (``weight_bits == native_bits``) in a
+    format with its own scale block (``scale_group`` > 0): its block and scale bits (MXFP4: 4/8 x (1 + 8/(32 x
+    4)) = 0.53125 bytes, 4.25 bits, against 0.515625 for the generic group 128); the generic group scales
+    otherwise (another precision is a requantisation this engine does not know the format of)."""
+    generic = weight_bytes_per_param(weight_bits)
+    if scale_group <= 0:
+        return generic
+    released = weight_bytes_per_param(weight_bits, scale_group, scale_bits)
+    return np.where(np.asarray(weight_bits, dtype=float) == native_bits, released, generic)
 
 
 def kv_replication(

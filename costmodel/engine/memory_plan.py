@@ -26,7 +26,7 @@ import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.engine.arrays import is_scalar_value
-from costmodel.engine.memory import kv_replication, weight_bytes_per_param
+from costmodel.engine.memory import kv_replication, released_weight_bytes_per_param
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,10 @@ class Weights:
 def model_weights(
     model: ModelArchitecture, experts_total: np.ndarray, experts_active: np.ndarray, weight_bits: np.ndarray
 ) -> Weights:
-    """The model's parameters and weight bytes (bits/8 per weight plus group-quantisation scales)."""
-    bytes_per_param = weight_bytes_per_param(weight_bits)
+    """The model's parameters and weight bytes (bits/8 per weight plus quantisation scales: the released
+    format's where the released low-bit checkpoint is served, ``memory.released_weight_bytes_per_param``)."""
+    bytes_per_param = released_weight_bytes_per_param(weight_bits, model.native_weight_bits,
+                                                      model.native_scale_group, model.native_scale_bits)
     total = np.asarray(model.total_params(experts_total), dtype=float)
     per_expert = model.params_per_expert if model.is_moe else 0.0
     return Weights(

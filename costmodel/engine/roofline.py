@@ -127,18 +127,21 @@ def with_kept_precision(model: ModelArchitecture, gpu: GPU, compute_dtype: str |
                         weights: Weights) -> Weights:
     """``weights`` with the matrices an experts-only 4-bit checkpoint keeps at its released precision
     (``kernels.kept_matmul_params``): their bytes at the kept bits, their products' time at
-    ``rates.kept_precision_slowdown``."""
+    ``rates.kept_precision_slowdown``. The input-embedding table of an untied model is kept too (gpt-oss's
+    ``modules_to_not_convert`` lists ``model.embed_tokens``; ModelOpt's NVFP4 quantises linear layers only):
+    its bytes count in memory, not in a step's reads (a step looks up only its tokens' rows)."""
     kept = kept_matmul_params(model)
     if kept == 0.0:
         return weights
     kept_bits = kept_precision_bits(model, weight_bits)
     if np.all(kept_bits == np.asarray(weight_bits, dtype=float)):
         return weights
-    extra_bytes = kept * (weight_bytes_per_param(kept_bits) - weights.bytes_per_param)
+    per_param = weight_bytes_per_param(kept_bits) - weights.bytes_per_param
+    extra_bytes = kept * per_param
     slowdown = kept_precision_slowdown(gpu, compute_dtype, weight_bits, kept_bits)
     extra_params = 0.0 if np.isscalar(slowdown) and slowdown == 1.0 else kept * (np.asarray(slowdown) - 1.0)
     return replace(weights, kept_extra_matmul_params=extra_params, kept_extra_bytes=extra_bytes,
-                   weights_bytes=weights.weights_bytes + extra_bytes)
+                   weights_bytes=weights.weights_bytes + extra_bytes + model.lm_head_params * per_param)
 
 
 def request_terms(
