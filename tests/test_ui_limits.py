@@ -45,3 +45,14 @@ def test_url_notices_clamp_numbers_and_name_what_was_dropped():
     assert any("not a number" in n for n in notes)
     long = limits.url_notices({"model": ["x" * 5000]}, values, CATALOG)[1][0]
     assert len(long) < 200
+
+
+def test_url_notices_for_the_burst_and_the_spread():
+    values = {"model": "llama-3.1-70b", "burst_requests": 0, "output_tokens_cv": 0.0}
+    fixes, notes = limits.url_notices({"burst_requests": ["abc"], "output_tokens_cv": ["12"]}, values, CATALOG)
+    assert fixes == {"output_tokens_cv": 10.0}  # the Scenario's bound (le=10)
+    assert notes == ["The link's burst_requests='abc' is not a number: using 0.",
+                     "The link's Output length spread (sd/mean) 12 is outside 0 to 10: using 10."]
+    fixes, notes = limits.url_notices({"burst_requests": ["-5"], "output_tokens_cv": ["0.8"]}, values, CATALOG)
+    assert fixes == {"burst_requests": 0} and notes == [
+        "The link's Burst size (requests) -5 is outside 0 to 10,000,000: using 0."]

@@ -212,3 +212,15 @@ def test_reassert_link_values_writes_back_the_links_values_gone_from_the_url():
         dict.__setitem__(complete, key, vals[-1])
     session.writes.clear()
     assert state.reassert_link_values(session, complete, raw, CATALOG) == [] and session.writes == []
+
+
+def test_burst_and_spread_round_trip_with_zero_as_the_steady_stream():
+    s = Scenario(burst_requests=1000, output_tokens_cv=1.25)
+    v = state.values_from_scenario(s, CATALOG)
+    assert (v["burst_requests"], v["output_tokens_cv"]) == (1000, 1.25)
+    assert state.scenario_from_values(v, CATALOG) == s
+    assert state.values_from_scenario(Scenario(), CATALOG)["burst_requests"] == 0
+    assert state.scenario_from_values({"burst_requests": 0}, CATALOG).burst_requests is None
+    text = state.describe(s, CATALOG)
+    assert "one burst of 1,000 requests" in text and "sd/mean 1.25" in text
+    assert "burst" not in state.describe(Scenario(), CATALOG)

@@ -75,7 +75,8 @@ def numeric_bounds(key: str, model: ModelArchitecture | None, values: Mapping[st
     fixed = {"gpus": (1, _le("gpus")), "concurrency": (0, 10_000_000), "gpu_hourly_usd": (0.01, _le("gpu_hourly_usd")),
              "spec_draft_tokens": (0, _le("spec_draft_tokens")), "max_batch_size": (1, _le("max_batch_size")),
              "max_num_tokens": (16, _le("max_num_tokens")), "step_overhead_ms": (0, _le("step_overhead_ms")),
-             "cache_hit_pct": (0, 100), "spec_acceptance_pct": (0, 99), "spec_draft_cost_pct": (0, 100)}
+             "cache_hit_pct": (0, 100), "spec_acceptance_pct": (0, 99), "spec_draft_cost_pct": (0, 100),
+             "burst_requests": (0, _le("burst_requests")), "output_tokens_cv": (0, _le("output_tokens_cv"))}
     if key in fixed:
         return fixed[key]
     if key in SERVICE_RANGES:
@@ -97,14 +98,15 @@ def numeric_bounds(key: str, model: ModelArchitecture | None, values: Mapping[st
     return None
 
 
-INT_KEYS = frozenset({"gpus", "concurrency", "spec_draft_tokens", "max_batch_size", "max_num_tokens",
+INT_KEYS = frozenset({"gpus", "concurrency", "burst_requests", "spec_draft_tokens", "max_batch_size", "max_num_tokens",
                       "prompt_tokens", "output_tokens", "experts_total", "experts_active"})
 
 BOOL_KEYS = frozenset({"flash_attention", "paged_kv", "prefix_caching"})
 
 _NAMES = {"prompt_tokens": "Prompt length", "output_tokens": "Output length", "experts_total": "Experts (total)",
           "experts_active": "Experts (active)", "cache_hit_pct": "Cache hit rate (%)", "gpus": "GPUs",
-          "utilization_pct": "Utilization (%)"}
+          "utilization_pct": "Utilization (%)", "burst_requests": "Burst size (requests)",
+          "output_tokens_cv": "Output length spread (sd/mean)"}
 
 
 def _show(key: str, v: float) -> str:

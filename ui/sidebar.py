@@ -277,6 +277,29 @@ def _service_controls(d: dict) -> None:
                   help=state.field_help(field))
 
 
+BURST_HELP = ("A finite benchmark instead of a steady stream: this many requests sent at once and timed to the "
+              "last reply, as `vllm bench serve --num-prompts N` with no request rate does (GPUStack's runs). "
+              "While the batch drains at the end fewer requests decode together, so throughput falls and cost "
+              "rises. Take N from the benchmark you compare with (its number of prompts); 0 = a steady stream, "
+              "which is what production traffic is.")
+SPREAD_HELP = ("How much reply lengths vary: their standard deviation / mean (0 = every reply is exactly "
+               "'Output tokens' long). Long replies stay longer in the batch, so a decode step attends over "
+               "prompt + output × (1 + cv²) / 2 tokens on average and fewer requests fit. Take it from your logs "
+               "(std / mean of the output tokens); chat traces such as ShareGPT are about 1, MLPerf's reference "
+               "answers 0.78–1.25 (docs/cost-model.md).")
+
+
+def _workload_controls() -> None:
+    """A finite burst and the output-length spread (Scenario ``burst_requests`` and ``output_tokens_cv``); their
+    defaults (0) are the steady stream of fixed-length replies every other control assumes."""
+    st.number_input("Burst size (requests sent at once; 0 = steady stream)", min_value=0,
+                    max_value=_hi("burst_requests"), value=0, step=100, key="burst_requests", bind=BIND,
+                    help=BURST_HELP)
+    st.number_input("Output length spread (sd / mean; 0 = all equal)", min_value=0.0,
+                    max_value=float(_hi("output_tokens_cv")), value=0.0, step=0.1, format="%.2f",
+                    key="output_tokens_cv", bind=BIND, help=SPREAD_HELP)
+
+
 def _other_controls(gpu, d: dict) -> None:
     """Deployment size, request shape, price and the expert settings (under "More settings" when presenting)."""
     _service_controls(d)
@@ -287,6 +310,8 @@ def _other_controls(gpu, d: dict) -> None:
                     step=128, key="output_tokens", bind=BIND, help=state.field_help("output_tokens"))
     st.number_input("Concurrent requests (0 = as many as fit)", min_value=0, max_value=10_000_000, value=0,
                     step=16, key="concurrency", bind=BIND, help=state.field_help("concurrency"))
+    with st.expander("Workload: bursts and length spread", icon=":material/stacked_bar_chart:"):
+        _workload_controls()
     st.number_input("GPU price (USD per GPU-hour)", min_value=0.01, max_value=float(_hi("gpu_hourly_usd")),
                     value=float(d["gpu_hourly_usd"]), step=0.1, format="%.2f", key="gpu_hourly_usd", bind=BIND,
                     help=state.field_help("gpu_hourly_usd"))

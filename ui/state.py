@@ -62,6 +62,8 @@ URL_KEYS: tuple[str, ...] = (
     "compute_dtype",
     CACHE_KEY,
     "concurrency",
+    "burst_requests",
+    "output_tokens_cv",
     "gpu_hourly_usd",
     "flash_attention",
     "paged_kv",
@@ -151,6 +153,8 @@ def defaults_for(catalog: Catalog, model_id: str, gpu_id: str) -> dict[str, Any]
         "compute_dtype": "auto",
         CACHE_KEY: 0.0,
         "concurrency": 0,
+        "burst_requests": 0,  # 0 = a steady stream (the Scenario's None)
+        "output_tokens_cv": float(_DEFAULT.output_tokens_cv),
         "gpu_hourly_usd": float(gpu.hourly_usd),
         "flash_attention": _DEFAULT.flash_attention,
         "paged_kv": _DEFAULT.paged_kv,
@@ -214,6 +218,9 @@ def scenario_from_values(values: Mapping[str, Any], catalog: Catalog) -> Scenari
     kw["compute_dtype"] = None if dtype in ("auto", None) else dtype
     conc = int(get("concurrency"))
     kw["concurrency"] = "max" if conc <= 0 else conc
+    burst = int(get("burst_requests"))
+    kw["burst_requests"] = None if burst <= 0 else burst
+    kw["output_tokens_cv"] = round(float(get("output_tokens_cv")), 4)
     if model.is_moe:
         et, ea = int(get("experts_total")), int(get("experts_active"))
         kw["experts_total"] = None if et == model.num_experts else et
@@ -246,6 +253,8 @@ def values_from_scenario(s: Scenario, catalog: Catalog) -> dict[str, Any]:
         kv_bits=s.kv_bits,
         compute_dtype=s.compute_dtype or "auto",
         concurrency=0 if s.concurrency == "max" else int(s.concurrency),
+        burst_requests=s.burst_requests or 0,
+        output_tokens_cv=float(s.output_tokens_cv),
         flash_attention=s.flash_attention,
         paged_kv=s.paged_kv,
         prefix_caching=s.prefix_caching,
@@ -286,10 +295,13 @@ def describe(s: Scenario, catalog: Catalog) -> str:
     conc = f"as many requests at once{fitting}" if s.concurrency == "max" else f"{s.concurrency:,} requests at once"
     cache = f", {fmt_pct(s.cache_hit_rate)} of the prompt served from the prefix cache" if s.cache_hit_rate else ""
     load = f", the fleet busy {fmt_pct(s.utilization, 0)} of the time" if s.utilization < 1 else ""
+    spread = f" on average (length spread sd/mean {s.output_tokens_cv:g})" if s.output_tokens_cv > 0 else ""
+    burst = (f", as one burst of {s.burst_requests:,} requests sent at once and timed to the last reply"
+             if s.burst_requests else "")
     return (
         f"{model.name} ({s.weight_bits}-bit weights, {s.kv_bits}-bit KV cache) on {s.gpus} × {gpu.name} "
         f"at {fmt_usd(price)}/GPU-hour, answering {fmt_tokens(s.prompt_tokens)}-token prompts with "
-        f"{fmt_tokens(s.output_tokens)}-token replies, {conc}{cache}{load}."
+        f"{fmt_tokens(s.output_tokens)}-token replies{spread}, {conc}{burst}{cache}{load}."
     )
 
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from costmodel import estimate
 from costmodel.analysis.compare import compare_scenarios
 from costmodel.analysis.unit_economics import margin_at_price, margin_pct
 from costmodel.engine.validation import headline_ranges
@@ -31,6 +32,14 @@ money_metrics(r.usd_per_million_output_tokens_all_in, r.usd_per_million_tokens_b
               (r.usd_per_million_input_tokens, r.usd_per_million_cached_input_tokens, r.usd_per_million_output_tokens),
               utilization=s.utilization)
 st.caption(f"{PHASE_SPLIT_NOTE} {money_caption(s.utilization, r.gpu_hourly_usd)}")
+if s.burst_requests:  # say what the burst costs against the steady stream the rest of the app assumes
+    steady = estimate(s.model_copy(update={"burst_requests": None}), catalog)
+    st.caption(f"A burst of {s.burst_requests:,} requests, timed to the last reply (sidebar, Workload): while the "
+               f"batch fills and drains {r.concurrency:,.0f} requests decode together on average, against "
+               f"{steady.concurrency:,.0f} in a steady stream, so output throughput is "
+               f"{fmt_rate(r.output_tokens_per_second)} instead of {fmt_rate(steady.output_tokens_per_second)} and "
+               f"all-in cost {fmt_usd(r.usd_per_million_output_tokens_all_in)} instead of "
+               f"{fmt_usd(steady.usd_per_million_output_tokens_all_in)} per million output tokens.")
 c = st.columns(4)
 c[0].metric("Cost per request", fmt_usd(r.usd_per_request), help="Prefill plus decode GPU time of one request.")
 c[1].metric("Output throughput", fmt_rate(r.output_tokens_per_second),

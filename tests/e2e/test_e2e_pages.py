@@ -260,3 +260,21 @@ def test_cold_deep_link(page: Page, cold_app_server: StreamlitServer, browser_er
     assert urlsplit(page.url).path.strip("/") == spec.path
     expect(page.get_by_test_id("stMain").get_by_role("heading", level=1).first).to_contain_text(spec.title)
     expect(page.get_by_test_id("stSidebar").get_by_label("Prompt tokens", exact=True)).to_have_value("3000")
+
+
+def test_burst_and_spread_round_trip_through_the_url(page: Page, url, browser_errors: BrowserErrors) -> None:
+    """The workload controls (``burst_requests``, ``output_tokens_cv``) take a link's values, keep them in the URL,
+    and write a typed value back to it; the Overview says what the burst does."""
+    goto_app(page, url(PAGES[0], "burst_requests=1000&output_tokens_cv=1.25"))
+    sidebar = page.get_by_test_id("stSidebar")
+    _open_expander(sidebar, "Workload: bursts and length spread")
+    burst = sidebar.get_by_label("Burst size (requests sent at once; 0 = steady stream)", exact=True)
+    expect(burst).to_have_value("1000")
+    expect(sidebar.get_by_label("Output length spread (sd / mean; 0 = all equal)", exact=True)).to_have_value("1.25")
+    for param in ("burst_requests=1000", "output_tokens_cv=1.25"):
+        expect(page).to_have_url(re.compile(rf"[?&]{re.escape(param)}(&|$)"))
+    expect(page.get_by_test_id("stMain").get_by_text(re.compile(r"^A burst of 1,000 requests"))).to_be_visible()
+    run_and_wait(page, lambda: (burst.fill("200"), burst.press("Enter")))
+    expect(page).to_have_url(re.compile(r"[?&]burst_requests=200(&|$)"))
+    expect(page.get_by_test_id("stMain").get_by_text(re.compile(r"^A burst of 200 requests"))).to_be_visible()
+    assert_no_app_errors(page, browser_errors)
