@@ -100,6 +100,7 @@ def test_user_log_and_readable_table(tmp_path, capsys):
         (["--workload", "chat", "--param", "bogus"], "expected SCHEME.NAME=VALUE"),
         (["--workload", "chat", "--provider-price", "acme/x"], "unknown provider price 'acme/x'"),
         (["--workload", "chat", "--engine", "dask"], "Parquet"),
+        (["--workload", "chat", "--user-scale", "0.5"], "user scale must be between 1 and 10,000,000"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, args, message):
@@ -153,3 +154,23 @@ def test_provider_price_suffixes_batch_and_1h(capsys, tmp_path):
         (1_000 * 3 + 30_000 * 6 + 500 * 15) / 2e6)
     assert main([*BASE, "--workload", "chat", "--provider-price", "gpt-4.1:1h"]) == 2
     assert "expected PROVIDER/MODEL[:batch][:1h]" in capsys.readouterr().err
+
+
+def test_user_scale_multiplies_every_total_of_a_preset(capsys):
+    """--users 20 --user-scale 10: ten identical copies of each of 20 users, against the 20 alone."""
+    one = run_json(capsys, "--workload", "chat", "--users", "20", "--seed", "3")
+    many = run_json(capsys, "--workload", "chat", "--users", "20", "--seed", "3", "--user-scale", "10")
+    for key in ("requests", "input_tokens", "output_tokens", "cached_input_tokens"):
+        assert many["workload"][key] == 10 * one["workload"][key], key
+    for a, b in zip(one["schemes"], many["schemes"], strict=True):
+        assert b["revenue_usd"] == pytest.approx(10 * a["revenue_usd"], rel=1e-12), a["scheme"]
+        assert b["cost_usd"] == pytest.approx(10 * a["cost_usd"], rel=1e-12), a["scheme"]
+        assert b["user_months"] == 10 * a["user_months"]
+    assert "each user stands for 10 real users (identical copies)" in many["workload"]["notes"]
+
+
+def test_user_scale_is_refused_for_a_streamed_log(tmp_path, capsys):
+    p = tmp_path / "log.csv"
+    p.write_bytes(b"prompt_tokens,completion_tokens\n10,1\n")
+    assert main([*BASE, "--workload", str(p), "--user-scale", "3"]) == 2
+    assert "--user-scale needs the workload in memory" in capsys.readouterr().err

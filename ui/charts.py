@@ -257,16 +257,20 @@ def dot_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], 
 
 
 def histogram_chart(samples: Mapping[str, np.ndarray], *, title: str, x_title: str, y_title: str = "Requests",
-                    x_money: bool = True, nbins: int = 40, log_x: bool = False) -> go.Figure:
+                    x_money: bool = True, nbins: int = 40, log_x: bool = False, weight: float = 1.0) -> go.Figure:
     """Overlaid histograms (bill or margin distributions). ``log_x`` bins log10 of the positive values and
-    labels the decades in the original unit (bills span orders of magnitude)."""
+    labels the decades in the original unit (bills span orders of magnitude). ``weight``: what each sample
+    counts for (a scaled workload's user-month bill stands for that many users)."""
     data = []
     for i, (name, v) in enumerate(samples.items()):
         v = np.asarray(v, dtype=float)
         if log_x:
             v = np.log10(v[v > 0])
-        data.append({"type": "histogram", "x": v, "name": name, "nbinsx": nbins, "opacity": 0.6,
-                     "marker": {"color": COLORS[i % len(COLORS)]}})
+        trace = {"type": "histogram", "x": v, "name": name, "nbinsx": nbins, "opacity": 0.6,
+                 "marker": {"color": COLORS[i % len(COLORS)]}}
+        if weight != 1:  # plotly sums the y of each bin's samples
+            trace |= {"y": np.full(v.size, float(weight)), "histfunc": "sum"}
+        data.append(trace)
     fig = _figure(data, title, x_title, y_title, x_money=x_money and not log_x, hovermode="closest",
                   barmode="overlay")
     if log_x:

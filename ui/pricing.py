@@ -21,7 +21,7 @@ from costmodel.pricing.target_price import target_price_table
 from costmodel.workloads.load_shape import load_shapes
 from costmodel.workloads.loading import list_workloads, load_workload, load_workload_bytes
 from costmodel.workloads.workload import Workload
-from ui.format import fmt_count, fmt_gpus, fmt_pct
+from ui.format import fmt_count, fmt_gpus, fmt_pct, fmt_tokens
 from ui.scheme_editor import label_of, scheme_parameters
 from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
 
@@ -31,6 +31,40 @@ SCHEME_ORDER: tuple[str, ...] = (
     "activated-params", "capability-tier", "hybrid",
 )
 PER_TOKEN_SCHEMES: tuple[str, ...] = ("flat", "cached-input", "long-context-tier", "batch-discount")
+
+MAX_USER_SCALE = 100_000
+DEFAULT_USER_SCALE = 5_000
+"""Real users each generated user stands for by default: 100 chat users x 5,000 = 500,000 users, about 30
+million requests a month, which keep the default deployment's 8 H100s (2 replicas of 4) about 54% busy on a
+flat day at 1.2x headroom (against 0.02% for the 100 users alone; tests/app/test_page_details.py)."""
+USERS_HELP = ("Users the preset draws, each with its own months of requests (seeded). More users give smoother "
+              "bill distributions but take longer; the volume comes from the next box.")
+USER_SCALE_HELP = ("Each generated user stands for this many identical real users: requests, tokens, revenue, "
+                   "cost and the fleet's load are multiplied by it, and each user's monthly bill counts that many "
+                   "times at its own value. 1 = only the users generated. Set it to your user base ÷ the users "
+                   "generated.")
+SYNTHETIC_TIMESTAMPS_TITLE = "Even over the month (the preset spreads its requests at random)"
+"""The first load-shape choice for a synthetic preset: its own timestamps are uniform over each month, so its load
+shape is flat; the hourly counts of a sample add only noise (100 users: ~7 requests an hour, busiest hour 5.8x the
+average), which copies of the same users (``Workload.with_user_scale``) would keep."""
+
+
+def shape_to_bill(shape: str, workload: Workload) -> str:
+    """The load shape the fleet is sized with: a synthetic preset's "own timestamps" are its flat month."""
+    return "flat" if shape == FROM_TIMESTAMPS and workload.kind == "synthetic" else shape
+
+
+def volume_sentence(summary: dict, hours: float) -> str:
+    """The volume the page models, in one sentence (markdown): users, requests and tokens over the hours covered,
+    and, for a scaled sample, how many users were generated."""
+    scaled = summary.get("user_scale", 1) != 1
+    users = (f"{fmt_count(summary['users'])} users ({fmt_count(summary['users_generated'])} generated, each "
+             f"standing for {summary['user_scale']:,.0f})" if scaled else f"{fmt_count(summary['users'])} users")
+    tokens = summary["input_tokens"] + summary["output_tokens"]
+    return (f"**Volume modelled:** {users}, {fmt_count(summary['requests'])} requests and {fmt_tokens(tokens)} "
+            f"tokens over {hours:,.0f} hours ({fmt_count(summary['requests'] / max(hours, 1))} requests an hour on "
+            "average).")
+
 
 def workload_choices(kind: str) -> dict[str, str]:
     """{id: title} of the synthetic presets (kind='synthetic') or real traces (kind='trace')."""
@@ -257,5 +291,5 @@ def idle_fleet_note(fleet: dict, requests: int) -> str:
     (a demo's first screen should not leave "-300,000%" unexplained)."""
     return (f"This workload keeps the fleet {fmt_pct(fleet['busy_share'], 3)} busy: {fmt_count(requests)} requests "
             f"are far too few for even the smallest deployment ({fmt_gpus(fleet['gpus_provisioned'])}), so idle GPUs "
-            "set every margin below. For a fleet that is actually used, choose **Real trace** as the workload, "
-            "synthesize more users, or serve it on fewer or smaller GPUs in the sidebar.")
+            "set every margin below. For a fleet that is actually used, raise **Real users each one stands for**, "
+            "choose **Real trace** as the workload, or serve it on fewer or smaller GPUs in the sidebar.")

@@ -42,9 +42,17 @@ else:
     choices = pricing.workload_choices(source)
     wid = st.selectbox("Which one", list(choices), format_func=choices.get, key=f"wl_{source}",
                        persist_state="session")
-    users = st.number_input("Users (synthetic presets)", 10, 2000, 100, step=10, key="wl_users",
-                            persist_state="session") if source == "synthetic" else None
+    users = scale = None
+    if source == "synthetic":
+        c = st.columns(2)
+        users = c[0].number_input("Users generated (a sample)", 10, 2000, 100, step=10, key="wl_users",
+                                  persist_state="session", help=pricing.USERS_HELP)
+        scale = c[1].number_input("Real users each one stands for", 1, pricing.MAX_USER_SCALE,
+                                  pricing.DEFAULT_USER_SCALE, step=500, key="wl_user_scale",
+                                  persist_state="session", help=pricing.USER_SCALE_HELP)
     workload, key = pricing.cached_workload(wid, users), f"{wid}:{users}"
+    if scale is not None and scale != 1:
+        workload, key = workload.with_user_scale(int(scale)), f"{key}:x{scale}"
 if not workload.users_known:
     st.info("This workload has no user ids: it is one stream of requests, so a subscription would bill a single "
             "customer for all of it. Subscriptions and the hybrid scheme need users and their usage spread; they "
@@ -55,6 +63,7 @@ if not workload.users_known:
         workload, key = pricing.with_synthetic_users(workload, key, int(n)), f"{key}:users{n}"
 summ = workload.summary()
 single_user = summ["users"] <= 1
+volume = st.empty()  # the volume modelled, over the hours the fleet below covers
 st.caption(f"{md_escape(workload.title)}: {fmt_count(summ['requests'])} requests from {fmt_count(summ['users'])} users, mean "
            f"{fmt_tokens(summ['mean_prompt_tokens'])} prompt and {fmt_tokens(summ['mean_output_tokens'])} output "
            f"tokens, {fmt_pct(summ['prefix_cache_hit_rate'])} of input tokens cached. {md_escape(workload.source)}"
@@ -63,9 +72,12 @@ st.caption(f"{md_escape(workload.title)}: {fmt_count(summ['requests'])} requests
 st.subheader("The fleet this workload needs")
 shapes = pricing.load_shape_choices()
 c = st.columns(4)
+if source == "synthetic":  # a preset spreads its requests at random over the month: its own shape is flat
+    shapes[pricing.FROM_TIMESTAMPS] = pricing.SYNTHETIC_TIMESTAMPS_TITLE
 shape = c[0].selectbox("Load over the day", list(shapes), format_func=shapes.get, key="fl_shape",
                        persist_state="session", help="How the traffic spreads over the hours it covers: the fleet is "
                        "sized for the busiest hour, so a peaked day leaves GPUs idle in the quiet ones.")
+shape = pricing.shape_to_bill(shape, workload)
 headroom = c[1].slider("Peak headroom (×)", 1.0, 3.0, 1.2, 0.05, key="fl_headroom", persist_state="session",
                        help="Spare capacity above the busiest hour's load (1.2 = 20% more GPUs).")
 billing = c[2].radio("GPU billing", pricing.GPU_BILLINGS, horizontal=True, key="fl_billing", persist_state="session",
@@ -100,6 +112,7 @@ except (CostModelError, ValueError) as exc:
     st.stop()
 
 fleet, op = report.fleet, report.fleet["operating_point"]
+volume.markdown(pricing.volume_sentence(summ, fleet["hours"]))
 c = st.columns(4)
 c[0].metric("Cost to serve the workload", fmt_usd(fleet["cost_usd"]),
             help="The fleet's GPU-hours over the hours the workload covers, busy and idle, at "
@@ -163,7 +176,7 @@ shown = st.multiselect("Bill distributions of", list(df["scheme"]), default=["fl
                        key="bill_schemes", persist_state="session")
 chart(cached_figure(histogram_chart, {sid: report.bills[sid] for sid in shown if sid in report.bills},
                                      title="What customers pay per month", x_title="Bill per user-month (USD, log scale)",
-                                     y_title="User-months", log_x=True), "bills",
+                                     y_title="User-months", log_x=True, weight=workload.user_scale), "bills",
       "Notice: subscriptions make bills predictable (a spike at the fee) while compute-time bills spread with usage.")
 formula("price for a target margin", r"k = \frac{C}{(1 - m)\,R}, \qquad p_i^{*} = k\,p_i, \qquad "
         r"\text{gross } m = \frac{R - C}{R}, \quad \text{cost-profit } = \frac{R - C}{C}",

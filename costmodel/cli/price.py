@@ -87,6 +87,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--users", type=int, default=None, help="preset users; for logs without users, synthetic users"
     )
+    p.add_argument(
+        "--user-scale", type=finite_float, default=None, metavar="K",
+        help="each user stands for K identical real users (1-10,000,000): requests, tokens, revenue, cost and "
+        "the fleet's load x K without generating K times the rows, e.g. --users 100 --user-scale 5000 models "
+        "500,000 users; in-memory workloads only. The copies share their timestamps: size the fleet with a "
+        "24-hour --load-shape (flat, ...) rather than the sample's hourly counts",
+    )
     p.add_argument("--months", type=int, default=None, help="months of a synthetic preset")
     p.add_argument("--seed", type=int, default=None, help="seed of a synthetic preset")
     p.add_argument(
@@ -213,6 +220,9 @@ def _bill(args: argparse.Namespace, schemes: list, scenario: Any, progress: Any)
     if args.dask_scheduler and args.engine != "dask":
         raise CostModelError("--dask-scheduler needs --engine dask")
     log = _is_log(spec) and (is_url(spec) or Path(spec).expanduser().exists()) and args.users is None
+    if log and not at_fleet and args.user_scale is not None:
+        raise CostModelError("--user-scale needs the workload in memory: give --users or a fleet flag "
+                             "(--load-shape), or drop it for a streamed log")
     if log and not at_fleet:
         if args.engine == "dask":
             return _run_dask(args, schemes, scenario, errors, progress)
@@ -240,6 +250,8 @@ def _bill(args: argparse.Namespace, schemes: list, scenario: Any, progress: Any)
             cache_capacity_tokens=args.cache_capacity_tokens,
             errors=errors,
         )
+        if args.user_scale is not None:
+            w = w.with_user_scale(args.user_scale)
         if at_fleet:
             report = bill_at_fleet_cost(w, schemes, scenario=scenario, target_margin_pct=args.target_margin,
                                         **fleet_options(args, day))

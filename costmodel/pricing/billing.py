@@ -152,11 +152,15 @@ def bill(
         for acc, new in zip(accs, price_chunk(part, schemes, ctx, um, states, coster), strict=True):
             acc.merge(new)
         report_progress(progress, "pricing requests", min(start + chunk_size, n), n)
-    k = float(getattr(workload, "requests_per_row", 1.0))  # rows that stand for many requests (deepseek-day)
+    # rows that stand for many requests of one customer (deepseek-day: a bill k times larger) and users that
+    # stand for many identical users (Workload.with_user_scale: k times the bills, each its own size)
+    per_row = float(getattr(workload, "requests_per_row", 1.0))
+    users = float(getattr(workload, "user_scale", 1.0))
+    k = per_row * users
     if k != 1.0:
-        accs = [acc.scaled(k) for acc in accs]
+        accs = [acc.scaled(k, bill_factor=per_row) for acc in accs]
         n, sum_p, sum_o, sum_cached, beyond = round(n * k), sum_p * k, sum_o * k, sum_cached * k, round(beyond * k)
-    results, bills = finish(schemes, accs)
+    results, bills = finish(schemes, accs, users_per_bill=users)
     ratio = break_even_ratio if break_even_ratio is not None else flat_output_ratio(schemes)
     cost_all = accs[0].cost_all
     summary = workload_summary(n, sum_p, sum_o, sum_cached, skipped)

@@ -91,12 +91,15 @@ class SchemeTotals:
         self.bills += other.bills
         return self
 
-    def scaled(self, requests_per_row: float) -> SchemeTotals:
-        """The totals when every row priced stands for ``requests_per_row`` identical requests."""
+    def scaled(self, requests_per_row: float, bill_factor: float | None = None) -> SchemeTotals:
+        """The totals when every row priced stands for ``requests_per_row`` identical requests; each user-month
+        bill is multiplied by ``bill_factor`` (default ``requests_per_row``: the requests are one customer's;
+        1 when they are those of identical users, each billed the same)."""
         k = requests_per_row
+        b = k if bill_factor is None else bill_factor
         return SchemeTotals(
             self.n_um, self.revenue * k, self.cost * k, round(self.served * k), round(self.refused * k),
-            round(self.loss * k), self.cost_all * k, self.bills * k,
+            round(self.loss * k), self.cost_all * k, self.bills * b,
         )
 
 
@@ -167,8 +170,10 @@ def price_chunk(
 
 
 def finish(
-    schemes: Sequence[Scheme], accs: Sequence[SchemeTotals]
+    schemes: Sequence[Scheme], accs: Sequence[SchemeTotals], users_per_bill: float = 1.0
 ) -> tuple[list[SchemeResult], dict[str, np.ndarray]]:
+    """Each scheme's result and its user-month bills; ``users_per_bill``: identical users each bill stands for
+    (``Workload.user_scale``: counted in ``user_months``; the mean, cv and percentiles of copies are the bills')."""
     results, bills = [], {}
     for scheme, acc in zip(schemes, accs, strict=True):
         b = acc.bills
@@ -193,7 +198,7 @@ def finish(
                 served_requests=acc.served,
                 refused_requests=acc.refused,
                 loss_requests=acc.loss,
-                user_months=len(b),
+                user_months=round(len(b) * users_per_bill),
                 bill_mean_usd=mean,
                 bill_cv=cv,
                 bill_percentiles_usd=pct,

@@ -70,6 +70,10 @@ class Workload:
     requests_per_row: float = 1.0
     """Requests each row stands for: 1 for a request log; more for a day given as totals (deepseek-day),
     whose rows are its mean request. Billing and summaries multiply by it."""
+    user_scale: float = 1.0
+    """Real users each of the workload's users stands for (``with_user_scale``): k identical copies of every
+    user, so requests, tokens, revenue, cost and the fleet's load are k times the rows', and every user-month
+    bill is counted k times at its own value. Lets a sample of 100 generated users model 500,000."""
 
     def __post_init__(self) -> None:
         n = len(self.prompt_tokens)
@@ -87,6 +91,11 @@ class Workload:
     def __len__(self) -> int:
         return len(self.prompt_tokens)
 
+    @property
+    def row_weight(self) -> float:
+        """Requests one row stands for in every total: ``requests_per_row`` x ``user_scale``."""
+        return self.requests_per_row * self.user_scale
+
     def columns(self) -> dict[str, np.ndarray]:
         """The arrays costmodel.pricing.bill prices."""
         return {
@@ -103,7 +112,7 @@ class Workload:
 
     def summary(self) -> dict[str, Any]:
         """Totals and means (the ``workload`` block of the CLI's JSON)."""
-        k = self.requests_per_row
+        k = self.row_weight
         p = float(self.prompt_tokens.sum()) * k
         cached = float(np.minimum(self.cached_tokens, self.prompt_tokens).sum()) * k
         n = len(self)
@@ -117,11 +126,23 @@ class Workload:
             "prefix_cache_hit_rate": cached / p if p else 0.0,
             "mean_prompt_tokens": p / (n * k) if n else 0.0,
             "mean_output_tokens": float(self.output_tokens.mean()) if n else 0.0,
-            "users": int(len(np.unique(self.user))) if n else 0,
+            "users": int(round(len(np.unique(self.user)) * self.user_scale)) if n else 0,
             "users_known": self.users_known,
             "skipped_rows": int(sum(self.skipped.values())),
             "skipped_reasons": dict(self.skipped),
-        } | ({} if self.reasoning_tokens is None else {"reasoning_tokens": int(self.reasoning_tokens.sum())})
+        } | ({} if self.user_scale == 1 else {"users_generated": int(len(np.unique(self.user))),
+                                               "user_scale": self.user_scale}) | (
+            {} if self.reasoning_tokens is None else {"reasoning_tokens": int(round(self.reasoning_tokens.sum() * k))})
+
+    def with_user_scale(self, k: float) -> Workload:
+        """The workload with each user standing for ``k`` real users (``user_scale``; 1 <= k <= 10,000,000):
+        a realistic volume from a small sample, without generating k times the rows."""
+        if not (isinstance(k, int | float) and 1 <= k <= 10_000_000):
+            raise CostModelError(f"user scale must be between 1 and 10,000,000 real users per user, got {k}")
+        out = Workload(**{**self.__dict__, "user_scale": float(k) * self.user_scale})
+        if k != 1:
+            out.notes = [*self.notes, f"each user stands for {k:,g} real users (identical copies)"]
+        return out
 
     def with_users(self, users: int, seed: int = 0) -> Workload:
         """Assign requests to ``users`` synthetic users at random (for traces without user ids)."""

@@ -213,3 +213,26 @@ def test_validation_predicts_mlperf_server_under_its_latency_limits():
     assert (dsr1.ttft_limit_s, dsr1.tpot_limit_ms) == (2.0, 80.0)  # MLPerf v5.1 DeepSeek-R1 Server limits
     assert (server["tokens_per_second_per_user"] >= 1000 / server["tpot_limit_ms"] - 1e-6).all()
     assert (server["ttft_p99_seconds"] <= server["ttft_limit_s"] + 1e-9).all()
+
+
+def _volume(at) -> str:
+    return next(m.value for m in at.main.markdown if m.value.startswith("**Volume modelled:**"))
+
+
+def test_pricing_models_a_realistic_volume_from_a_small_sample():
+    """The default synthetic workload: 100 chat users generated, each standing for 5,000 (ui.pricing
+    DEFAULT_USER_SCALE), keep the default 8 H100s about half busy (0.021% for the 100 alone), and the page
+    says what volume it models. Revenue is exactly k times the sample's under every scheme."""
+    at = new_app(page=PRICING)
+    no_exception(at)
+    busy = float(metrics(at)["Busy share of the fleet"].rstrip("%"))
+    assert 30 < busy < 80, busy
+    assert not any("far too few" in i.value for i in at.main.info)
+    volume = _volume(at)
+    assert "500,000 users (100 generated, each standing for 5,000)" in volume, volume
+    scaled = _target_table(at).set_index("Scheme")["Revenue (USD)"]
+    at.number_input(key="wl_user_scale").set_value(1).run()
+    no_exception(at)
+    assert _volume(at).startswith("**Volume modelled:** 100 users,")
+    sample = _target_table(at).set_index("Scheme")["Revenue (USD)"]
+    assert np.allclose(scaled, 5_000 * sample, rtol=1e-9, atol=0)

@@ -274,10 +274,11 @@ def test_pricing_explains_a_fleet_the_workload_barely_uses():
     """QA pass (2026-12-02): 100 chat users keep the smallest fleet 0.021% busy and every margin reads about
     -300,000% with no word why; the page now says so and what to try. A real trace (30% busy) gets no note."""
     at = new_app(page="views/pricing-schemes.py")
+    at.number_input(key="wl_user_scale").set_value(1).run()  # the 100 users generated, no more
     no_exception(at)
     assert float(metrics(at)["Busy share of the fleet"].rstrip("%")) < 1
     note = next(i.value for i in at.main.info if "busy" in i.value)
-    assert "far too few" in note and "Real trace" in note and "4 GPUs" in note, note
+    assert "far too few" in note and "Real users each one stands for" in note and "4 GPUs" in note, note
     at.radio(key="wl_source").set_value("trace").run()
     no_exception(at)
     assert float(metrics(at)["Busy share of the fleet"].rstrip("%")) > 1
