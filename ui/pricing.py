@@ -43,7 +43,7 @@ USER_SCALE_HELP = ("Each generated user stands for this many identical real user
                    "cost and the fleet's load are multiplied by it, and each user's monthly bill counts that many "
                    "times at its own value. 1 = only the users generated. Set it to your user base ÷ the users "
                    "generated.")
-SYNTHETIC_TIMESTAMPS_TITLE = "Even over the month (the preset spreads its requests at random)"
+SYNTHETIC_TIMESTAMPS_TITLE = "The preset's own: even all month"
 """The first load-shape choice for a synthetic preset: its own timestamps are uniform over each month, so its load
 shape is flat; the hourly counts of a sample add only noise (100 users: ~7 requests an hour, busiest hour 5.8x the
 average), which copies of the same users (``Workload.with_user_scale``) would keep."""

@@ -203,3 +203,115 @@ PUBLISHED_ENERGY = TableSpec("energy-beside-published", (
     _c("url", "Source", kind="link"),
 ))
 """costmodel.analysis.energy_reference.energy_beside_published, one row per published figure."""
+
+
+# ----------------------------------------------------------------------------- the "Data behind" tables
+# One label (with its unit) per library column, shared by the tables below: the same column reads the same on every
+# page. QA pass (2026-12-02): these tables showed raw names such as "usd_per_million_output_tokens_all_in".
+_DATA_COLUMNS: Mapping[str, Column] = MappingProxyType({c.source: c for c in (
+    _c("prompt_tokens", "Prompt length (tokens)"),
+    _c("cached_tokens", "Cached prompt tokens"),
+    _c("output_tokens", "Output tokens"),
+    _c("turn", "Turn"),
+    _c("usd_per_request", "USD per request", "$%.4g"),
+    _c("usd_per_million_input_tokens", "Phase-split USD per M input tokens", "$%.4g"),
+    _c("usd_per_million_output_tokens", "Phase-split USD per M output tokens", "$%.4g"),
+    _c("usd_per_million_output_tokens_all_in", "All-in USD per M output tokens", "$%.4g"),
+    _c("usd_per_million_tokens_blended", "Blended USD per M tokens", "$%.4g"),
+    _c("max_concurrency", "Requests that fit (count)"),
+    _c("concurrency", "Requests in flight (count)", "%.4g"),
+    _c("tensor_parallel", "GPUs per replica"),
+    _c("replicas", "Replicas"),
+    _c("batch_per_replica", "Requests per replica (count)", "%.4g"),
+    _c("tokens_per_second_per_user", "Output tok/s per user", "%.1f"),
+    _c("output_tokens_per_second_per_gpu", "Output tok/s per GPU", "%.0f"),
+    _c("tokens_per_second_per_gpu", "Input + output tok/s per GPU", "%.0f"),
+    _c("tpot_seconds", "Time per output token (s)", "%.4f"),
+    _c("ttft_seconds", "Time to first token (s)", "%.3f"),
+    _c("ttft_p99_seconds", "p99 time to first token under load (s)", "%.3f"),
+    _c("meets_slo", "Meets the service level", kind="checkbox"),
+    _c("on_frontier", "On the frontier", kind="checkbox"),
+    _c("joules_per_output_token", "Joules per output token", "%.4g"),
+    _c("output_tokens_per_kwh", "Output tokens per kWh (all-in)", "localized"),
+    _c("all_in_power_watts", "All-in power (W)", "%.0f"),
+    _c("cost_usd_cached", "Turn cost with prefix caching (USD)", "$%.4g"),
+    _c("cost_usd_uncached", "Turn cost without caching (USD)", "$%.4g"),
+    _c("cum_cost_usd_cached", "Session cost so far, with caching (USD)", "$%.4g"),
+    _c("cum_cost_usd_uncached", "Session cost so far, without caching (USD)", "$%.4g"),
+    _c("cum_revenue_usd_flat", "Revenue so far, flat per-token price (USD)", "$%.4g"),
+    _c("cum_revenue_usd_cached_input", "Revenue so far, cached-input pricing (USD)", "$%.4g"),
+    _c("context_parallel", "Context-parallel ranks (count)"),
+    _c("gpus", "GPUs"),
+    _c("fits", "Fits in memory", kind="checkbox"),
+    _c("ring_kv_bytes_per_gpu", "Ring KV traffic per GPU (bytes)", "%.4g"),
+    _c("kv_bytes_per_request", "KV cache per request (bytes)", "%.4g"),
+    _c("large_only_usd_per_request", "Large model only, USD per request", "$%.4g"),
+    _c("price_per_request", "Your price, USD per request", "$%.4g"),
+)})
+
+
+def data_table(name: str, sources: tuple[str, ...], extra: tuple[Column, ...] = ()) -> TableSpec:
+    """A "Data behind" table of ``sources`` (library columns, labelled by ``_DATA_COLUMNS``) and ``extra`` columns
+    a single table has."""
+    own = {c.source: c for c in extra}
+    return TableSpec(name, tuple(own.get(s) or _DATA_COLUMNS[s] for s in sources))
+
+
+COST_VS_CONTEXT = data_table("cost-vs-context", (
+    "prompt_tokens", "usd_per_request", "usd_per_million_input_tokens", "usd_per_million_output_tokens",
+    "usd_per_million_output_tokens_all_in", "max_concurrency"))
+"""costmodel.analysis.curves.over_context as the Cost curves page sweeps it (prompt length first)."""
+
+TOKEN_COST_VS_CONTEXT = data_table("cost-per-token-vs-context", (
+    "prompt_tokens", "usd_per_million_input_tokens", "usd_per_million_output_tokens"))
+"""The same sweep for the Agents page's long-context tier chart."""
+
+FRONTIER = data_table("throughput-interactivity-frontier", (
+    "tensor_parallel", "replicas", "batch_per_replica", "concurrency", "tokens_per_second_per_user",
+    "output_tokens_per_second_per_gpu", "tokens_per_second_per_gpu", "usd_per_million_output_tokens_all_in",
+    "usd_per_million_tokens_blended", "tpot_seconds", "ttft_p99_seconds", "meets_slo", "on_frontier"))
+"""costmodel.analysis.frontier.frontier_points, one row per layout and batch."""
+
+PUBLISHED_POINTS = data_table("published-points", (
+    "id", "tokens_per_second_per_user", "speed_from", "output_tokens_per_second_per_gpu", "isl", "osl",
+    "concurrency", "system_gpus", "serving", "mode", "framework", "weight_bits", "speculative", "source"), extra=(
+    _c("id", "Published case", kind="text"),
+    _c("speed_from", "Speed per user from", kind="text"),
+    _c("isl", "Mean prompt (tokens)", "%.0f"),
+    _c("osl", "Mean output (tokens)", "%.0f"),
+    _c("system_gpus", "GPUs in the system"),
+    _c("serving", "Serving", kind="text"),
+    _c("mode", "Mode", kind="text"),
+    _c("framework", "Framework", kind="text"),
+    _c("weight_bits", "Weight bits"),
+    _c("speculative", "Speculative decoding", kind="checkbox"),
+    _c("source", "Source", kind="link"),
+))
+"""costmodel.analysis.published_points.published_points, one row per published run drawn on the frontier."""
+
+ENERGY_VS_BATCH = data_table("energy-vs-batch", (
+    "concurrency", "joules_per_output_token", "output_tokens_per_kwh", "all_in_power_watts"),
+    extra=(_c("concurrency", "Concurrent requests (count)"),))
+"""The Energy page's sweep over requests in flight."""
+
+AGENT_SESSION = data_table("agent-session", (
+    "turn", "prompt_tokens", "cached_tokens", "output_tokens", "cost_usd_cached", "cost_usd_uncached",
+    "cum_cost_usd_cached", "cum_cost_usd_uncached", "cum_revenue_usd_flat", "cum_revenue_usd_cached_input"))
+"""costmodel.pricing.sessions.agent_session_cost, one row per turn."""
+
+CONTEXT_PARALLEL = data_table("context-parallel", (
+    "context_parallel", "gpus", "fits", "usd_per_request", "ttft_seconds", "ring_kv_bytes_per_gpu",
+    "kv_bytes_per_request", "max_concurrency"))
+"""The Agents page's context-parallel sweep, one row per rank count."""
+
+ROUTING = data_table("routing-cost-vs-share", (
+    "share", "routed_usd_per_request", "cascade_usd_per_request", "large_only_usd_per_request", "price_per_request",
+    "routed_margin", "cascade_margin"), extra=(
+    _c("share", "Share (%): routed small, or escalated large", "%.0f%%"),
+    _c("routed_usd_per_request", "Routing, USD per request", "$%.4g"),
+    _c("cascade_usd_per_request", "Cascade, USD per request", "$%.4g"),
+    _c("routed_margin", "Routing margin", "percent"),
+    _c("cascade_margin", "Cascade margin", "percent"),
+))
+"""costmodel.analysis.routing.cost_vs_share, one row per share (routed share for routing, escalated share for the
+cascade; the page passes it in percent)."""

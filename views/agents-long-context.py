@@ -8,13 +8,13 @@ from costmodel.analysis import curves
 from costmodel.analysis.long_context import context_parallel_curve, reasoning_comparison
 from costmodel.analysis.unit_economics import MarginAtPrice, cost_multiple
 from costmodel.pricing.billing import LongContextTierScheme
-from ui import scenario_cache, theme
+from ui import scenario_cache, tables, theme
 from ui.charts import line_chart
 from ui.format import fmt_bytes, fmt_multiplier, fmt_seconds, fmt_tokens, fmt_usd
 from ui.money import PHASE_INPUT, PHASE_OUTPUT, margin_pcts, margins_text, money_caption
 from ui.page import open_page
 from ui.scenario_cache import figure as cached_figure
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table
 
 page = open_page("Agents and long context", "An agent resends its whole conversation every turn. Without a prefix "
                  "cache every turn pays again for everything before it; with one, only the new tokens are computed.",
@@ -64,7 +64,7 @@ formula("prompt at turn t", r"S_t = S_\text{system} + (t-1)(u + a + o) + (u + a)
         r"\sum_{t=1}^{T} S_t = O(T^2)", "u user tokens, a tool tokens, o answer tokens per turn. With prefix caching "
         "only u + a tokens of each prompt are new.")
 with st.expander("Turn by turn"):
-    table(df, "agent-session", "agent_table")
+    spec_table(tables.AGENT_SESSION, df, "agent_table")
 
 st.subheader("Why long-context tiers exist")
 tier = LongContextTierScheme()
@@ -86,7 +86,7 @@ chart(cached_figure(line_chart, x, {PHASE_OUTPUT: rel["usd_per_million_output_to
 # per sidebar change; the first table ("Turn by turn") stays drawn closed, as before.
 with (tier_box := st.expander("Data behind this chart", key="ag_tier_data_open", on_change="rerun")):
     if tier_box.open:
-        table(pd.DataFrame({"prompt_tokens": x, **v}), "cost-per-token-vs-context", "tier_data")
+        spec_table(tables.TOKEN_COST_VS_CONTEXT, pd.DataFrame({"prompt_tokens": x, **v}), "tier_data")
 
 st.subheader("A reasoning-heavy task beside a plain one")
 thinking = st.number_input("Thinking tokens per request", 0, 1_000_000, 4000, 500, key="ag_reasoning",
@@ -144,4 +144,4 @@ formula("ring traffic per GPU", r"B_\text{ring} = \frac{c-1}{c}\, S\, b_\text{KV
         "tensor parallelism.")
 with (cp_box := st.expander("Data behind these charts", key="ag_cp_data_open", on_change="rerun")):
     if cp_box.open:
-        table(cp, "context-parallel", "cp_table")
+        spec_table(tables.CONTEXT_PARALLEL, cp, "cp_table")

@@ -5,12 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from costmodel.analysis import curves
+from ui import tables
 from ui.charts import line_chart, plan_change_lines
 from ui.format import fmt_gpus, fmt_pct
 from ui.learn_pictures import estimate_roofline
 from ui.money import ALL_IN_OUTPUT, PHASE_INPUT, PHASE_OUTPUT
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table
 
 page = open_page("Cost curves", "How the cost of a request moves when one thing changes and the rest of the "
                  "scenario stays put. The diamond marks your scenario.", about="Scenario", check_fit=True)
@@ -43,7 +44,7 @@ if tab_ctx.open:
               "longer contexts leave room for fewer requests in each decode batch. All-in: the whole deployment's "
               "time over the output tokens (prefill included); phase split: each token class only its own phase.")
         with st.expander("Data behind these charts"):
-            table(pd.DataFrame({"prompt_tokens": x, **v}), "cost-vs-context", "ctx_data")
+            spec_table(tables.COST_VS_CONTEXT, pd.DataFrame({"prompt_tokens": x, **v}), "ctx_data")
         formula("attention FLOPs of a prefill",
                 r"F_\text{prefill} = 2 P_\text{active} S + 4 L h d_h \, S\,(C + S/2)",
                 "S new prompt tokens after C cached ones: the second term is quadratic in S.")

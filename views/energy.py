@@ -11,7 +11,7 @@ from ui import tables
 from ui.charts import line_chart
 from ui.format import fmt_usd
 from ui.page import open_page
-from ui.widgets import chart, formula, spec_table, table
+from ui.widgets import chart, formula, spec_table
 
 page = open_page(
     "Energy",
@@ -82,9 +82,9 @@ chart(line_chart(batches, {"Joules per output token": curve["joules_per_output_t
       "Notice: a GPU serving one request draws most of its power reading weights for a single token; batching "
       "shares each read across many requests, so the energy per token falls about as fast as the cost does.")
 with st.expander("Data behind this chart"):
-    table(pd.DataFrame({"concurrency": batches, "joules_per_output_token": curve["joules_per_output_token"],
-                        "output_tokens_per_kwh": curve["output_tokens_per_kwh"],
-                        "all_in_power_watts": curve["all_in_power_watts"]}), "energy-vs-batch", "energy_table")
+    spec_table(tables.ENERGY_VS_BATCH, pd.DataFrame({"concurrency": batches, **{
+        k: curve[k] for k in ("joules_per_output_token", "output_tokens_per_kwh", "all_in_power_watts")}}),
+        "energy_table")
 st.subheader("Beside a published figure")
 st.caption("SemiAnalysis InferenceMAX (2025-10-09) publishes tokens/s per MW of all-in provisioned utility power: "
            "throughput per GPU over a fixed power per GPU that sums the TDPs of the GPU, its share of server, "

@@ -6,12 +6,12 @@ import streamlit as st
 
 from costmodel.analysis.frontier import frontier_points, operating_point
 from costmodel.analysis.published_points import comparable, published_points, usd_per_million_output
-from ui import theme
+from ui import tables, theme
 from ui.charts import frontier_chart
 from ui.format import fmt_gpus, fmt_rate
 from ui.money import ALL_IN_OUTPUT, money_caption
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table
 
 page = open_page("Throughput vs interactivity", "The chart inference engineers read: every plan (GPUs per replica) "
                  "and every batch per replica, as throughput per GPU and all-in cost per million output tokens "
@@ -96,9 +96,9 @@ else:
                "price. Source: data/calibration/public-calibration-moe.csv.")
 
 with st.expander("Data behind these charts"):
-    table(points, "throughput-interactivity-frontier", "frontier_data")
+    spec_table(tables.FRONTIER, points, "frontier_data")
     if not measured.empty:
-        table(measured, "published-points", "frontier_published")
+        spec_table(tables.PUBLISHED_POINTS, measured, "frontier_published")
 formula("per-user speed and all-in cost",
         r"\text{tok/s per user} = \frac{\text{output tok/s}}{\text{requests in flight}} \qquad "
         r"\frac{\$}{10^6\ \text{output tok}} = \frac{N\,\$_\text{GPU-h}/3600}{\text{output tok/s}\cdot u}\times 10^6",

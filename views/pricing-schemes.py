@@ -145,7 +145,8 @@ else:
     worst = losing.loc[losing["margin_usd"].idxmin()]
     c[2].metric(f"Loses the most: {worst['title']}", fmt_usd(worst["margin_usd"]),
                 help=f"{len(losing)} of {len(ranked)} schemes earn less than the fleet costs at these prices.")
-c[3].metric(f"{COST_PROFIT_MARGIN}, best scheme", fmt_margin_pct(best["cost_profit_margin_pct"], 0),
+# "Cost-profit margin (R−C)/C, best scheme" was cut to "Cost-profit margin (R−C)/C, best …" (QA screenshots)
+c[3].metric("Best cost-profit margin", fmt_margin_pct(best["cost_profit_margin_pct"], 0),
             help=HELP[COST_PROFIT_MARGIN])
 # the measures in words, not in the labels: a quarter-width label cut "Loses the most, USD: Compute t…"
 st.caption("Best margin and loses the least: the scheme's gross margin, (revenue − cost) ÷ revenue. Loses the most: "

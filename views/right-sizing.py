@@ -15,10 +15,11 @@ from costmodel.analysis.routing import (
     pair_costs,
     requests_from_presets,
 )
+from ui import tables
 from ui.charts import line_chart
 from ui.format import fmt_usd
 from ui.page import open_page
-from ui.widgets import chart, formula, table
+from ui.widgets import chart, formula, spec_table
 
 MIX = ("chat", "rag", "coding-assistant")
 
@@ -93,18 +94,28 @@ if price is not None:
         col.metric(label, f"{value:.1%}", help=margin_help)
 
 curve = cost_vs_share(s, small, requests, np.linspace(0, 1, 21), price_large=price, catalog=catalog)
-series = {"Routed to the small model": curve["routed_usd_per_request"],
-          "Cascade, escalated to the large model": curve["cascade_usd_per_request"],
-          "Large model only": curve["large_only_usd_per_request"]}
+share_pct = curve["share"] * 100
+baseline = {"Large model only": curve["large_only_usd_per_request"]}
 if price is not None:
-    series["Your price"] = curve["price_per_request"]
-chart(line_chart(curve["share"], series, title="Cost per request against the routed share", x_title="Share",
-                 y_title="USD per request", y_money=True, dashed=("Large model only", "Your price")),
-      "routing_share",
-      "Notice: routing saves in proportion to the share sent small; a cascade pays the small model on every "
-      "request, so it saves only while the escalated share stays below 1 - small/large cost.")
-with st.expander("Data behind this chart"):
-    table(curve, "routing-cost-vs-share", "routing_table")
+    baseline["Your price"] = curve["price_per_request"]
+# One chart per lever: the same "share" is the routed share for routing and the escalated share for a cascade
+# (QA pass: one chart over an axis named "Share" left a reader to guess which).
+routing_marker = ((100 * routed.small_share, routed.usd_per_request, "your routed share")
+                  if rule_kind == "share" else None)  # a length or label rule picks its own requests, off this curve
+chart(line_chart(share_pct, {"Routed to the small model": curve["routed_usd_per_request"], **baseline},
+                 title="Routing: cost per request against the share sent to the small model",
+                 x_title="Routed share: traffic sent to the small model (%)", y_title="USD per request",
+                 y_money=True, dashed=("Large model only", "Your price"), marker=routing_marker), "routing_share",
+      "Notice: routing saves in proportion to the share sent small.")
+chart(line_chart(share_pct, {"Cascade, escalated to the large model": curve["cascade_usd_per_request"], **baseline},
+                 title="Cascade: cost per request against the share escalated to the large model",
+                 x_title="Escalated share: requests the small model passes to the large one (%)",
+                 y_title="USD per request", y_money=True, dashed=("Large model only", "Your price"),
+                 marker=(100 * escalate, cascade.usd_per_request, "your escalated share")), "cascade_share",
+      "Notice: a cascade pays the small model on every request, so it saves only while the escalated share stays "
+      "below 1 − small/large cost.")
+with st.expander("Data behind these charts"):
+    spec_table(tables.ROUTING, curve.assign(share=share_pct), "routing_table")
 formula("blended cost per request",
         r"c_\text{route} = \overline{r_i\,c_\text{small}(i) + (1-r_i)\,c_\text{large}(i)},\qquad "
         r"c_\text{cascade} = \overline{c_\text{small}(i) + e\,c_\text{large}(i)}",

@@ -108,10 +108,40 @@ def test_data_tables_show_small_costs_to_four_significant_digits():
     showed every row as 0.0002 (or 0.0001) for Mixtral on two H100s; float columns without a format get four significant digits."""
     at = new_app(page="views/right-sizing.py")
     no_exception(at)
-    data = next(df for df in at.dataframe if "routed_usd_per_request" in df.value.columns)
-    assert data.value["large_only_usd_per_request"].max() < 1e-2  # four decimals: two significant digits at most
+    data = next(df for df in at.dataframe if "Routing, USD per request" in df.value.columns)
+    assert data.value["Large model only, USD per request"].max() < 1e-2  # four decimals: two significant digits at most
     formats = {k: v.get("type_config", {}).get("format") for k, v in json.loads(data.proto.columns).items()}
-    assert formats["routed_usd_per_request"] == formats["large_only_usd_per_request"] == "%.4g"
+    assert formats["Routing, USD per request"] == formats["Large model only, USD per request"] == "$%.4g"
+
+
+@pytest.mark.parametrize(("page", "state"), [
+    ("views/cost-curves.py", {}), ("views/frontier.py", {}), ("views/right-sizing.py", {}), ("views/energy.py", {}),
+    ("views/agents-long-context.py", {"ag_tier_data_open": True, "ag_cp_data_open": True})])
+def test_data_behind_tables_have_human_labels(page, state):
+    """QA pass (2026-12-02): the "Data behind" tables showed library names ("usd_per_million_output_tokens_all_in");
+    every column now has a label with its unit (ui.tables)."""
+    at = new_app(page=page)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    no_exception(at)
+    frames = [df.value for df in at.main.dataframe]
+    assert frames
+    for df in frames:
+        raw = [c for c in df.columns if "_" in str(c)]
+        assert not raw, (page, raw)
+
+
+def test_right_sizing_draws_routing_and_cascade_each_over_its_own_share():
+    at = new_app(page="views/right-sizing.py")
+    no_exception(at)
+    specs = chart_specs(at)
+    titles = [sp["layout"]["xaxis"]["title"]["text"] for sp in specs]
+    assert "Routed share: traffic sent to the small model (%)" in titles
+    assert "Escalated share: requests the small model passes to the large one (%)" in titles
+    cascade = next(sp for sp in specs if sp["layout"]["xaxis"]["title"]["text"].startswith("Escalated"))
+    mark = next(t for t in cascade["data"] if t.get("mode") == "markers")
+    assert float(decode(mark["x"])[0]) == pytest.approx(20.0)  # the default escalation slider, 0.2
 
 
 def test_energy_says_which_figures_are_all_in_and_its_arithmetic_checks_out():

@@ -39,7 +39,7 @@ from e2e_helpers import (
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from ui.money import ALL_IN_OUTPUT, GROSS_MARGIN
+from ui.money import ALL_IN_OUTPUT
 
 SPEC_SLIDER = re.compile(r"Speculative tokens per step")
 
@@ -79,7 +79,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("right-sizing", "Right-sizing and routing"),  # fmt_usd rounds: any metric
     PageSpec("energy", "Energy", "Joules per output token"),
     PageSpec("hardware-comparison", "Hardware", ALL_IN_OUTPUT),
-    PageSpec("market-prices", "Market", f"Median implied {GROSS_MARGIN.lower()}"),
+    PageSpec("market-prices", "Market", "Median gross margin"),
     PageSpec("agents-long-context", "Agents and long context", "Session cost with prefix caching"),
     # Learn has no st.metric and no CSV (its glossary is a plain dataframe); section 2 quotes the costs.
     PageSpec("learn-basics", "Learn", headline_text="A provider rents GPUs by the hour", csv=False),
