@@ -232,7 +232,7 @@ _DATA_COLUMNS: Mapping[str, Column] = MappingProxyType({c.source: c for c in (
     _c("meets_slo", "Meets the service level", kind="checkbox"),
     _c("on_frontier", "On the frontier", kind="checkbox"),
     _c("joules_per_output_token", "Joules per output token", "%.4g"),
-    _c("output_tokens_per_kwh", "Output tokens per kWh (all-in)", "localized"),
+    _c("output_tokens_per_kwh", "Output tokens per kWh (all-in)", "%.0f"),
     _c("all_in_power_watts", "All-in power (W)", "%.0f"),
     _c("cost_usd_cached", "Turn cost with prefix caching (USD)", "$%.4g"),
     _c("cost_usd_uncached", "Turn cost without caching (USD)", "$%.4g"),
@@ -243,8 +243,8 @@ _DATA_COLUMNS: Mapping[str, Column] = MappingProxyType({c.source: c for c in (
     _c("context_parallel", "Context-parallel ranks (count)"),
     _c("gpus", "GPUs"),
     _c("fits", "Fits in memory", kind="checkbox"),
-    _c("ring_kv_bytes_per_gpu", "Ring KV traffic per GPU (bytes)", "%.4g"),
-    _c("kv_bytes_per_request", "KV cache per request (bytes)", "%.4g"),
+    _c("ring_kv_gb_per_gpu", "Ring KV traffic per GPU (GB)", "%.3f"),
+    _c("kv_gb_per_request", "KV cache per request (GB)", "%.3f"),
     _c("large_only_usd_per_request", "Large model only, USD per request", "$%.4g"),
     _c("price_per_request", "Your price, USD per request", "$%.4g"),
 )})
@@ -300,9 +300,10 @@ AGENT_SESSION = data_table("agent-session", (
 """costmodel.pricing.sessions.agent_session_cost, one row per turn."""
 
 CONTEXT_PARALLEL = data_table("context-parallel", (
-    "context_parallel", "gpus", "fits", "usd_per_request", "ttft_seconds", "ring_kv_bytes_per_gpu",
-    "kv_bytes_per_request", "max_concurrency"))
-"""The Agents page's context-parallel sweep, one row per rank count."""
+    "context_parallel", "gpus", "fits", "usd_per_request", "ttft_seconds", "ring_kv_gb_per_gpu",
+    "kv_gb_per_request", "max_concurrency"))
+"""The Agents page's context-parallel sweep, one row per rank count, its bytes in GB (10^9 bytes: a printf
+"%g" in the browser printed 20480000000)."""
 
 ROUTING = data_table("routing-cost-vs-share", (
     "share", "routed_usd_per_request", "cascade_usd_per_request", "large_only_usd_per_request", "price_per_request",

@@ -144,4 +144,5 @@ formula("ring traffic per GPU", r"B_\text{ring} = \frac{c-1}{c}\, S\, b_\text{KV
         "tensor parallelism.")
 with (cp_box := st.expander("Data behind these charts", key="ag_cp_data_open", on_change="rerun")):
     if cp_box.open:
-        spec_table(tables.CONTEXT_PARALLEL, cp, "cp_table")
+        spec_table(tables.CONTEXT_PARALLEL, cp.assign(ring_kv_gb_per_gpu=cp["ring_kv_bytes_per_gpu"] / 1e9,
+                                                      kv_gb_per_request=cp["kv_bytes_per_request"] / 1e9), "cp_table")
