@@ -139,7 +139,7 @@ def with_kept_precision(model: ModelArchitecture, gpu: GPU, compute_dtype: str |
     per_param = weight_bytes_per_param(kept_bits) - weights.bytes_per_param
     extra_bytes = kept * per_param
     slowdown = kept_precision_slowdown(gpu, compute_dtype, weight_bits, kept_bits)
-    extra_params = 0.0 if np.isscalar(slowdown) and slowdown == 1.0 else kept * (np.asarray(slowdown) - 1.0)
+    extra_params = 0.0 if is_scalar_value(slowdown, 1.0) else kept * (np.asarray(slowdown) - 1.0)
     return replace(weights, kept_extra_matmul_params=extra_params, kept_extra_bytes=extra_bytes,
                    weights_bytes=weights.weights_bytes + extra_bytes + model.lm_head_params * per_param)
 
@@ -160,7 +160,7 @@ def request_terms(
     paged_util = base_eff.paged_kv_utilization if scenario.paged_kv else base_eff.unpaged_kv_utilization
     peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
     precision = precision_efficiency(base_eff.precision_efficiency, dtype_codes)
-    prefill_mfu, decode_mfu = (x["prefill_mfu"], x["decode_mfu"]) if np.isscalar(precision) and precision == 1.0 \
+    prefill_mfu, decode_mfu = (x["prefill_mfu"], x["decode_mfu"]) if is_scalar_value(precision, 1.0) \
         else (x["prefill_mfu"] * precision, x["decode_mfu"] * precision)
     return Request(
         prompt_tokens=S, output_tokens=O, context_parallel=cp, draft_tokens=g, new_tokens=new, cached_tokens=cached,

@@ -78,7 +78,7 @@ def bill_at_fleet_cost(
     output = np.asarray(data["output_tokens"], dtype=float)
     cached = np.minimum(np.asarray(data.get("cached_tokens", np.zeros(prompt.size)), dtype=float), prompt)
     timestamps = np.asarray(data.get("timestamp", np.zeros(prompt.size)), dtype=float)
-    k = float(getattr(workload, "requests_per_row", 1.0)) * float(getattr(workload, "user_scale", 1.0))
+    k = float(getattr(workload, "row_weight", 1.0))  # Workload.row_weight; a plain dict of columns: 1
 
     gpu = load_catalog().gpu(scenario.gpu)
     if scenario.gpu_hourly_usd is not None and billing == "on-demand":

@@ -50,7 +50,7 @@ def agent_session_cost(
             raise CostModelError("agent_session_cost needs a scenario or a coster")
         coster = EngineCoster(scenario, prompt.mean(), out.mean(), cached.sum() / prompt.sum())
     # Both sessions in one call: the coster costs each row on its own, and one engine call over 2 x turns rows
-    # costs about what one over turns rows does (in process at load 3: 10.5 -> 7.1 ms for the Agents page's 40 turns, issue 13).
+    # costs about what one over turns rows does (in process at load ~3.5: 10.5 -> 8.6 ms for the Agents page's 40 turns, issue 13).
     both, _ = coster(np.concatenate([prompt, prompt]), np.concatenate([out, out]),
                      np.concatenate([cached, np.zeros(turns)]))
     both = np.broadcast_to(np.asarray(both, dtype=np.float64), (2 * turns,))  # a coster may return one number
