@@ -40,6 +40,35 @@ def errors_by(by: str) -> pd.DataFrame:
     return validation_table(cached_validation(), by)
 
 
+GROUPINGS = {"source_group": "Source", "model_family": "Model family", "gpu_family": "GPU family"}
+"""The groupings the page offers: ``validation_table``'s ``by`` -> the label a person reads."""
+
+_FITS = {"in-sample": "in-sample", "out-of-sample (source)": "source held out",
+         "out-of-sample (model family)": "model family held out"}
+_STATS = {"median_abs_error": "median |error|", "median_bias": "bias", "within_2x": "within 2×"}
+
+
+def errors_by_shown(by: str) -> pd.DataFrame:
+    """``errors_by`` with the columns a person reads ("Source held out: bias") and the group named."""
+    t = errors_by(by).copy()
+    t.columns = [c if c == "cases" else _shown_column(c) for c in t.columns]
+    t.index.name = GROUPINGS.get(by, by)
+    return t.rename(columns={"cases": "Cases"})
+
+
+def _shown_column(column: str) -> str:
+    fit, stat = column.split(": ", 1)
+    label = f"{_FITS.get(fit, fit)}: {_STATS.get(stat, stat)}"
+    return label[0].upper() + label[1:]
+
+
+def errors_by_columns(shown: pd.DataFrame) -> dict[str, Any]:
+    """Column formats for an ``errors_by_shown`` table: shares as percentages, cases as a count."""
+    cols = {c: st.column_config.NumberColumn(format="percent") for c in shown.columns if c != "Cases"}
+    cols["Cases"] = st.column_config.NumberColumn(format="%d")
+    return cols
+
+
 def _groups(report: pd.DataFrame, model: str, gpu: str) -> np.ndarray:
     return np.where(report["model"] == model, "your model", np.where(report["gpu"] == gpu, "your GPU", "other cases"))
 

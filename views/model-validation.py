@@ -31,8 +31,13 @@ v[2].metric("Out-of-sample within 2×", fmt_pct(oos["predicted_oos_source"]["wit
 lo, hi = nums["band"]
 v[3].metric("80% band on a prediction", f"×{lo:.2f} – ×{hi:.2f}",
             help="Measured ÷ predicted for 80% of the out-of-sample cases: the band the headline numbers carry.")
-by = st.radio("Errors by", ["source_group", "model_family", "gpu_family"], horizontal=True, key="val_by")
-st.dataframe(validation.errors_by(by), use_container_width=True)
+by = st.radio("Errors by", list(validation.GROUPINGS), format_func=validation.GROUPINGS.get, horizontal=True,
+              key="val_by")
+groups = validation.errors_by_shown(by)
+st.dataframe(groups, use_container_width=True, column_config=validation.errors_by_columns(groups))
+st.caption("Median |error|: median of |predicted ÷ measured − 1|. Bias: median of predicted ÷ measured − 1 "
+           "(above zero: the model is optimistic). Out of sample: each group predicted by efficiencies fitted "
+           "without its source, or without its model family.")
 
 parity, n_mine = validation.parity_figure(s.model, s.gpu)
 chart(parity, "parity", f"Notice: points on the dashed line are predicted exactly; {fmt_count(n_mine)} cases involve "

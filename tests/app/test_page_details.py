@@ -204,6 +204,24 @@ def test_validation_shows_the_calibration_report():
     assert ((table["model"] == "llama-3.1-70b") | (table["gpu"] == "h100-sxm")).all()
 
 
+def test_validation_groups_errors_in_and_out_of_sample_with_readable_columns():
+    """The per-group table names its columns for a person (it printed 'out-of-sample (source): median_bias'), and
+    the radio switches the grouping by its label."""
+    at = new_app(page="views/model-validation.py")
+    no_exception(at)
+    radio = at.radio(key="val_by")
+    assert radio.options == ["Source", "Model family", "GPU family"]
+    groups = at.dataframe[0].value
+    assert groups.index.name == "Source" and "inferencex" in groups.index
+    assert {"Cases", "In-sample: median |error|", "Source held out: bias",
+            "Model family held out: within 2×"} <= set(groups.columns)
+    radio.set_value("gpu_family").run()
+    no_exception(at)
+    groups = at.dataframe[0].value
+    assert groups.index.name == "GPU family" and "hopper" in groups.index
+    assert not any("_" in c for c in groups.columns)
+
+
 def test_market_compares_list_prices_and_draws_a_tier():
     at = new_app(page="views/market-prices.py")
     no_exception(at)
