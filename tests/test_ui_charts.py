@@ -196,3 +196,20 @@ def test_an_empty_line_chart_says_why():
 def test_caller_colours_are_reserved_before_concepts_are_assigned():
     got = charts.series_colors(["Cost without", "Cost with caching", "Revenue, flat"], {"Cost with caching": theme.CACHED})
     assert got == [theme.COST, theme.CACHED, theme.PRICE]
+
+
+def test_revenue_and_cost_go_on_a_log_axis_only_when_they_span_more_than_ten_fold():
+    """A $10M subscription beside an $18k compute-time bill flattened every other bar to a sliver (seen on the
+    Pricing page at 500,000 users): beyond 10x the values go on a log axis as dots, and the caption says so."""
+    from ui.pricing import revenue_and_cost_figure, revenue_and_cost_note, spans_decades
+
+    assert not spans_decades(np.array([42_330.0, 18_487.0, 22_982.0]))
+    assert spans_decades(np.array([10_000_000.0, 18_487.0, 22_982.0]))
+    assert not spans_decades(np.array([0.0, np.nan, 5.0]))  # zeros and gaps do not count
+    near = revenue_and_cost_figure(["Flat", "Compute"], np.array([42_330.0, 18_487.0]), np.array([22_982.0] * 2))
+    assert [t.type for t in near.data] == ["bar", "bar"] and near.layout.xaxis.type != "log"
+    wide = revenue_and_cost_figure(["Flat", "Subscription"], np.array([42_330.0, 1e7]), np.array([22_982.0] * 2))
+    assert {t.type for t in wide.data} == {"scatter"} and wide.layout.xaxis.type == "log"
+    assert [t.name for t in wide.data] == ["Revenue", "Cost to serve"]
+    assert "Log scale" in revenue_and_cost_note(np.array([42_330.0, 1e7]), np.array([22_982.0] * 2))
+    assert "Log scale" not in revenue_and_cost_note(np.array([42_330.0]), np.array([22_982.0]))

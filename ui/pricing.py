@@ -11,6 +11,8 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from costmodel import Scenario
@@ -21,6 +23,7 @@ from costmodel.pricing.target_price import target_price_table
 from costmodel.workloads.load_shape import load_shapes
 from costmodel.workloads.loading import list_workloads, load_workload, load_workload_bytes
 from costmodel.workloads.workload import Workload
+from ui.charts import bar_chart, dot_chart
 from ui.format import fmt_count, fmt_gpus, fmt_pct, fmt_tokens
 from ui.scheme_editor import label_of, scheme_parameters
 from ui.theme import DEFAULT_LIST_PRICE_USD_PER_M
@@ -47,6 +50,41 @@ SYNTHETIC_TIMESTAMPS_TITLE = "The preset's own: even all month"
 """The first load-shape choice for a synthetic preset: its own timestamps are uniform over each month, so its load
 shape is flat; the hourly counts of a sample add only noise (100 users: ~7 requests an hour, busiest hour 5.8x the
 average), which copies of the same users (``Workload.with_user_scale``) would keep."""
+
+
+DECADES_SPAN = 10.0
+"""Revenue beside cost on bars while the largest value is under this many times the smallest; beyond it one
+scheme's bar (a subscription far above the fleet's cost, say) flattens every other scheme's to a sliver, so the
+values go on a log axis as dots (``ui.charts.dot_chart``: a bar on a log axis would misstate ratios)."""
+
+
+def spans_decades(values: np.ndarray, span: float = DECADES_SPAN) -> bool:
+    """Whether the positive ``values`` run over more than ``span`` times from smallest to largest."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    return bool(v.size) and float(v.max() / v.min()) > span
+
+
+def revenue_and_cost_figure(titles: list[str], revenue_usd: np.ndarray, cost_usd: np.ndarray) -> go.Figure:
+    """Each scheme's revenue beside the fleet's cost for the same workload: bars, or dots on a log axis where
+    the values span more than ``DECADES_SPAN`` (a revenue dot right of the cost dot earns more than it costs)."""
+    title = "Revenue and cost of the same workload under each scheme"
+    series = {"Revenue": revenue_usd, "Cost to serve": cost_usd}
+    if spans_decades(np.concatenate([np.asarray(revenue_usd, float), np.asarray(cost_usd, float)])):
+        return dot_chart(titles, series, title=title, value_title="USD for the whole workload (log scale)",
+                         category_title="Pricing scheme", money=True, log=True)
+    return bar_chart(titles, series, title=title, x_title="Pricing scheme", y_title="USD for the whole workload",
+                     y_money=True, horizontal=True)
+
+
+def revenue_and_cost_note(revenue_usd: np.ndarray, cost_usd: np.ndarray) -> str:
+    """The caption under ``revenue_and_cost_figure``, saying when its axis is logarithmic."""
+    note = ("Notice: the cost is the fleet's and the same under every scheme; only the revenue moves, and per-token "
+            "schemes miss the requests whose cost grows faster than their tokens.")
+    if spans_decades(np.concatenate([np.asarray(revenue_usd, float), np.asarray(cost_usd, float)])):
+        note += (" Log scale: the revenues span more than ten-fold, so equal steps are equal factors; a revenue "
+                 "dot right of the cost dot earns more than the fleet costs.")
+    return note
 
 
 def shape_to_bill(shape: str, workload: Workload) -> str:

@@ -162,12 +162,8 @@ st.caption("Each scheme's money parameters multiplied by cost ÷ ((1 − margin)
            "served. Below 1: the scheme could charge less; above 1: it must charge more.")
 
 df = report.to_frame()
-chart(cached_figure(bar_chart, list(df["title"]), {"Revenue": df["revenue_usd"], "Cost to serve": df["cost_usd"]},
-                               title="Revenue and cost of the same workload under each scheme", x_title="Pricing scheme",
-                               y_title="USD for the whole workload", y_money=True, horizontal=True),
-      "schemes_rev",
-      "Notice: the cost bar is the fleet's and the same under every scheme; only the revenue moves, and per-token "
-      "schemes miss the requests whose cost grows faster than their tokens.")
+chart(cached_figure(pricing.revenue_and_cost_figure, list(df["title"]), df["revenue_usd"], df["cost_usd"]),
+      "schemes_rev", pricing.revenue_and_cost_note(df["revenue_usd"], df["cost_usd"]))
 chart(cached_figure(bar_chart, list(df["title"]), {"Requests served at a loss (%)": df["loss_request_share"].fillna(0) * 100},
                                title="Share of requests that cost more than they earn", x_title="Pricing scheme",
                                y_title="Requests served at a loss (%)", horizontal=True), "schemes_loss",
