@@ -169,6 +169,20 @@ def test_user_scale_multiplies_every_total_of_a_preset(capsys):
     assert "each user stands for 10 real users (identical copies)" in many["workload"]["notes"]
 
 
+def test_a_synthetic_presets_fleet_is_sized_for_its_flat_month_unless_told_otherwise(capsys):
+    """A preset's requests are spread evenly over the month, so its fleet is sized for a flat day, as the app does:
+    sized from 100 users' hourly counts (busiest hour ~4x the average, sampling noise that --user-scale's copies
+    keep) the same 500,000 users needed three times the GPUs. An explicit --load-shape timestamps still gets them."""
+    args = ("--workload", "chat", "--users", "100", "--user-scale", "5000", "--gpu-billing", "on-demand")
+    flat = run_json(capsys, *args)
+    explicit_flat = run_json(capsys, *args, "--load-shape", "flat")
+    counts = run_json(capsys, *args, "--load-shape", "timestamps")
+    assert flat["fleet"]["gpus_provisioned"] == explicit_flat["fleet"]["gpus_provisioned"]
+    assert flat["fleet"]["load_shape"]["peak_to_average"] == pytest.approx(1.0)
+    assert counts["fleet"]["load_shape"]["peak_to_average"] > 2
+    assert counts["fleet"]["gpus_provisioned"] > flat["fleet"]["gpus_provisioned"]
+
+
 def test_user_scale_is_refused_for_a_streamed_log(tmp_path, capsys):
     p = tmp_path / "log.csv"
     p.write_bytes(b"prompt_tokens,completion_tokens\n10,1\n")

@@ -20,7 +20,7 @@ from costmodel.engine.fleet import BILLINGS
 from costmodel.pricing.billing import PricingReport, bill, make_scheme
 from costmodel.pricing.fleet_billing import bill_at_fleet_cost
 from costmodel.pricing.target_price import target_price_table
-from costmodel.workloads.load_shape import load_shapes
+from costmodel.workloads.load_shape import FROM_TIMESTAMPS, load_shapes, own_load_shape
 from costmodel.workloads.loading import list_workloads, load_workload, load_workload_bytes
 from costmodel.workloads.workload import Workload
 from ui.charts import bar_chart, dot_chart
@@ -89,7 +89,7 @@ def revenue_and_cost_note(revenue_usd: np.ndarray, cost_usd: np.ndarray) -> str:
 
 def shape_to_bill(shape: str, workload: Workload) -> str:
     """The load shape the fleet is sized with: a synthetic preset's "own timestamps" are its flat month."""
-    return "flat" if shape == FROM_TIMESTAMPS and workload.kind == "synthetic" else shape
+    return (own_load_shape(workload.kind) or shape) if shape == FROM_TIMESTAMPS else shape
 
 
 def volume_sentence(summary: dict, hours: float) -> str:
@@ -224,9 +224,6 @@ SCHEME_TITLES: dict[str, str] = {sid: type(make_scheme(sid)).title or sid for si
 NEEDS_USERS: tuple[str, ...] = ("subscription", "hybrid")
 """Schemes whose revenue depends on how many users share the traffic (a fee per user-month)."""
 GPU_BILLINGS: tuple[str, ...] = BILLINGS
-FROM_TIMESTAMPS = "timestamps"
-
-
 def load_shape_choices() -> dict[str, str]:
     """{id: title}: the workload's own timestamps first, then the 24-hour presets (data/fleet/load_shapes.yaml)."""
     return {FROM_TIMESTAMPS: "From the workload's own timestamps",

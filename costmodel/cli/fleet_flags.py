@@ -20,19 +20,19 @@ from costmodel.engine.fleet import BILLINGS
 from costmodel.engine.scenario import Scenario
 from costmodel.errors import CostModelError
 
-FROM_TIMESTAMPS = "timestamps"
-
 
 def add_fleet_flags(parser: argparse.ArgumentParser) -> None:
     """Add ``--load-shape``, ``--peak-headroom``, ``--autoscale/--no-autoscale``, ``--gpu-billing``."""
-    from costmodel.workloads.load_shape import load_shapes
+    from costmodel.workloads.load_shape import FROM_TIMESTAMPS, load_shapes
 
     group = parser.add_argument_group(
         "fleet", "cost as the fleet the workload needs (whole replicas for the busiest hour, idle included)"
     )
     shapes = [*load_shapes(), FROM_TIMESTAMPS]
     group.add_argument("--load-shape", choices=shapes, default=None,
-                       help="24-hour load shape, or 'timestamps': one bin per hour the workload's requests cover")
+                       help="24-hour load shape, or 'timestamps': one bin per hour the workload's requests cover "
+                       "(default: a published day's own shape, 'flat' for a synthetic preset, whose requests are "
+                       "spread evenly over the month, else 'timestamps')")
     group.add_argument("--peak-headroom", type=finite_float, default=None,
                        help="spare capacity over the busiest hour, a factor >= 1 (default 1)")
     group.add_argument("--autoscale", action=argparse.BooleanOptionalAction, default=None,
@@ -46,12 +46,15 @@ def fleet_requested(args: argparse.Namespace) -> bool:
     return any(getattr(args, n, None) is not None for n in ("load_shape", "peak_headroom", "autoscale", "gpu_billing"))
 
 
-def fleet_options(args: argparse.Namespace, day: Any = None) -> dict[str, Any]:
-    """Keyword arguments of ``bill_at_fleet_cost``: the flags, else the day's own fleet, else defaults."""
+def fleet_options(args: argparse.Namespace, day: Any = None, workload_kind: str = "log") -> dict[str, Any]:
+    """Keyword arguments of ``bill_at_fleet_cost``: the flags, else the day's own fleet, else defaults (the load
+    shape the workload's own timestamps stand for: ``load_shape.own_load_shape``)."""
+    from costmodel.workloads.load_shape import FROM_TIMESTAMPS, own_load_shape
+
     base = day.fleet if day is not None else None
-    shape = args.load_shape or (day.load_shape if day is not None else FROM_TIMESTAMPS)
+    shape = args.load_shape or (day.load_shape if day is not None else own_load_shape(workload_kind))
     return {
-        "shape": None if shape == FROM_TIMESTAMPS else shape,
+        "shape": None if shape in (None, FROM_TIMESTAMPS) else shape,
         "peak_headroom": args.peak_headroom if args.peak_headroom is not None
         else (base.peak_headroom if base else 1.0),
         "autoscale": args.autoscale if args.autoscale is not None else (base.autoscale if base else False),

@@ -91,8 +91,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--user-scale", type=finite_float, default=None, metavar="K",
         help="each user stands for K identical real users (1-10,000,000): requests, tokens, revenue, cost and "
         "the fleet's load x K without generating K times the rows, e.g. --users 100 --user-scale 5000 models "
-        "500,000 users; in-memory workloads only. The copies share their timestamps: size the fleet with a "
-        "24-hour --load-shape (flat, ...) rather than the sample's hourly counts",
+        "500,000 users; in-memory workloads only. The copies share their timestamps: a preset's fleet is sized "
+        "for its flat month by default; for a trace, give a 24-hour --load-shape rather than its hourly counts",
     )
     p.add_argument("--months", type=int, default=None, help="months of a synthetic preset")
     p.add_argument("--seed", type=int, default=None, help="seed of a synthetic preset")
@@ -254,7 +254,7 @@ def _bill(args: argparse.Namespace, schemes: list, scenario: Any, progress: Any)
             w = w.with_user_scale(args.user_scale)
         if at_fleet:
             report = bill_at_fleet_cost(w, schemes, scenario=scenario, target_margin_pct=args.target_margin,
-                                        **fleet_options(args, day))
+                                        **fleet_options(args, day, w.kind))
         else:
             report = bill(
                 w,

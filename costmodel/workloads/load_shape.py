@@ -116,6 +116,21 @@ def load_shapes() -> Mapping[str, LoadShape]:
     return MappingProxyType(out)
 
 
+FROM_TIMESTAMPS = "timestamps"
+"""The load-shape choice that sizes a fleet from the workload's own hourly request counts."""
+
+
+def own_load_shape(workload_kind: str) -> str | None:
+    """The load shape a workload's own timestamps stand for: a preset id, or None for its hourly counts.
+
+    A synthetic preset draws each request's time uniformly over its month (``costmodel.workloads.workload``), so
+    its own shape is the flat day: its hourly counts add only sampling noise (100 chat users: ~7 requests an hour,
+    the busiest hour 5.8x the average), which ``Workload.with_user_scale``'s copies would keep and the fleet would
+    be sized for. A trace or a usage log: its real hourly counts.
+    """
+    return "flat" if workload_kind == "synthetic" else None
+
+
 def load_shape(shape_id: str) -> LoadShape:
     """A preset shape by id (``flat``, ``business-hours``, ``global-consumer-day``)."""
     try:
