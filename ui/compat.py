@@ -22,22 +22,46 @@ URL without the parameters of the widgets it found stale; if that run is cut sho
 by a rerun the browser sent before it took that URL, the new run's copy of the URL is
 the browser's older one, complete, so Streamlit sends nothing and the browser keeps
 the cleared URL. ``resend_query_params`` sends the backend's copy again.
+
+These reach into Streamlit's internals, so ``pyproject.toml`` caps Streamlit below the next minor release (each
+new one: rerun tests/test_compat_query_params.py and the e2e suite, then lift the cap). Should an internal move
+anyway, each work-around logs one warning and steps aside: the app keeps running without it.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 
-from streamlit.elements.widgets import number_input as _number_input
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+try:  # internals: a later Streamlit may move them; the app then runs without the work-around, never crashes
+    from streamlit.elements.widgets import number_input as _number_input
+except ImportError:  # pragma: no cover - depends on the installed Streamlit
+    _number_input = None
+
 _MARK = "_tee_overflow_guard"
+_log = logging.getLogger(__name__)
+
+
+def _missing(what: str, exc: BaseException) -> None:
+    """Log (once per work-around and error) that a work-around found no hook in the installed Streamlit
+    (pyproject pins the tested range)."""
+    _warn_once(what, f"{type(exc).__name__}: {exc}")
+
+
+@functools.cache
+def _warn_once(what: str, detail: str) -> None:
+    _log.warning("ui.compat: %s not applied on this Streamlit (%s)", what, detail)
 
 
 def guard_number_input_overflow() -> None:
     """Make an infinite URL value for an integer number_input invalid instead of fatal."""
-    serde = _number_input.NumberInputSerde
-    original = serde.deserialize
+    serde = getattr(_number_input, "NumberInputSerde", None)
+    original = getattr(serde, "deserialize", None)
+    if original is None:
+        _missing("the number_input overflow guard", AttributeError("NumberInputSerde.deserialize"))
+        return
     if getattr(original, _MARK, False):
         return
 
@@ -61,11 +85,14 @@ def write_bound_query_param(key: str, values: list[str]) -> None:
     ctx = get_script_run_ctx()
     if ctx is None:
         return
-    with ctx.session_state.query_params() as qp:
-        if len(values) == 1:
-            qp.set_corrected_value(key, values[0], "string_value")
-        else:
-            qp.set_corrected_value(key, list(values), "string_array_value")
+    try:
+        with ctx.session_state.query_params() as qp:
+            if len(values) == 1:
+                qp.set_corrected_value(key, values[0], "string_value")
+            else:
+                qp.set_corrected_value(key, list(values), "string_array_value")
+    except (AttributeError, TypeError) as exc:  # an internal that moved: the URL keeps what Streamlit wrote
+        _missing("writing a bound URL parameter", exc)
 
 
 def pages_of_this_run() -> tuple[str | None, str | None]:
@@ -74,7 +101,11 @@ def pages_of_this_run() -> tuple[str | None, str | None]:
     ctx = get_script_run_ctx()
     if ctx is None:
         return None, None
-    return ctx.pages_manager.intended_page_script_hash, ctx.page_script_hash
+    try:
+        return ctx.pages_manager.intended_page_script_hash, ctx.page_script_hash
+    except AttributeError as exc:  # an internal that moved: report "no page change" (nothing resent)
+        _missing("the page-change URL check", exc)
+        return None, None
 
 
 def resend_query_params() -> None:
@@ -83,9 +114,13 @@ def resend_query_params() -> None:
     ctx = get_script_run_ctx()
     if ctx is None:
         return
-    with ctx.session_state.query_params() as qp:
-        key = next(iter(qp), None)
-        values = qp.get_all(key) if key is not None else []
+    try:
+        with ctx.session_state.query_params() as qp:
+            key = next(iter(qp), None)
+            values = qp.get_all(key) if key is not None else []
+    except (AttributeError, TypeError) as exc:
+        _missing("resending the URL", exc)
+        return
     if key is not None:
         # re-setting one parameter to its own value sends the whole query string (page_info_changed)
         write_bound_query_param(key, values)
