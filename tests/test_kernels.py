@@ -9,7 +9,7 @@ import pytest
 from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.loader import load_catalog
 from costmodel.engine import expert_parallel as ep
-from costmodel.engine import kernels
+from costmodel.engine import kernels, memory_plan
 
 CAT = load_catalog()
 
@@ -167,10 +167,10 @@ def test_kept_precision_slows_a_four_bit_deepseek_prefill_on_blackwell_ultra():
     from costmodel.engine import roofline
 
     model, gpu = CAT.model("deepseek-v3"), CAT.gpu("gb300")
-    w = roofline.with_kept_precision(model, gpu, None, np.array(4.0),
+    w = memory_plan.with_kept_precision(model, gpu, None, np.array(4.0),
                                      roofline.model_weights(model, np.array(256.0), np.array(8.0), np.array(4.0)))
     assert float(w.kept_extra_matmul_params) == pytest.approx(2 * 14_894_432_256)
-    w8 = roofline.with_kept_precision(model, gpu, None, np.array(8.0),
+    w8 = memory_plan.with_kept_precision(model, gpu, None, np.array(8.0),
                                       roofline.model_weights(model, np.array(256.0), np.array(8.0), np.array(8.0)))
     assert w8.kept_extra_matmul_params == 0.0
     s = Scenario(model="deepseek-v3", gpu="gb300", gpus=4, tensor_parallel=4, weight_bits=4, prompt_tokens=2048,

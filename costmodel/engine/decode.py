@@ -39,6 +39,7 @@ from costmodel.engine.kernels import (
     kernel_fixed_seconds,
     mla_attention_efficiency,
     moe_fixed_seconds,
+    moe_kernel_seconds,
 )
 from costmodel.engine.memory_plan import Layout, Weights
 from costmodel.engine.rates import ReplicaRates
@@ -137,6 +138,10 @@ def decode_step(
                 / rates.decode_matrix_flops_s
         else:
             expert_compute = expert_flops * busiest / (rates.decode_matrix_flops_s * kernel.moe_compute_efficiency)
+        if np.any(np.asarray(kernel.moe_kernel_peak_flops) > 0):  # a runtime's MoE kernel is slower (Marlin)
+            routed = 2 * model.moe_layers * weights.params_per_expert * tokens * experts_active * busiest
+            rows = tokens * experts_active / np.maximum(touched, 1e-9)
+            expert_compute = np.maximum(expert_compute, moe_kernel_seconds(routed, rows, layout.tensor_parallel, kernel))
         expert_time = np.maximum(expert_compute, expert_bytes / (rates.bytes_s * kernel.moe_bandwidth_efficiency))
     else:
         touched = expert_flops = expert_bytes = expert_time = 0.0

@@ -43,6 +43,10 @@ silicon-measured kernel tables (``benchmarks/aiconfigurator_oracle.py``).
   embeddings, lm_head in BF16; OpenAI gpt-oss model card, arXiv 2508.10925). Those products run at the
   kept precision's peak, which on Blackwell Ultra is a third of FP4's (GB300/B300: 15 PFLOP/s FP4 against
   5 FP8, dense).
+- **A serving runtime's MoE kernel** (``moe_kernel_seconds``; parameters from
+  :mod:`costmodel.engine.serving_runtime`, not from the GPU family): where the runtime names a slower MoE
+  kernel than the family's grouped GEMM (vLLM <= 0.11.0's Marlin w4a16 for MXFP4 experts on Hopper, a 240
+  TFLOP/s plateau in AIConfigurator's vLLM table), a MoE layer's expert compute is the longer of the two.
 - **MLA kernels** (``mla_attention_efficiency``): latent attention decodes in the absorbed form
   (FlashMLA: up to 3000 GB/s memory-bound and 580 TFLOP/s compute-bound on H800, i.e. 0.9 of the
   bandwidth and 0.59 of the bf16 peak; github.com/deepseek-ai/FlashMLA README) and prefills in
@@ -191,6 +195,10 @@ class KernelParams:
     mla_decode_attention_efficiency: float = 1.0
     narrow_head_prefill_attention_efficiency: float = 1.0
     narrow_head_decode_attention_efficiency: float = 1.0
+    moe_kernel_peak_flops: Any = 0.0
+    """A serving runtime's MoE kernel plateau per GPU, FLOP/s (0: none; ``serving_runtime``), per point."""
+    moe_kernel_half_rows: float = 0.0
+    """Routed rows per expert at which that kernel reaches half its plateau."""
 
 
 NEUTRAL = KernelParams()
@@ -199,4 +207,18 @@ NEUTRAL = KernelParams()
 
 def kernel_params(eff: Any) -> KernelParams:
     """The ``KernelParams`` of an ``Efficiency`` (its fields of the same names)."""
-    return KernelParams(**{f: getattr(eff, f) for f in KernelParams.__slots__})
+    return KernelParams(**{f: getattr(eff, f) for f in KernelParams.__slots__ if f in EFFICIENCY_KERNEL_FIELDS})
+
+
+EFFICIENCY_KERNEL_FIELDS = frozenset(KernelParams.__slots__) - {"moe_kernel_peak_flops", "moe_kernel_half_rows"}
+"""The ``KernelParams`` an ``Efficiency`` carries (the MoE kernel ceiling comes from the serving runtime)."""
+
+
+def moe_kernel_seconds(expert_flops: np.ndarray, rows_per_expert: np.ndarray, tensor_parallel: np.ndarray,
+                       kernel: KernelParams) -> np.ndarray | float:
+    """Time of a replica's routed-expert FLOPs at a runtime's MoE kernel ceiling: FLOPs / (t x plateau x r /
+    (r + r_half)) at r routed rows per expert (Marlin MXFP4 on H100: 0.243 x 989 TFLOP/s, r_half 9;
+    ``serving_runtime``); 0 without one. Callers take the longer of this and their own expert time."""
+    rate = tensor_parallel * kernel.moe_kernel_peak_flops
+    r = np.maximum(rows_per_expert, 1e-9)
+    return np.where(rate > 0, expert_flops / np.maximum(rate * r / (r + kernel.moe_kernel_half_rows), 1e-30), 0.0)

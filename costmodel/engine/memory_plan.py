@@ -4,6 +4,10 @@ Sources:
 - Parameter counts: ``ModelArchitecture`` (Kaplan et al. 2020, arXiv 2001.08361,
   section 2.1, for the per-token count); bytes per weight with quantisation
   scales: :func:`costmodel.engine.memory.weight_bytes_per_param`.
+- Experts-only 4-bit checkpoints keep attention, shared experts, the LM head and an untied input-embedding
+  table at the released precision (:func:`with_kept_precision`; sources in ``kernels.kept_matmul_params``).
+- What a serving runtime keeps out of the KV budget (its profiled reserve, a MoE kernel's padding) comes
+  from :mod:`costmodel.engine.serving_runtime` as ``free_kv_bytes``'s ``runtime_bytes``.
 - Layout: tensor parallelism splits every matrix over the group's t GPUs
   (Megatron-LM, arXiv 1909.08053); DeepSeek's inference system and SGLang's
   DP-attention instead keep a full copy of the attention (and other non-expert)
@@ -20,13 +24,16 @@ Sources:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.catalog.hardware import GPU
 from costmodel.engine.arrays import is_scalar_value
-from costmodel.engine.memory import kv_replication, released_weight_bytes_per_param
+from costmodel.engine.kernels import kept_matmul_params, kept_precision_bits
+from costmodel.engine.memory import kv_replication, released_weight_bytes_per_param, weight_bytes_per_param
+from costmodel.engine.rates import kept_precision_slowdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +95,27 @@ def model_weights(
     )
 
 
+def with_kept_precision(model: ModelArchitecture, gpu: GPU, compute_dtype: str | None, weight_bits: np.ndarray,
+                        weights: Weights) -> Weights:
+    """``weights`` with the matrices an experts-only 4-bit checkpoint keeps at its released precision
+    (``kernels.kept_matmul_params``): their bytes at the kept bits, their products' time at
+    ``rates.kept_precision_slowdown``. The input-embedding table of an untied model is kept too (gpt-oss's
+    ``modules_to_not_convert`` lists ``model.embed_tokens``; ModelOpt's NVFP4 quantises linear layers only):
+    its bytes count in memory, not in a step's reads (a step looks up only its tokens' rows)."""
+    kept = kept_matmul_params(model)
+    if kept == 0.0:
+        return weights
+    kept_bits = kept_precision_bits(model, weight_bits)
+    if np.all(kept_bits == np.asarray(weight_bits, dtype=float)):
+        return weights
+    per_param = weight_bytes_per_param(kept_bits) - weights.bytes_per_param
+    extra_bytes = kept * per_param
+    slowdown = kept_precision_slowdown(gpu, compute_dtype, weight_bits, kept_bits)
+    extra_params = 0.0 if is_scalar_value(slowdown, 1.0) else kept * (np.asarray(slowdown) - 1.0)
+    return replace(weights, kept_extra_matmul_params=extra_params, kept_extra_bytes=extra_bytes,
+                   weights_bytes=weights.weights_bytes + extra_bytes + model.lm_head_params * per_param)
+
+
 def attention_data_parallel(
     model: ModelArchitecture, tensor_parallel: np.ndarray, requested: np.ndarray | None = None
 ) -> np.ndarray:
@@ -141,15 +169,19 @@ def free_kv_bytes(
     gpu_memory_bytes: float,
     memory_utilization: np.ndarray,
     score_bytes: np.ndarray | float,
+    runtime_bytes: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Bytes a replica has left for KV cache: t x HBM x utilisation, less the resident weights (one
-    full copy plus t - 1 extra copies of the non-expert weights under data-parallel attention) and the
-    attention scores of one prefill in flight (zero with FlashAttention)."""
+    full copy plus t - 1 extra copies of the non-expert weights under data-parallel attention), the
+    attention scores of one prefill in flight (zero with FlashAttention) and what the serving runtime keeps
+    out of the KV budget in the replica (``runtime_bytes``: its profiled reserve and a kernel's weight padding,
+    ``costmodel.engine.serving_runtime``; 0 for the generic runtime)."""
     tp = layout.tensor_parallel
     usable = tp * gpu_memory_bytes * memory_utilization
     extra_copies = np.where(layout.attention_data_parallel, tp - 1, 0.0)
     resident = weights.weights_bytes + extra_copies * weights.always_read_bytes
-    return usable - resident - score_bytes
+    free = usable - resident - score_bytes
+    return free if is_scalar_value(runtime_bytes, 0) else free - runtime_bytes
 
 
 def batch_that_fits(

@@ -32,6 +32,7 @@ from costmodel.engine.kernels import (
     kernel_fixed_seconds,
     mla_attention_efficiency,
     moe_fixed_seconds,
+    moe_kernel_seconds,
 )
 from costmodel.engine.memory_plan import Layout, Weights
 from costmodel.engine.rates import ReplicaRates, roofline_seconds
@@ -116,8 +117,13 @@ def prefill(
         # Products kept at the released precision (experts-only 4-bit checkpoints) take longer per FLOP:
         # counted as extra non-expert FLOPs at the weight precision (Weights.kept_extra_matmul_params).
         kept_extra = 2 * weights.kept_extra_matmul_params * new_tokens
-        matrix_seconds = ((gemm_flops - expert_flops + kept_extra) / dense_eff + expert_flops * expert_scale) \
-            / rates.prefill_matrix_flops_s
+        expert_seconds = expert_flops * expert_scale / rates.prefill_matrix_flops_s
+        if np.any(np.asarray(kernel.moe_kernel_peak_flops) > 0):  # a runtime's MoE kernel is slower (Marlin)
+            rows = step_tokens * experts_active / np.maximum(touched, 1e-9)
+            expert_seconds = np.maximum(expert_seconds, moe_kernel_seconds(expert_flops, rows,
+                                                                           layout.tensor_parallel, kernel))
+        matrix_seconds = (gemm_flops - expert_flops + kept_extra) / dense_eff / rates.prefill_matrix_flops_s \
+            + expert_seconds
     elif shaped:  # dense with tile occupancy: the same sum without its zero expert terms
         matrix_seconds = gemm_flops / dense_eff / rates.prefill_matrix_flops_s
     else:  # dense model, no occupancy loss: the plain roofline (no extra array work)

@@ -61,14 +61,8 @@ from costmodel.engine.decode import (
     speculative_tokens_per_step,
 )
 from costmodel.engine.energy import all_in_watts, deployment_gpu_watts, replica_busy_share, token_energy
-from costmodel.engine.kernels import (
-    KernelParams,
-    kept_matmul_params,
-    kept_precision_bits,
-    kernel_params,
-    precision_efficiency,
-)
-from costmodel.engine.memory import attention_score_bytes, weight_bytes_per_param
+from costmodel.engine.kernels import KernelParams, kernel_params, precision_efficiency
+from costmodel.engine.memory import attention_score_bytes
 from costmodel.engine.memory_plan import (
     Layout,
     Weights,
@@ -76,18 +70,14 @@ from costmodel.engine.memory_plan import (
     free_kv_bytes,
     model_weights,
     replica_layout,
+    with_kept_precision,
 )
 from costmodel.engine.money import all_in_usd_per_million, request_cost, usd_per_million_tokens
 from costmodel.engine.prefill import Prefill, new_prompt_tokens, prefill
-from costmodel.engine.rates import (
-    DTYPE_CODES,
-    ReplicaRates,
-    kept_precision_slowdown,
-    peak_flops_for,
-    replica_rates,
-)
+from costmodel.engine.rates import DTYPE_CODES, ReplicaRates, peak_flops_for, replica_rates
 from costmodel.engine.scenario import Scenario
 from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft
+from costmodel.engine.serving_runtime import ServingRuntime, runtime_kernel, runtime_memory, runtime_named
 
 __all__ = ["DTYPE_CODES", "Capacity", "Replica", "Request", "Served", "evaluate", "replica_capacity", "replica_terms", "request_terms", "results", "serve",
            "service_level"]
@@ -121,27 +111,7 @@ class Request:
     step_overhead_s: np.ndarray
     decode_attention_flops_per_token: np.ndarray
     prefill_attention_flops: np.ndarray
-
-
-def with_kept_precision(model: ModelArchitecture, gpu: GPU, compute_dtype: str | None, weight_bits: np.ndarray,
-                        weights: Weights) -> Weights:
-    """``weights`` with the matrices an experts-only 4-bit checkpoint keeps at its released precision
-    (``kernels.kept_matmul_params``): their bytes at the kept bits, their products' time at
-    ``rates.kept_precision_slowdown``. The input-embedding table of an untied model is kept too (gpt-oss's
-    ``modules_to_not_convert`` lists ``model.embed_tokens``; ModelOpt's NVFP4 quantises linear layers only):
-    its bytes count in memory, not in a step's reads (a step looks up only its tokens' rows)."""
-    kept = kept_matmul_params(model)
-    if kept == 0.0:
-        return weights
-    kept_bits = kept_precision_bits(model, weight_bits)
-    if np.all(kept_bits == np.asarray(weight_bits, dtype=float)):
-        return weights
-    per_param = weight_bytes_per_param(kept_bits) - weights.bytes_per_param
-    extra_bytes = kept * per_param
-    slowdown = kept_precision_slowdown(gpu, compute_dtype, weight_bits, kept_bits)
-    extra_params = 0.0 if is_scalar_value(slowdown, 1.0) else kept * (np.asarray(slowdown) - 1.0)
-    return replace(weights, kept_extra_matmul_params=extra_params, kept_extra_bytes=extra_bytes,
-                   weights_bytes=weights.weights_bytes + extra_bytes + model.lm_head_params * per_param)
+    runtime: ServingRuntime | None = None  # Scenario.serving_runtime (None: the generic one)
 
 
 def request_terms(
@@ -159,6 +129,7 @@ def request_terms(
     kv_per_request = np.asarray(model.kv_bytes_for_context(context, x["kv_bits"]), dtype=float)
     paged_util = base_eff.paged_kv_utilization if scenario.paged_kv else base_eff.unpaged_kv_utilization
     peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
+    runtime = runtime_named(scenario.serving_runtime)
     precision = precision_efficiency(base_eff.precision_efficiency, dtype_codes)
     prefill_mfu, decode_mfu = (x["prefill_mfu"], x["decode_mfu"]) if is_scalar_value(precision, 1.0) \
         else (x["prefill_mfu"] * precision, x["decode_mfu"] * precision)
@@ -171,9 +142,11 @@ def request_terms(
         kv_bytes_per_request=kv_per_request, reserved_kv_bytes_per_copy=kv_per_request / paged_util,
         score_bytes=0.0 if scenario.flash_attention else attention_score_bytes(model.num_attention_heads, new, S),
         peak_flops=peak, dtype_codes=dtype_codes, prefill_mfu=prefill_mfu, decode_mfu=decode_mfu,
-        kernel=kernel_params(base_eff), step_overhead_s=x["step_overhead_ms"] / 1e3,
+        kernel=runtime_kernel(kernel_params(base_eff), runtime, model, gpu, x["weight_bits"]),
+        step_overhead_s=x["step_overhead_ms"] / 1e3,
         decode_attention_flops_per_token=decode_attention_flops_per_token(model, context) / cp,
         prefill_attention_flops=prefill_attention_flops(model, new, cached) / cp,
+        runtime=runtime,
     )
 
 
@@ -193,8 +166,9 @@ def replica_capacity(model: ModelArchitecture, gpu: GPU, x: dict[str, np.ndarray
     under memory and engine limits."""
     cp = req.context_parallel
     layout = replica_layout(model, rank_gpus(x["gpus"], cp), x["tensor_parallel"], x.get("attention_dp"))
-    free = replica_free_kv_bytes(free_kv_bytes(layout, req.weights, gpu.memory_bytes, x["memory_utilization"],
-                                               req.score_bytes), cp)
+    device, held = runtime_memory(req.runtime, model, gpu, layout, x, req.weights.bytes_per_param)
+    free = replica_free_kv_bytes(free_kv_bytes(layout, req.weights, device, x["memory_utilization"], req.score_bytes,
+                                               held), cp)
     reserved = req.reserved_kv_bytes_per_copy * layout.kv_copies
     # With data-parallel attention every rank schedules its own batch under the engine's limits
     # (SGLang/vLLM DP attention: one scheduler per rank), so a replica's limits scale with its ranks.

@@ -49,6 +49,13 @@ class Scenario(BaseModel):
         "hide the expert all-to-all behind compute (True; DeepSeek's and SGLang's large-scale expert parallelism) "
         "or none (False: the all-to-all sits on the step, beyond the engine's usual overlap); None = True",
     )
+    serving_runtime: Literal["vllm-0.10", "vllm"] | None = Field(
+        default=None,
+        description="serving engine build whose memory accounting and MoE kernel apply "
+        "(costmodel.engine.serving_runtime): 'vllm-0.10' (vLLM 0.10-0.11.0: memory in GiB less its profiled "
+        "reserve, MXFP4 experts through Marlin on GPUs without FP4), 'vllm' (0.11.1 on); None = the generic "
+        "runtime the efficiencies were fitted with (decimal memory x utilisation, no reserve)",
+    )
     weight_bits: Literal[4, 8, 16] = Field(default=16, description="weight precision, bits per weight")
     kv_bits: Literal[2, 3, 4, 8, 16] = Field(
         default=16,
