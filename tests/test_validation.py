@@ -15,16 +15,18 @@ from costmodel.engine.validation import (
     worst_cases,
 )
 
-OOS_MEDIAN_GATE = 0.14
-"""Out-of-sample median |error| this engine reaches now (12.9% holding out a source, 16.5% holding out a
-model family, 254 cases, 2026-12-02, after gpt-oss's released MXFP4 bytes (13.1% before them), after the stated configurations of the H100 Dynamo-TRT and MI355X MoRI
+OOS_MEDIAN_GATE = 0.125
+"""Out-of-sample median |error| this engine reaches now (11.3% holding out a source, 13.2% holding out a
+model family, 254 cases, 2026-12-02, after GPUStack's vLLM 0.10.2 rows ran their serving runtime
+(costmodel.engine.serving_runtime: memory in GiB less the profiled reserve, Marlin's MXFP4 layout and rate)
+and the Hopper refit; 12.9% and 16.5% before it, after gpt-oss's released MXFP4 bytes (13.1% before them), after the stated configurations of the H100 Dynamo-TRT and MI355X MoRI
 disaggregated rows and of AMD's MLPerf Mixtral runs, and the refit; 13.6% and 17.1% before them, after
 experts-only 4-bit checkpoints (attention at the released
 precision), DeepSeek Sparse Attention and the vLLM TP2 layout of the V3.2 rows; 16.0% and 18.9% before them,
 20.0% and 23.0% before the finite bursts, the output-length spread, the fit's tie-break, the superseded CDNA3
 builds, the LMSYS Kimi K2 normalisation and the MLPerf data sets' lengths), with a little margin. 15% is also
 the issue's target for it, now reached."""
-OOS_MODEL_MEDIAN_GATE = 0.17
+OOS_MODEL_MEDIAN_GATE = 0.145
 WITHIN_2X_GATE = 0.98
 """Share within 2x holding out a source: 98.8% reached (3 of 254 cases beyond 2x, 2026-12-02, after the stated
 decode caps and the all-to-all without two micro-batches of the H100 Dynamo-TRT and MI355X MoRI disaggregated
@@ -58,7 +60,7 @@ def test_out_of_sample_is_not_better_than_in_sample(frame):
 
 
 def test_issue_target_out_of_sample_median_15_percent(frame):
-    # reached (12.9% holding out a source, 2026-12-02): the issue's target, now a plain gate
+    # reached (11.3% holding out a source, 2026-12-02): the issue's target, now a plain gate
     assert summary_numbers(frame)["predicted_oos_source"]["median_abs_error"] <= 0.15
 
 
@@ -69,9 +71,17 @@ def test_issue_target_all_within_2x(frame):
     assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="out of sample (source held out) gpt-oss (+21%), Kimi (-17%) and "
-                   "the DeepSeek (+48%: without its rows Hopper's decode MFU fits 0.70, not 0.50), GPUStack (+27%) "
-                   "and InferenceX-blog (-17%) sources keep a larger bias")
+def test_gpt_oss_and_gpustack_bias_within_15_percent_out_of_sample(frame):
+    # reached with the serving runtime (2026-12-02: gpt-oss +21% -> +4% source held out, +22% -> +5% model family
+    # held out; GPUStack +27% -> +2% and +35% -> +4%); docs/cost-model.md section 7, eighth round
+    for predicted in ("predicted_oos_source", "predicted_oos_model"):
+        assert abs(error_summary(frame, predicted, "model_family")["median_bias"]["gpt-oss"]) <= 0.15
+        assert abs(error_summary(frame, predicted, "source_group")["median_bias"]["gpustack"]) <= 0.15
+
+
+@pytest.mark.xfail(strict=True, reason="out of sample (source held out) Kimi (-17%) and the DeepSeek (+48%: "
+                   "without its rows Hopper's decode MFU fits 0.70, not 0.50) and InferenceX-blog (-17%) sources "
+                   "keep a larger bias (gpt-oss and GPUStack within 15% since the serving runtime)")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]

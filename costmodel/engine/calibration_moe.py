@@ -36,6 +36,7 @@ context and the KV bytes that bound the batch (``decode.average_decode_context``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,7 @@ from costmodel.catalog.loader import Catalog
 from costmodel.engine.engine_limits import engine_limits
 from costmodel.engine.memory_plan import attention_data_parallel
 from costmodel.engine.scenario import Scenario
+from costmodel.engine.serving_runtime import vllm_runtime_for_version
 from costmodel.resources import data_path
 
 MOE_CSV = data_path("calibration", "public-calibration-moe.csv")
@@ -91,6 +93,21 @@ def stated_batch_limit(per_gpu: int | None, model: ModelArchitecture, tp: int, a
     return per_gpu if dp else per_gpu * tp
 
 
+def stated_runtime(framework_id: str, framework: str) -> str | None:
+    """The serving runtime (``Scenario.serving_runtime``) of a row's engine: a vLLM row by the version its
+    ``framework`` text states ("vLLM v0.10.2 (...)": ``vllm-0.10``, MXFP4 MoE through Marlin on Hopper,
+    ``serving_runtime.vllm_runtime_for_version``); later or unstated vLLM builds and other engines keep the
+    generic runtime (None)."""
+    if framework_id != "vllm":
+        return None
+    found = re.search(r"\bv?(\d+)\.(\d+)(?:\.(\d+))?", framework)
+    version = tuple(int(g) for g in found.groups() if g is not None) if found else None
+    runtime = vllm_runtime_for_version(version)
+    # Only the builds the runtime's reserve was read from (0.10.2, GPUStack) are routed: later builds' reserve
+    # is unmeasured, and routing them moved Blackwell's flat fit (docs/cost-model.md section 7, eighth round).
+    return runtime if runtime == "vllm-0.10" else None
+
+
 def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrency: int | str,
               prompt: float, output: float, layout: str = "attention_dp", batch_cap: bool = True) -> Scenario:
     gpu = catalog.gpu(row["catalog_gpu"])
@@ -109,7 +126,8 @@ def _scenario(row: dict, catalog: Catalog, gpus: int, tp: int | None, concurrenc
                     max_batch_size=stated or max(seqs, concurrency if isinstance(concurrency, int) else 0),
                     max_num_tokens=max(tokens, concurrency if isinstance(concurrency, int) else 0),
                     output_tokens_cv=_num(row.get("output_cv", "")) or 0.0,
-                    burst_requests=_int(row.get("burst_requests", "")))
+                    burst_requests=_int(row.get("burst_requests", "")),
+                    serving_runtime=stated_runtime(row["framework_id"], str(row.get("framework", ""))))
 
 
 def _case(row: dict, catalog: Catalog, case_type: Callable[..., Any]):
