@@ -23,6 +23,13 @@ by a rerun the browser sent before it took that URL, the new run's copy of the U
 the browser's older one, complete, so Streamlit sends nothing and the browser keeps
 the cleared URL. ``resend_query_params`` sends the backend's copy again.
 
+Streamlit 1.67: ``st.number_input``, ``st.slider``, ``st.selectbox`` and ``st.radio`` each build
+``SessionState.filtered_state``, a dict of the whole session state, only to ask whether their own key holds
+``None`` (or a tuple): a sidebar of ~20 such widgets copies the session ~20 times a rerun (6% of the Overview's
+server CPU per change, py-spy, docs/deploying.md). ``lookup_own_key_only`` hands those four modules a session
+whose ``filtered_state`` is a read-only view that looks up one key at a time, with the same answer for
+``in`` and ``[]``; everything else is the real session.
+
 These reach into Streamlit's internals, so ``pyproject.toml`` caps Streamlit below the next minor release (each
 new one: rerun tests/test_compat_query_params.py and the e2e suite, then lift the cap). Should an internal move
 anyway, each work-around logs one warning and steps aside: the app keeps running without it.
@@ -32,13 +39,19 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
 
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 try:  # internals: a later Streamlit may move them; the app then runs without the work-around, never crashes
     from streamlit.elements.widgets import number_input as _number_input
+    from streamlit.elements.widgets import radio as _radio
+    from streamlit.elements.widgets import selectbox as _selectbox
+    from streamlit.elements.widgets import slider as _slider
+    from streamlit.runtime.state.common import is_element_id as _is_element_id
+    from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX as _INTERNAL_PREFIX
 except ImportError:  # pragma: no cover - depends on the installed Streamlit
-    _number_input = None
+    _number_input = _radio = _selectbox = _slider = _is_element_id = _INTERNAL_PREFIX = None
 
 _MARK = "_tee_overflow_guard"
 _log = logging.getLogger(__name__)
@@ -77,6 +90,82 @@ def guard_number_input_overflow() -> None:
 
 
 guard_number_input_overflow()
+
+
+class _OneKeyView(Mapping):
+    """``SessionState.filtered_state`` read one key at a time: a user key (not an element id, not internal) and
+    its presented value, as the dict would hold it. Iterating builds the dict (no widget here iterates)."""
+
+    def __init__(self, safe_state) -> None:  # type: ignore[no-untyped-def]
+        self._safe = safe_state
+
+    def _lookup(self, key: object) -> tuple[bool, object]:
+        if not isinstance(key, str) or key.startswith(_INTERNAL_PREFIX) or _is_element_id(key):
+            return False, None
+        with self._safe._lock:  # the lock filtered_state takes; no script-runner callback, as filtered_state
+            try:
+                return True, self._safe._state[key]
+            except KeyError:
+                return False, None
+
+    def __contains__(self, key: object) -> bool:
+        return self._lookup(key)[0]
+
+    def __getitem__(self, key: str) -> object:
+        found, value = self._lookup(key)
+        if not found:
+            raise KeyError(key)
+        return value
+
+    def _whole(self) -> dict:
+        return self._safe.filtered_state
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+
+class _OneKeySession:
+    """The real session, but ``filtered_state`` is a ``_OneKeyView``."""
+
+    def __init__(self, safe_state) -> None:  # type: ignore[no-untyped-def]
+        self._safe = safe_state
+
+    @property
+    def filtered_state(self) -> _OneKeyView:
+        return _OneKeyView(self._safe)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._safe, name)
+
+
+_ONE_KEY_MARK = "_tee_one_key_lookup"
+
+
+def lookup_own_key_only() -> None:
+    """Let number_input, slider, selectbox and radio look up their own key instead of copying the session."""
+    modules = [m for m in (_number_input, _slider, _selectbox, _radio) if m is not None]
+    if len(modules) < 4 or _is_element_id is None or _INTERNAL_PREFIX is None:
+        _missing("the one-key session lookup", ImportError("widget modules or session-state helpers"))
+        return
+    for module in modules:
+        original = getattr(module, "get_session_state", None)
+        if original is None:
+            _missing("the one-key session lookup", AttributeError(f"{module.__name__}.get_session_state"))
+            continue
+        if getattr(original, _ONE_KEY_MARK, False):
+            continue
+
+        def get_session_state(_original=original):  # type: ignore[no-untyped-def]
+            return _OneKeySession(_original())
+
+        setattr(get_session_state, _ONE_KEY_MARK, True)
+        module.get_session_state = get_session_state
+
+
+lookup_own_key_only()
 
 
 def write_bound_query_param(key: str, values: list[str]) -> None:
