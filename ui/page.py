@@ -18,6 +18,7 @@ from costmodel import Catalog, Estimate, Scenario, estimate
 from costmodel.analysis.fit import fit_advice
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.hardware import GPU
+from ui import scenario_cache
 from ui.money import ALL_IN_OUTPUT
 from ui.state import describe
 from ui.widgets import apply_presentation_style, get_catalog, pinned, presenting, scenario
@@ -33,8 +34,9 @@ class PageContext:
 
     @functools.cached_property
     def estimate(self) -> Estimate:
-        """The scenario's estimate (computed once per run, on first use)."""
-        return estimate(self.scenario, self.catalog)
+        """The scenario's estimate, on first use; shared by every session that has the same scenario
+        (``scenario_cache.computed``: a control moved back and forth, a link or preset many people open)."""
+        return scenario_cache.computed(estimate, self.scenario)
 
     @property
     def model(self) -> ModelArchitecture:
