@@ -179,5 +179,10 @@ formula("price for a target margin", r"k = \frac{C}{(1 - m)\,R}, \qquad p_i^{*} 
         r"\text{gross } m = \frac{R - C}{R}, \quad \text{cost-profit } = \frac{R - C}{C}",
         "C is the fleet's cost over the hours the workload covers (idle GPUs included), R a scheme's revenue at "
         "its current prices p_i.")
-spec_table(tables.PRICING_REPORT, df, "pricing", name=f"pricing-{key}")
-st.caption(f"Margins: {GROSS_MARGIN} and {COST_PROFIT_MARGIN}, both in the table above.")
+# Built only while open (on_change="rerun"), like the expanders above: the nine schemes' every figure is the
+# page's largest table, and a sidebar change that redrew it closed cost ~7% of the page's server CPU (py-spy).
+with (report_box := st.expander("Every scheme's figures: the table and its CSV", icon=":material/table:",
+                                key="px_report_open", on_change="rerun")):
+    if report_box.open:
+        spec_table(tables.PRICING_REPORT, df, "pricing", name=f"pricing-{key}")
+        st.caption(f"Margins: {GROSS_MARGIN} and {COST_PROFIT_MARGIN}, both in the table above.")

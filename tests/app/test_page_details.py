@@ -80,6 +80,9 @@ def test_pricing_bills_presets_traces_and_uploaded_logs():
     assert metrics(at)[margin].endswith("%"), (margin, metrics(at)[margin])
     assert all("$" in metrics(at)[k] for k in labels if k.startswith("Loses the most"))
     assert any("Loses the most: money" in c.value and "gross margin" in c.value for c in at.main.caption)
+    assert not any("Requests served at a loss" in df.value.columns for df in at.dataframe)  # built only while open
+    at.session_state["px_report_open"] = True
+    at.run()
     report = next(df for df in at.dataframe if "Requests served at a loss" in df.value.columns)
     formats = {k: v.get("type_config", {}).get("format") for k, v in json.loads(report.proto.columns).items()}
     assert formats["Margin (USD)"] == "dollar"  # "$%.2f" showed a loss as "$-9491.20"
