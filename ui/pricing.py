@@ -236,14 +236,10 @@ def with_synthetic_users(_workload: Workload, workload_key: str, users: int) -> 
     return _workload.with_users(users, seed=1)
 
 
-@st.cache_data(show_spinner="Sizing the fleet and billing every request…", max_entries=64, scope="session")
-def cached_fleet_bill(scenario_json: str, workload_key: str, overrides: tuple, shape: str, peak_headroom: float,
-                      autoscale: bool, billing: str, target_margin_pct: float, _workload: Workload) -> PricingReport:
-    """Bill the workload under every scheme at the cost of the fleet it needs (cached per session by its inputs)."""
-    return bill_at_fleet_cost(_workload, schemes_with(dict(overrides)),
-                              scenario=Scenario.model_validate_json(scenario_json),
-                              shape=None if shape == FROM_TIMESTAMPS else shape, peak_headroom=peak_headroom,
-                              autoscale=autoscale, billing=billing, target_margin_pct=target_margin_pct)
+def fleet_bill_key(overrides: Mapping[str, Mapping[str, Any]]) -> str:
+    """The overrides as one string for the cache key: Streamlit hashes the nested ``freeze`` tuple in 1.4 ms and
+    this string in 0.02 ms (a sidebar change paid it twice, ~5% of the page's server CPU, py-spy)."""
+    return repr(freeze(overrides))
 
 
 def target_prices(report: PricingReport, overrides: Mapping[str, Mapping[str, Any]], target_margin_pct: float):
@@ -251,15 +247,20 @@ def target_prices(report: PricingReport, overrides: Mapping[str, Mapping[str, An
     return target_price_table(report, schemes_with(overrides), target_margin_pct)
 
 
-@st.cache_data(show_spinner=False, max_entries=64, scope="session")
-def cached_target_prices(scenario_json: str, workload_key: str, overrides: tuple, shape: str, peak_headroom: float,
-                         autoscale: bool, billing: str, target_margin_pct: float, _workload: Workload) -> tuple:
-    """(target-price table, the same with readable columns) for the bill ``cached_fleet_bill`` gives for these
-    arguments, cached per session like it (rebuilding both was ~15% of a rerun's server time, py-spy)."""
-    report = cached_fleet_bill(scenario_json, workload_key, overrides, shape, peak_headroom, autoscale, billing,
-                               target_margin_pct, _workload)
-    prices = target_prices(report, dict(overrides), target_margin_pct)
-    return prices, target_price_display(prices)
+@st.cache_data(show_spinner="Sizing the fleet and billing every request…", max_entries=64, scope="session")
+def cached_fleet_bill(scenario_json: str, workload_key: str, overrides_key: str, shape: str, peak_headroom: float,
+                      autoscale: bool, billing: str, target_margin_pct: float, _workload: Workload,
+                      _overrides: tuple) -> tuple:
+    """(report, target-price table, the same with readable columns): the workload billed under every scheme at
+    the cost of the fleet it needs, and each scheme's prices for the target margin (rebuilding the tables was
+    ~15% of a rerun's server time, py-spy). Cached per session by its inputs; ``overrides_key`` is
+    ``fleet_bill_key(overrides)`` and ``_overrides`` the same as ``freeze(overrides)``."""
+    overrides = dict(_overrides)
+    report = bill_at_fleet_cost(_workload, schemes_with(overrides), scenario=Scenario.model_validate_json(scenario_json),
+                                shape=None if shape == FROM_TIMESTAMPS else shape, peak_headroom=peak_headroom,
+                                autoscale=autoscale, billing=billing, target_margin_pct=target_margin_pct)
+    prices = target_prices(report, overrides, target_margin_pct)
+    return report, prices, target_price_display(prices)
 
 
 def _prices_text(params: Mapping[str, Any]) -> str:
