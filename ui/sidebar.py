@@ -30,6 +30,8 @@ URL_CHECKED_KEY = "_url_checked"
 URL_PAGE_KEY = "_url_page"  # the page hash the sidebar last finished drawing on
 NOTICE_KEY = "_clamp_notices"
 UPLOAD_KEY = "_upload"
+TOOLS_OPEN_KEY = "_tools_open"
+"""Whether "Save, load, compare" is open (its widgets are drawn only then)."""
 MESSAGE_KEY = "_sidebar_message"
 BIND = "query-params"
 
@@ -358,16 +360,24 @@ def _render_tools(scenario: Scenario) -> None:
         kind, text = msg
         (st.success if kind == "success" else st.error)(text)
     if not presenting():
-        with st.expander("Save, load, compare", icon=":material/save:"):
-            saved = scenario.model_dump_json(indent=2).encode()
-            # deferred (made on click): a fast rerun then leaves no stale file URL behind (404s under load)
-            st.download_button("Save scenario (JSON)", lambda: saved,
-                               file_name="scenario.json", mime="application/json", key="_save", on_click="ignore",
-                               icon=":material/download:")
-            st.file_uploader("Load a scenario file", type=["json"], key=UPLOAD_KEY, on_change=_on_upload,
-                             max_upload_size=1, help="A JSON file saved with the button above.")
-            c1, c2 = st.columns(2)
-            c1.button("Pin as A", key="_pin", on_click=_on_pin, help="Keep this scenario to compare with later changes.")
-            c2.button("Unpin A", key="_unpin", on_click=_on_unpin, disabled=PINNED_KEY not in st.session_state)
-            st.button("Reset to defaults", key="_reset", on_click=_on_reset, icon=":material/restart_alt:")
+        # Built only while open (on_change="rerun"): none of its widgets is bound to the URL, and drawn closed on
+        # every rerun of every page they were ~8 of the sidebar's ~50 elements (each costs the server CPU, py-spy).
+        tools = st.expander("Save, load, compare", icon=":material/save:", key=TOOLS_OPEN_KEY, on_change="rerun")
+        with tools:
+            if tools.open:
+                _save_load_compare(scenario)
     st.toggle("Presentation mode", key=PRESENT_KEY, help="Larger type, fewer controls, no formula boxes.")
+
+
+def _save_load_compare(scenario: Scenario) -> None:
+    saved = scenario.model_dump_json(indent=2).encode()
+    # deferred (made on click): a fast rerun then leaves no stale file URL behind (404s under load)
+    st.download_button("Save scenario (JSON)", lambda: saved,
+                       file_name="scenario.json", mime="application/json", key="_save", on_click="ignore",
+                       icon=":material/download:")
+    st.file_uploader("Load a scenario file", type=["json"], key=UPLOAD_KEY, on_change=_on_upload,
+                     max_upload_size=1, help="A JSON file saved with the button above.")
+    c1, c2 = st.columns(2)
+    c1.button("Pin as A", key="_pin", on_click=_on_pin, help="Keep this scenario to compare with later changes.")
+    c2.button("Unpin A", key="_unpin", on_click=_on_unpin, disabled=PINNED_KEY not in st.session_state)
+    st.button("Reset to defaults", key="_reset", on_click=_on_reset, icon=":material/restart_alt:")

@@ -24,6 +24,12 @@ def new_app(query: dict[str, str] | None = None, page: str | None = None) -> App
     return at
 
 
+def open_tools(at: AppTest) -> AppTest:
+    """Open the sidebar's "Save, load, compare" (its widgets are drawn only while it is open), as a click does."""
+    at.session_state["_tools_open"] = True
+    return at.run()
+
+
 @pytest.fixture
 def app() -> AppTest:
     return new_app()

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from costmodel import Scenario, estimate, load_catalog
-from tests.app.conftest import chart_specs, decode, metrics, new_app, no_exception
+from tests.app.conftest import chart_specs, decode, metrics, new_app, no_exception, open_tools
 from ui.money import PHASE_OUTPUT
 
 CATALOG = load_catalog()
@@ -281,7 +281,7 @@ def test_extreme_scenarios_render_a_message_not_a_traceback(query):
 
 
 def test_cost_curves_overlay_the_pinned_scenario():
-    at = new_app(page="views/cost-curves.py")
+    at = open_tools(new_app(page="views/cost-curves.py"))
     at.sidebar.button(key="_pin").click().run()
     at.sidebar.select_slider(key="weight_bits").set_value(8).run()
     no_exception(at)

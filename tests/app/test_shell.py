@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from costmodel import Scenario
-from tests.app.conftest import metrics, new_app, no_exception
+from tests.app.conftest import metrics, new_app, no_exception, open_tools
 from ui.money import PHASE_INPUT
 
 
@@ -75,6 +75,7 @@ def test_experts_active_is_clamped_to_experts_total():
 
 def test_load_scenario_json_applies_it(app):
     s = Scenario(model="llama-3.1-8b", gpu="l4", gpus=1, prompt_tokens=3000, cache_hit_rate=0.25, weight_bits=8)
+    open_tools(app)
     app.sidebar.file_uploader(key="_upload").upload("mine.json", s.model_dump_json().encode(), "application/json")
     app.run()
     no_exception(app)
@@ -83,6 +84,7 @@ def test_load_scenario_json_applies_it(app):
 
 def test_bad_scenario_file_keeps_the_current_scenario(app):
     before = app.session_state["_scenario"]
+    open_tools(app)
     for content in (b"{not json", b'{"model": "llama-3.1-70b", "gpus": -1}', b'{"model": "nope"}', b"\xff\xfe"):
         app.sidebar.file_uploader(key="_upload").upload("bad.json", content, "application/json")
         app.run()
@@ -91,7 +93,17 @@ def test_bad_scenario_file_keeps_the_current_scenario(app):
         assert "Not a valid scenario file" in app.sidebar.error[0].value or "Unknown model" in app.sidebar.error[0].value
 
 
+def test_save_load_compare_is_drawn_only_while_open(app):
+    assert not [b for b in app.sidebar.button if b.key in ("_pin", "_unpin", "_reset")]
+    assert not app.sidebar.get("file_uploader")
+    open_tools(app)
+    no_exception(app)
+    assert {b.key for b in app.sidebar.button} >= {"_pin", "_unpin", "_reset"}
+    assert len(app.sidebar.get("file_uploader")) == 1 and app.sidebar.toggle(key="_present")
+
+
 def test_pin_a_then_change_shows_a_vs_b(app):
+    open_tools(app)
     app.sidebar.button(key="_pin").click().run()
     app.sidebar.number_input(key="prompt_tokens").set_value(16384).run()
     no_exception(app)
