@@ -33,7 +33,7 @@ money_metrics(r.usd_per_million_output_tokens_all_in, r.usd_per_million_tokens_b
               utilization=s.utilization)
 st.caption(f"{PHASE_SPLIT_NOTE} {money_caption(s.utilization, r.gpu_hourly_usd)}")
 if s.burst_requests:  # say what the burst costs against the steady stream the rest of the app assumes
-    steady = estimate(s.model_copy(update={"burst_requests": None}), catalog)
+    steady = scenario_cache.computed(estimate, s.model_copy(update={"burst_requests": None}))
     st.caption(f"A burst of {s.burst_requests:,} requests, timed to the last reply (sidebar, Workload): while the "
                f"batch fills and drains {r.concurrency:,.0f} requests decode together on average, against "
                f"{steady.concurrency:,.0f} in a steady stream, so output throughput is "
