@@ -17,7 +17,7 @@ import streamlit as st
 
 from costmodel import Scenario
 from costmodel.engine.fleet import BILLINGS
-from costmodel.pricing.billing import PricingReport, bill, make_scheme
+from costmodel.pricing.billing import PricingReport, make_scheme
 from costmodel.pricing.fleet_billing import bill_at_fleet_cost
 from costmodel.pricing.target_price import target_price_table
 from costmodel.workloads.load_shape import FROM_TIMESTAMPS, load_shapes, own_load_shape
@@ -184,34 +184,6 @@ def scheme_overrides(base: Mapping[str, Mapping[str, Any]], draw: bool = True) -
         with tab:
             overrides[sid] = scheme_parameters(sid, base.get(sid), draw=bool(tab.open))
     return overrides
-
-
-PROGRESS_MIN_REQUESTS = 200_000
-"""Workloads this large (a big upload or trace) bill in steps behind a progress bar; smaller ones take well
-under a second (benchmarks/bench_pricing.py) and show only the spinner."""
-
-
-def bill_with_progress(workload: Workload, schemes: list, scenario: Scenario, bar: Any) -> PricingReport:
-    """Bill in about twenty chunks, moving ``bar`` (an ``st.progress``) after each; the result equals one bill."""
-    n = len(workload)
-
-    def moved(stage: str, done: int, total: int | None) -> None:
-        bar.progress(min(done / total, 1.0) if total else 0.0, text=f"Billing requests: {done:,} of {total:,}")
-
-    return bill(workload, schemes, scenario=scenario, chunk_size=max(n // 20, 1_000), progress=moved)
-
-
-@st.cache_data(show_spinner="Billing every request…", max_entries=64, scope="session")
-def cached_bill(scenario_json: str, workload_key: str, overrides: tuple, _workload: Workload) -> PricingReport:
-    """Bill the workload under every scheme against the scenario's cost (cached per session by its inputs)."""
-    schemes, scenario = schemes_with(dict(overrides)), Scenario.model_validate_json(scenario_json)
-    if len(_workload) < PROGRESS_MIN_REQUESTS:
-        return bill(_workload, schemes, scenario=scenario)
-    bar = st.progress(0.0, text=f"Billing {len(_workload):,} requests…")
-    try:
-        return bill_with_progress(_workload, schemes, scenario, bar)
-    finally:
-        bar.empty()
 
 
 def freeze(overrides: Mapping[str, Mapping[str, Any]]) -> tuple:
