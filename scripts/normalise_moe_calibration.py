@@ -126,6 +126,26 @@ mlcommons/inference_results_v5.1): vLLM ``tensor_parallel_size: 1`` (one engine 
 (the engine default 1,024 was assumed), ``kv_cache_dtype: fp8``, ``num_scheduler_steps: 13``."""
 
 
+STATED_KIMI_VLLM_RUNS = {
+    "ixblog_kimik25_nvfp4_b200_vllm_": 16,
+    "ixblog_kimik25_h200_int4_vllm_": 16,
+    "ixblog_kimik25_b200_int4_vllm_": 16,
+    "ixblog_kimik25_b200_fp4_vllm_tp4_": 8,
+    "ixblog_kimik25_mxfp4_mi355x_vllm018_": 16,
+}
+"""KV-cache bits of the InferenceX single-node vLLM Kimi-K2.5 rows (id prefix -> bits), as the launch script
+stated at each run's date; all of them serve attention tensor-parallel (``attention_dp`` 0).
+
+SemiAnalysisAI/InferenceX ``benchmarks/single_node/kimik2.5_{fp4_b200,int4_h200,int4_b200,fp4_mi355x}.sh``:
+every version run by these rows launches ``vllm serve $MODEL --tensor-parallel-size $TP`` (MI355X adds
+``--enable-expert-parallel``) with no ``--data-parallel-size`` and no ``--enable-dp-attention``, so attention is
+sharded by heads (the MLA default of data-parallel attention does not apply). No ``--kv-cache-dtype`` is set
+in the FP4 B200 script of the 2026-03-27 run (@79a42e20a), the MI355X one of 2026-03-26 (@cdcf0df19) or the INT4
+H200/B200 ones of 2026-05-19 (@0552ead53): vLLM's ``auto`` keeps the cache in the model's bf16 (16 bits). The FP4
+B200 script of the 2026-05-19 run (@975194f13, 2026-05-18, vLLM v0.21.0) adds ``--kv-cache-dtype fp8`` (8 bits).
+The rows' 8-bit default (4-bit weights) was an assumption."""
+
+
 def superseded(row: dict) -> str:
     """Why a row measures a superseded build ('' if it does not): ``SUPERSEDED_BUILDS``."""
     m = re.search(r"actions/runs/(\d+)/", row["notes"])
@@ -308,6 +328,9 @@ def normalise(row: dict, dups: dict) -> dict:
     out["attention_dp"], out["prefill_attention_dp"] = attention_layouts(notes, row["framework"])
     out["max_batch_per_gpu"] = stated_batch_per_gpu(notes)
     out["two_batch_overlap"] = ""
+    kimi = [bits for prefix, bits in STATED_KIMI_VLLM_RUNS.items() if rid.startswith(prefix)]
+    if kimi:  # tensor-parallel attention, KV bits as launched (STATED_KIMI_VLLM_RUNS)
+        out["attention_dp"], out["kv_bits"] = 0, kimi[0]
     out.update(STATED_DISAGG_CONFIGS.get(rid, {}))
     out.update(STATED_MLPERF_CONFIGS.get(rid, {}))
     if out["max_batch_per_gpu"] and rid.startswith("mlperf") and "TP1 per GPU" in notes:

@@ -44,3 +44,14 @@ def test_skipped_rows_are_listed_with_a_reason(report):
     assert skipped["vllm_vs_hf_max"] == "model or GPU not in the catalog"  # LLaMA-7B on an A10G
     assert skipped["ds6_cost_profit_margin"].startswith("not a throughput")
     assert all(reason for reason in skipped.values())
+
+
+def test_deepseek_day6_decode_batch_is_littles_law_from_its_own_figures():
+    # 14,800 output tokens/s per node x 18 nodes / 21 tokens/s per request (20-22 stated) = 12,686 in flight
+    from costmodel.catalog.loader import load_catalog
+    from costmodel.engine.calibration import build_cases, ds6_decode_batch, load_measurements
+
+    assert ds6_decode_batch(14_800) == round(14_800 * 18 / 21) == 12_686
+    cases, _ = build_cases(load_measurements(), load_catalog())
+    case = next(c for c in cases if c.id == "ds6_decode_tput_node")
+    assert case.scenario.concurrency == 12_686 and case.scenario.max_batch_size == 144 * 128

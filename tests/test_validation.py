@@ -16,8 +16,10 @@ from costmodel.engine.validation import (
 )
 
 OOS_MEDIAN_GATE = 0.125
-"""Out-of-sample median |error| this engine reaches now (11.3% holding out a source, 13.2% holding out a
-model family, 254 cases, 2026-12-02, after GPUStack's vLLM 0.10.2 rows ran their serving runtime
+"""Out-of-sample median |error| this engine reaches now (11.3% holding out a source, 12.1% holding out a
+model family, 254 cases, 2026-12-02, ninth round: decode sending every expert copy (DeepEP low-latency kernels),
+two micro-batches in decode, the DeepSeek day-6 decode batch by Little's law, the Kimi-K2.5 vLLM rows' stated
+layout and KV bits, and the refit; 11.3% and 13.2% before it, after GPUStack's vLLM 0.10.2 rows ran their serving runtime
 (costmodel.engine.serving_runtime: memory in GiB less the profiled reserve, Marlin's MXFP4 layout and rate)
 and the Hopper refit; 12.9% and 16.5% before it, after gpt-oss's released MXFP4 bytes (13.1% before them), after the stated configurations of the H100 Dynamo-TRT and MI355X MoRI
 disaggregated rows and of AMD's MLPerf Mixtral runs, and the refit; 13.6% and 17.1% before them, after
@@ -26,9 +28,12 @@ precision), DeepSeek Sparse Attention and the vLLM TP2 layout of the V3.2 rows; 
 20.0% and 23.0% before the finite bursts, the output-length spread, the fit's tie-break, the superseded CDNA3
 builds, the LMSYS Kimi K2 normalisation and the MLPerf data sets' lengths), with a little margin. 15% is also
 the issue's target for it, now reached."""
-OOS_MODEL_MEDIAN_GATE = 0.145
+OOS_MODEL_MEDIAN_GATE = 0.13
+"""Holding out a model family: 12.1% reached (ninth round, 2026-12-02; 13.2% before, gated at 14.5%), with a
+little margin."""
 WITHIN_2X_GATE = 0.98
-"""Share within 2x holding out a source: 98.8% reached (3 of 254 cases beyond 2x, 2026-12-02, after the stated
+"""Share within 2x holding out a source: 99.2% reached (2 of 254 cases beyond 2x, 2026-12-02, ninth round: the
+MI355X MoRI-SGLang row 2.44x -> 1.45x); 98.8% (3 beyond) after the stated
 decode caps and the all-to-all without two micro-batches of the H100 Dynamo-TRT and MI355X MoRI disaggregated
 rows; 98.0% and 5 beyond before; 91.3% before the finite bursts, the output-length spread and the superseded
 CDNA3 builds; docs/cost-model.md, validation)."""
@@ -64,9 +69,8 @@ def test_issue_target_out_of_sample_median_15_percent(frame):
     assert summary_numbers(frame)["predicted_oos_source"]["median_abs_error"] <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 98.8% within 2x out of sample (3 of 254 cases "
-                   "beyond 2x: MI355X MoRI-SGLang disaggregated FP8 1k1k, MLPerf v5.1 Mixtral on MI325X, "
-                   "DeepSeek-V3.2 prefill on GB300)")
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 99.2% within 2x out of sample (2 of 254 cases "
+                   "beyond 2x: MLPerf v5.1 Mixtral on MI325X 0.45x, DeepSeek-V3.2 prefill on GB300 2.20x)")
 def test_issue_target_all_within_2x(frame):
     assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] == 1.0
 
@@ -79,9 +83,18 @@ def test_gpt_oss_and_gpustack_bias_within_15_percent_out_of_sample(frame):
         assert abs(error_summary(frame, predicted, "source_group")["median_bias"]["gpustack"]) <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="out of sample (source held out) Kimi (-17%) and the DeepSeek (+48%: "
-                   "without its rows Hopper's decode MFU fits 0.70, not 0.50) and InferenceX-blog (-17%) sources "
-                   "keep a larger bias (gpt-oss and GPUStack within 15% since the serving runtime)")
+def test_deepseek_kimi_and_inferencex_blog_bias_within_15_percent_out_of_sample(frame):
+    # reached in the ninth round (2026-12-02, source held out: the DeepSeek source +48% -> +8%, Kimi -17% -> +7%,
+    # InferenceX-blog -17% -> +3%); docs/cost-model.md section 7
+    for predicted in ("predicted_oos_source", "predicted_oos_model"):
+        assert abs(error_summary(frame, predicted, "model_family")["median_bias"]["kimi"]) <= 0.15
+        for source in ("deepseek", "inferencex-blog"):
+            assert abs(error_summary(frame, predicted, "source_group")["median_bias"][source]) <= 0.15
+
+
+@pytest.mark.xfail(strict=True, reason="out of sample (source held out) the LMSYS source keeps a bias of -15.2%, just "
+                   "beyond 15% (the DeepSeek source, Kimi and InferenceX-blog within 15% since the ninth round; "
+                   "gpt-oss and GPUStack since the serving runtime)")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]

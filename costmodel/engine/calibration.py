@@ -133,6 +133,22 @@ def build_cases(rows: pd.DataFrame, catalog: Catalog) -> tuple[list[Case], list[
     return cases, skipped
 
 
+DS6_DECODE_NODES = 18
+"""Nodes of DeepSeek's decode unit (open-infra-index day 6: "each deployment unit spans 18 nodes with 32 redundant
+routed experts", EP144)."""
+DS6_USER_TOKENS_S = 21.0
+"""Output tokens/s per request in DeepSeek's day-6 window: "an average output speed of 20-22 tokens per second"
+(the middle of the stated range; rows ds6_user_speed_low/high)."""
+
+
+def ds6_decode_batch(node_tokens_s: float) -> int:
+    """Sequences in flight in DeepSeek's decode unit by Little's law (Little 1961): L = lambda W, with the unit's
+    output rate (the stated per-node throughput x 18 nodes) and each request's time per token (1 / 21 s): 14,800
+    tokens/s per node gives 12,686 sequences, 88 per GPU (the 128-per-GPU cap the row assumed before would be
+    18,432)."""
+    return int(round(node_tokens_s * DS6_DECODE_NODES / DS6_USER_TOKENS_S))
+
+
 def _case_for(row: dict, model: str, gpu: str) -> Case | None:
     rid, measured, unit, source = row["id"], float(row["value"]), row["unit"], row["source"]
     gpus = _int(str(row["num_gpus"])) or 1
@@ -171,10 +187,12 @@ def _case_for(row: dict, model: str, gpu: str) -> Case | None:
                "set's published per-sample lengths); server run modelled as offline")
         return Case(rid, s, _output_tps, unit, measured, why, source)
     if rid == "ds6_decode_tput_node":
+        batch = ds6_decode_batch(measured)
         s = Scenario(**common, gpus=144, tensor_parallel=144, weight_bits=8, kv_bits=16, prompt_tokens=4500,
-                     output_tokens=978, concurrency="max", max_batch_size=144 * 128)
+                     output_tokens=978, concurrency=batch, max_batch_size=144 * 128)
         return Case(rid, s, lambda r: r.decode_tokens_per_second / 18, unit, measured,
-                    "decode unit of 18 nodes (EP144), mean KV length 4,989, up to 128 sequences per GPU", source)
+                    f"decode unit of 18 nodes (EP144), mean KV length 4,989, {batch:,} sequences in flight "
+                    f"(Little's law from the stated throughput and 20-22 tokens/s per request)", source)
     if rid == "ds_profile_decode_node":
         s = Scenario(**common, gpus=128, tensor_parallel=128, weight_bits=8, kv_bits=16, prompt_tokens=4096,
                      output_tokens=2, concurrency=128 * 128, max_batch_size=128 * 128)

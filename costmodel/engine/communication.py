@@ -28,7 +28,7 @@ import numpy as np
 
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.hardware import GPU
-from costmodel.engine.expert_parallel import expected_target_nodes, non_overlapped_alltoall
+from costmodel.engine.expert_parallel import dispatch_copies, non_overlapped_alltoall
 
 INTER_NODE_GB_S = 100.0
 """Bidirectional GB/s per GPU between scale-up domains: one 400 Gb/s NIC per GPU (ConnectX-7 in DGX H100)."""
@@ -121,10 +121,12 @@ def alltoall_seconds(
     experts_active: np.ndarray,
     collectives: np.ndarray | float = 1.0,
     alltoall_latency_s: float | None = None,
+    low_latency: bool = False,
 ) -> np.ndarray:
     """Seconds of expert-parallel all-to-alls (dispatch + combine) in one step of ``tokens`` tokens.
 
-    Each token sends k copies (one per target node across nodes, node-limited routing) of d values,
+    Each token sends k copies (across nodes one per target node, node-limited routing, unless
+    ``low_latency``: DeepEP's decode kernels send all k, ``expert_parallel.dispatch_copies``) of d values,
     dispatched at ``dispatch_bytes`` and combined at 2 bytes; the share (t-1)/t leaves the GPU and the
     t GPUs send in parallel. Two collectives per MoE layer, each with its latency (DeepSeek-V3 report,
     section 3.4).
@@ -132,8 +134,8 @@ def alltoall_seconds(
     tp, k = net.tensor_parallel, experts_active
     multi = net.multi
     leaving = np.where(multi, (tp - 1) / tp, 0.0)
-    # Across nodes DeepEP sends one copy per target node (expert_parallel.expected_target_nodes).
-    copies_out = np.where(net.across_nodes, expected_target_nodes(net.nodes, k, model.max_routed_nodes), k)
+    # Across nodes DeepEP's normal kernels send one copy per target node, its low-latency kernels all k.
+    copies_out = dispatch_copies(net.nodes, k, model.max_routed_nodes, net.across_nodes, low_latency)
     exchanged = tokens * copies_out * model.hidden_size * (net.dispatch_bytes + ACTIVATION_BYTES) * leaving
     # The expert-parallel (data-parallel attention) dispatch pays DeepEP's latency; a tensor-parallel
     # MoE exchange is an ordinary collective.
@@ -167,17 +169,19 @@ def communication_seconds(
     collectives: np.ndarray | float = 1.0,
     overlap: float = 1.0,
     alltoall_latency_s: float | None = None,
+    low_latency: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | float]:
     """Communication in one step of ``tokens``: (serial seconds, seconds that can overlap compute).
 
     All-reduces are serial. The MoE all-to-all is serial under tensor-parallel attention; under
     data-parallel attention the share ``overlap`` hides behind compute (DeepSeek's two micro-batches,
     open-infra-index day 6) and the rest is serial (``expert_parallel.non_overlapped_alltoall``).
+    ``low_latency`` True for decode (DeepEP's low-latency kernels, ``alltoall_seconds``).
     """
     allreduce = allreduce_seconds(model, net, tokens, collectives)
     if not model.is_moe:
         return allreduce, 0.0
-    alltoall = alltoall_seconds(model, net, tokens, experts_active, collectives, alltoall_latency_s)
+    alltoall = alltoall_seconds(model, net, tokens, experts_active, collectives, alltoall_latency_s, low_latency)
     dp = net.attention_data_parallel
     # Wide expert parallelism beyond one scale-up domain with two micro-batches hides the all-to-all in full;
     # inside one node, or without a second micro-batch, the engines' defaults overlap only ``overlap``.

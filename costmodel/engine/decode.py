@@ -29,7 +29,7 @@ import numpy as np
 from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.engine.arrays import is_scalar_value
 from costmodel.engine.communication import Interconnect, communication_seconds
-from costmodel.engine.expert_parallel import ep_load_imbalance
+from costmodel.engine.expert_parallel import ep_load_imbalance, two_micro_batch_seconds
 from costmodel.engine.kernels import (
     NEUTRAL,
     KernelParams,
@@ -109,7 +109,8 @@ def decode_step(
     """One decode step of ``batch`` sequences, each computing ``tokens_per_sequence`` tokens.
 
     Time = dense GEMMs + expert GEMMs + attention, each the max of its compute and memory time
-    (Pope et al. 2023), or the overlapped all-to-all if longer; plus serial communication, the fixed
+    (Pope et al. 2023), with the overlapped all-to-all hidden behind the dense GEMMs and attention of the
+    other micro-batch (routed experts + max(others, all-to-all)); plus serial communication, the fixed
     step overhead and a per-sequence overhead (sampling, bookkeeping) for each copy's share of the batch.
     ``attention_flops_per_token`` is ``attention.decode_attention_flops_per_token`` at the context.
     ``kernel`` applies the shape mechanisms of :mod:`costmodel.engine.kernels` (tile occupancy per
@@ -173,13 +174,17 @@ def decode_step(
     attn_time = np.maximum(attn_compute, attn_memory)
     kernels = dense_time + expert_time + attn_time if model.is_moe else dense_time + attn_time
     latency = None if kernel.ep_alltoall_latency_us is None else kernel.ep_alltoall_latency_us / 1e6
-    serial, overlapped = communication_seconds(model, net, tokens, experts_active,
-                                               overlap=kernel.ep_decode_overlap, alltoall_latency_s=latency)
+    serial, overlapped = communication_seconds(model, net, tokens, experts_active, overlap=kernel.ep_decode_overlap,
+                                               alltoall_latency_s=latency, low_latency=True)
     fixed = step_overhead_s + kernel_fixed_seconds(kernel.kernels_per_layer, model.num_layers, kernel.kernel_latency_us)
     if model.is_moe:
         fixed = fixed + moe_fixed_seconds(model.moe_layers, kernel.moe_layer_latency_us)
+    # Only a mixture of experts has an all-to-all to hide; two micro-batches hide it behind the other
+    # kernels, the routed experts stay on the critical path (expert_parallel.two_micro_batch_seconds).
+    composed = kernels if is_scalar_value(overlapped, 0) else \
+        two_micro_batch_seconds(expert_time, dense_time + attn_time, overlapped)
     seconds = (
-        (kernels if is_scalar_value(overlapped, 0) else np.maximum(kernels, overlapped))
+        composed
         + serial
         + fixed
         + batch / layout.weight_copies * per_sequence_overhead_s

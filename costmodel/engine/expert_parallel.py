@@ -12,13 +12,21 @@ Sources:
 - **Dispatch across nodes.** DeepEP (github.com/deepseek-ai/DeepEP) sends a token once to each
   node that holds one of its k experts and forwards it over NVLink inside the node: with N nodes
   and uniform routing the expected number of target nodes is N (1 - (1 - 1/N)^k), at most the
-  model's node limit (DeepSeek-V3: 4).
+  model's node limit (DeepSeek-V3: 4). That dedup is the normal (prefill) kernels'; the low-latency
+  (decode) kernels send each of a token's k copies to its expert directly over RDMA, one per routed
+  expert, with no forwarding inside the node (DeepEP README, "Low-latency kernels"):
+  ``dispatch_copies``.
 - **What overlaps.** Two micro-batches (DeepSeek open-infra-index day 6; SGLang two-batch overlap)
   hide dispatch/combine behind the other micro-batch's compute, but only as far as there is
   compute to hide behind, and decode rarely uses them: the non-overlapped part is
   (1 - overlap) x all-to-all. Each dispatch and combine also pays a fixed latency of tens of
   microseconds (DeepEP low-latency kernels: 77 us dispatch and 114 us combine at EP8, H800;
   AIConfigurator: 13 ms of EP dispatch/combine in DeepSeek-V3's 8 x H200 decode step).
+- **Two micro-batches in decode.** DeepSeek's decode splits the batch in two and runs one micro-batch's
+  attention and shared-expert kernels while the other's dispatch/combine is in flight; the routed-expert
+  GEMMs stay on the critical path (open-infra-index day 6, "Day 6 One More Thing: DeepSeek-V3/R1 Inference
+  System Overview", decoding diagram; github.com/deepseek-ai/profile-data, decode traces): the step is
+  routed-expert time + max(other kernels, all-to-all), ``two_micro_batch_seconds``.
 """
 
 from __future__ import annotations
@@ -45,6 +53,30 @@ def expected_target_nodes(nodes: np.ndarray, experts_active: np.ndarray, node_li
     n = np.maximum(np.asarray(nodes, dtype=float), 1.0)
     expected = n * (1 - (1 - 1 / n) ** experts_active)
     return np.minimum(expected, node_limit) if node_limit else expected
+
+
+def dispatch_copies(nodes: np.ndarray, experts_active: np.ndarray, node_limit: int, across_nodes: np.ndarray,
+                    low_latency: bool) -> np.ndarray:
+    """Copies of each token the expert all-to-all sends (and combines back).
+
+    Inside one scale-up domain: one per routed expert, k. Across domains the normal (prefill) kernels send
+    one per target node and forward over NVLink (``expected_target_nodes``); the low-latency (decode)
+    kernels send every one of the k copies over RDMA, with no per-node dedup (DeepEP README,
+    github.com/deepseek-ai/DeepEP, "Low-latency kernels").
+    """
+    k = np.asarray(experts_active, dtype=float)
+    return np.where(np.asarray(across_nodes) & (not low_latency), expected_target_nodes(nodes, k, node_limit), k)
+
+
+def two_micro_batch_seconds(routed_expert_seconds: np.ndarray, other_kernel_seconds: np.ndarray,
+                            alltoall_seconds: np.ndarray) -> np.ndarray:
+    """A decode step with two micro-batches: routed experts + max(other kernels, hidden all-to-all).
+
+    One micro-batch's dispatch/combine runs while the other's attention and dense (shared-expert) kernels
+    compute; the routed-expert GEMMs of both run in turn (DeepSeek open-infra-index day 6; profile-data).
+    With no all-to-all to hide it is the plain sum of the kernels.
+    """
+    return routed_expert_seconds + np.maximum(other_kernel_seconds, alltoall_seconds)
 
 
 def non_overlapped_alltoall(alltoall_seconds: np.ndarray, overlap: float) -> tuple[np.ndarray, np.ndarray]:
