@@ -16,10 +16,11 @@ from costmodel.engine.validation import (
 )
 
 OOS_MEDIAN_GATE = 0.125
-"""Out-of-sample median |error| this engine reaches now (11.3% holding out a source, 12.1% holding out a
+"""Out-of-sample median |error| this engine reaches now (11.4% holding out a source, 12.1% holding out a
 model family, 254 cases, 2026-12-02, ninth round: decode sending every expert copy (DeepEP low-latency kernels),
 two micro-batches in decode, the DeepSeek day-6 decode batch by Little's law, the Kimi-K2.5 vLLM rows' stated
-layout and KV bits, and the refit; 11.3% and 13.2% before it, after GPUStack's vLLM 0.10.2 rows ran their serving runtime
+layout and KV bits, and the refit (11.3% / 12.1%), then FlashMLA's padded sparse prefill on Blackwell
+(+0.16 point holding out a source, one case beyond 2x cleared); 11.3% and 13.2% before the round, after GPUStack's vLLM 0.10.2 rows ran their serving runtime
 (costmodel.engine.serving_runtime: memory in GiB less the profiled reserve, Marlin's MXFP4 layout and rate)
 and the Hopper refit; 12.9% and 16.5% before it, after gpt-oss's released MXFP4 bytes (13.1% before them), after the stated configurations of the H100 Dynamo-TRT and MI355X MoRI
 disaggregated rows and of AMD's MLPerf Mixtral runs, and the refit; 13.6% and 17.1% before them, after
@@ -31,9 +32,10 @@ the issue's target for it, now reached."""
 OOS_MODEL_MEDIAN_GATE = 0.13
 """Holding out a model family: 12.1% reached (ninth round, 2026-12-02; 13.2% before, gated at 14.5%), with a
 little margin."""
-WITHIN_2X_GATE = 0.98
-"""Share within 2x holding out a source: 99.2% reached (2 of 254 cases beyond 2x, 2026-12-02, ninth round: the
-MI355X MoRI-SGLang row 2.44x -> 1.45x); 98.8% (3 beyond) after the stated
+WITHIN_2X_GATE = 0.99
+"""Share within 2x holding out a source: 99.6% reached (1 of 254 cases beyond 2x, 2026-12-02, ninth round: the
+MI355X MoRI-SGLang row 2.44x -> 1.45x, DeepSeek-V3.2 prefill on GB300 2.20x -> 0.98x; gated at 98% before);
+98.8% (3 beyond) after the stated
 decode caps and the all-to-all without two micro-batches of the H100 Dynamo-TRT and MI355X MoRI disaggregated
 rows; 98.0% and 5 beyond before; 91.3% before the finite bursts, the output-length spread and the superseded
 CDNA3 builds; docs/cost-model.md, validation)."""
@@ -69,8 +71,9 @@ def test_issue_target_out_of_sample_median_15_percent(frame):
     assert summary_numbers(frame)["predicted_oos_source"]["median_abs_error"] <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 99.2% within 2x out of sample (2 of 254 cases "
-                   "beyond 2x: MLPerf v5.1 Mixtral on MI325X 0.45x, DeepSeek-V3.2 prefill on GB300 2.20x)")
+@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 99.6% within 2x out of sample (1 of 254 cases "
+                   "beyond 2x: MLPerf v5.1 Mixtral on MI325X 0.45x; DeepSeek-V3.2 prefill on GB300 2.20x -> 0.98x "
+                   "with FlashMLA's padded sparse prefill)")
 def test_issue_target_all_within_2x(frame):
     assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] == 1.0
 
@@ -92,10 +95,11 @@ def test_deepseek_kimi_and_inferencex_blog_bias_within_15_percent_out_of_sample(
             assert abs(error_summary(frame, predicted, "source_group")["median_bias"][source]) <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="out of sample (source held out) the LMSYS source keeps a bias of -15.2%, just "
-                   "beyond 15% (the DeepSeek source, Kimi and InferenceX-blog within 15% since the ninth round; "
-                   "gpt-oss and GPUStack since the serving runtime)")
 def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
+    # reached (2026-12-02, ninth round with FlashMLA's padded sparse prefill): source held out, the largest median
+    # bias is CDNA3's +12.4% (LMSYS -15.2% -> -9.3% once Blackwell's fit no longer flips without its rows; the
+    # DeepSeek source, Kimi and InferenceX-blog within 15% since the decode copies and two micro-batches, gpt-oss
+    # and GPUStack since the serving runtime). Holding out a model family LMSYS is still -15.2% (not gated).
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]
         assert (bias.abs() <= 0.15).all(), bias

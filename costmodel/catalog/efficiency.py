@@ -124,6 +124,11 @@ class Efficiency(BaseModel):
     narrow_head_decode_attention_efficiency: float = Field(
         default=1.0, gt=0, le=1, description="decode attention at head dim 64 relative to head dim 128 (fraction)"
     )
+    sparse_prefill_head_multiple: int = Field(
+        default=0, ge=0, le=1024,
+        description="DeepSeek Sparse Attention prefill: heads per rank FlashMLA's sparse kernel pads to, computing "
+        "all top-k slots per query (0 = the plain sparse attention FLOPs; attention.padded_sparse_prefill_attention_flops)",
+    )
 
     def with_overrides(self, **overrides: float | None) -> Efficiency:
         """A copy with every non-None override applied (validated)."""

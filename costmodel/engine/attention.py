@@ -16,6 +16,14 @@ Sources:
   the latent. Attention then costs O(L k) and the indexer O(L^2) at 2 x 64 x 128 FLOPs per pair (a
   seventeenth of an absorbed MLA pair). The indexer's FLOPs are counted at the bf16 attention rate
   although it runs in FP8 (an upper bound on its time).
+- FlashMLA's sparse prefill kernel (``flash_mla_sparse_fwd``, github.com/deepseek-ai/FlashMLA README: q
+  ``[s_q, h_q, d_qk]``, indices ``[s_q, h_kv, topk]``, "invalid indices should be set to -1") works through
+  all ``topk`` slots of every query, the invalid ones masked, so a query whose context is shorter than
+  2,048 tokens still costs 2,048 pairs; and it takes whole head tiles: vLLM's FLASHMLA_SPARSE backend
+  (vllm/v1/attention/backends/mla/flashmla_sparse.py, ``_forward_bf16_kv``, v0.11-v0.14: "kernel requires
+  num_local_head to be a multiple of 64 on hopper and 128 on blackwell") pads the heads of a rank up to
+  that multiple, DeepSeek-V3.2 at TP2 on Blackwell 64 heads to 128, twice the attention work
+  (``padded_sparse_prefill_attention_flops``; KernelParams ``sparse_prefill_head_multiple``).
 """
 
 from __future__ import annotations
@@ -54,6 +62,31 @@ def sparse_prefill_pairs(new_tokens: np.ndarray, cached_tokens: np.ndarray, top_
     n, c = np.asarray(new_tokens, dtype=float), np.asarray(cached_tokens, dtype=float)
     m = np.clip(top_k - c, 0.0, n)
     return m * c + m * m / 2 + (n - m) * top_k
+
+
+def sparse_prefill_head_padding(heads: int, tensor_parallel: np.ndarray, attention_data_parallel: np.ndarray,
+                                head_multiple: float) -> np.ndarray:
+    """Heads a sparse-prefill kernel computes per rank over the heads the rank holds: the rank's heads
+    (all of them under data-parallel attention, h / t under tensor-parallel) rounded up to ``head_multiple``
+    (FlashMLA on Blackwell: 128; 0 = no padding, 1). DeepSeek-V3.2 (128 heads) at TP2: 64 -> 128, 2."""
+    if not head_multiple:
+        return np.ones_like(np.asarray(tensor_parallel, dtype=float))
+    per_rank = np.where(attention_data_parallel, float(heads), heads / np.asarray(tensor_parallel, dtype=float))
+    return np.ceil(per_rank / head_multiple) * head_multiple / per_rank
+
+
+def padded_sparse_prefill_attention_flops(model: ModelArchitecture, new_tokens: np.ndarray,
+                                          cached_tokens: np.ndarray, head_factor: np.ndarray) -> np.ndarray:
+    """Prefill attention FLOPs of DSA under FlashMLA's sparse prefill kernel: every query computes all top-k
+    slots (n k pairs, however short its context) over ``head_factor`` x the rank's heads
+    (``sparse_prefill_head_padding``), plus the indexer over every causal pair as in
+    ``prefill_attention_flops``. At n = 2,048 new tokens, no cache, TP2: n k pairs are twice the n^2/2 causal
+    ones, and the padding doubles them again: 4 x the unpadded attention term."""
+    n, c = np.asarray(new_tokens, dtype=float), np.asarray(cached_tokens, dtype=float)
+    k = float(model.sparse_attention_top_k)
+    pairs_full = n * c + n * n / 2
+    per_pair = attention_flops_per_pair(model, decode=False)
+    return model.full_attention_layers * (per_pair * head_factor * n * k + indexer_flops_per_pair(model) * pairs_full)
 
 
 def decode_attention_flops_per_token(model: ModelArchitecture, context_tokens: np.ndarray) -> np.ndarray:

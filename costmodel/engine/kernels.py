@@ -195,6 +195,9 @@ class KernelParams:
     mla_decode_attention_efficiency: float = 1.0
     narrow_head_prefill_attention_efficiency: float = 1.0
     narrow_head_decode_attention_efficiency: float = 1.0
+    sparse_prefill_head_multiple: float = 0.0
+    """Heads per rank the sparse-attention prefill kernel pads to (FlashMLA on Blackwell: 128; 0 = none):
+    ``attention.padded_sparse_prefill_attention_flops``."""
     moe_kernel_peak_flops: Any = 0.0
     """A serving runtime's MoE kernel plateau per GPU, FLOP/s (0: none; ``serving_runtime``), per point."""
     moe_kernel_half_rows: float = 0.0

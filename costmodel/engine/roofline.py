@@ -41,8 +41,10 @@ from costmodel.catalog.hardware import GPU
 from costmodel.engine.arrays import is_scalar_value
 from costmodel.engine.attention import (
     decode_attention_flops_per_token,
+    padded_sparse_prefill_attention_flops,
     prefill_attention_flops,
     prefix_attention_flops_per_cached_token,
+    sparse_prefill_head_padding,
 )
 from costmodel.engine.batching import Occupancy, Throughput, continuous_batching_throughput, occupancy
 from costmodel.engine.burst import burst_occupancy
@@ -210,8 +212,13 @@ def replica_terms(model: ModelArchitecture, gpu: GPU, base_eff: Efficiency, scen
                           req.prefill_mfu, req.decode_mfu, x["decode_mbu"], attn_eff)
     net = interconnect(gpu, tp, x["comm_efficiency"], base_eff.collective_latency_us,
                        layout.attention_data_parallel, req.dtype_codes, scenario.two_batch_overlap is not False)
+    attention_flops = req.prefill_attention_flops
+    if req.kernel.sparse_prefill_head_multiple and model.sparse_attention_top_k:  # FlashMLA's padded sparse prefill
+        pad = sparse_prefill_head_padding(model.num_attention_heads, tp, layout.attention_data_parallel,
+                                          req.kernel.sparse_prefill_head_multiple)
+        attention_flops = padded_sparse_prefill_attention_flops(model, req.new_tokens, req.cached_tokens, pad) / cp
     pre = prefill(model, req.weights, layout, rates, net, new_tokens=req.new_tokens / cp,
-                  attention_flops=req.prefill_attention_flops, kv_bytes_per_token=req.kv_bytes_per_token,
+                  attention_flops=attention_flops, kv_bytes_per_token=req.kv_bytes_per_token,
                   experts_total=x["experts_total"], experts_active=x["experts_active"],
                   max_num_tokens=x["max_num_tokens"], step_overhead_s=req.step_overhead_s, kernel=req.kernel)
     prefill_seconds, ttft = pre.seconds_per_request, pre.ttft_seconds
