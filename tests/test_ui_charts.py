@@ -213,3 +213,38 @@ def test_revenue_and_cost_go_on_a_log_axis_only_when_they_span_more_than_ten_fol
     assert [t.name for t in wide.data] == ["Revenue", "Cost to serve"]
     assert "Log scale" in revenue_and_cost_note(np.array([42_330.0, 1e7]), np.array([22_982.0] * 2))
     assert "Log scale" not in revenue_and_cost_note(np.array([42_330.0]), np.array([22_982.0]))
+
+
+def test_margins_hold_the_labels_so_plotly_draws_once():
+    """Explicit margins sized like plotly's automargin (checked in Chromium: the drawn margins equal these on every
+    page at the default scenario), automargin kept only as a guard; a legend and long category names widen them."""
+    x = np.array([100, 1000, 8000])  # not ending on a tick (see the next test)
+    one = charts.line_chart(x, {"a": [1e-4, 1e-3, 1e-2]}, title="T", x_title="X", y_title="Y", log_x=True,
+                            log_y=True, y_money=True)
+    two = charts.line_chart(x, {"a": [1e-4, 1e-3, 1e-2], "b": [2e-4, 2e-3, 2e-2]}, title="T", x_title="X",
+                            y_title="Y", log_x=True, log_y=True, y_money=True)
+    assert one.layout.xaxis.automargin and one.layout.yaxis.automargin
+    assert (one.layout.margin.l, one.layout.margin.t, one.layout.margin.b) == (92, 60, 65)  # "$0.0001": 39 px
+    assert two.layout.margin.b == 101  # a one-row legend 0.2 of the plot's height below it
+    gpus = charts.dot_chart(["NVIDIA GB300 NVL72 (per Blackwell Ultra GPU)", "L4"], {"a": [1, 2]}, title="T",
+                            value_title="V", category_title="GPU")
+    assert gpus.layout.margin.l > 250 and gpus.layout.yaxis.type == "category"
+    assert gpus.layout.yaxis.autorange == "reversed"
+    hidden = charts.bar_chart(["a", "b"], {"s": [1, 2]}, title="T", x_title="X", y_title="Y", category_labels=False)
+    assert hidden.layout.margin.b == 46 and hidden.layout.xaxis.showticklabels is False
+
+
+def test_a_line_ending_on_a_tick_gets_room_for_its_label_on_the_right():
+    fig = charts.line_chart(np.array([0, 50, 100]), {"a": [1, 2, 3]}, title="T", x_title="Share (%)", y_title="Y")
+    assert fig.layout.margin.r == 21  # half of "100" past the edge, plus plotly's pad (12 once every margin has it)
+    padded = charts.scatter_chart([0, 50, 100], [1, 2, 3], ["p", "q", "r"], title="T", x_title="X", y_title="Y")
+    assert padded.layout.margin.r == 10  # markers pad the range: no label at the edge
+
+
+def test_tick_label_estimates():
+    money = {"tickformat": charts.MONEY_TICKFORMAT}
+    assert charts.tick_labels(np.array([0.0, 0.003]), money) == [
+        "$0", "$0.0005", "$0.001", "$0.0015", "$0.002", "$0.0025", "$0.003"]
+    assert charts.tick_labels(np.array([2e-4, 0.1]), money | {"type": "log"})[:2] == ["$0.0002", "$0.0005"]
+    assert charts.tick_labels(np.array([0, 70_000]), {})[-1].endswith("k")
+    assert charts.tick_labels(np.array([1.0]), {"ticktext": ["$1", "$10"]}) == ["$1", "$10"]

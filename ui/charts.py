@@ -26,7 +26,187 @@ LOG_TICKFORMAT = ",~r"
 leading digit alone, so 0.5 J read "5" just below "1" on the Energy page."""
 
 
+# ----------------------------------------------------------------------------- margins that hold the labels
+# Plotly's automargin measures the drawn tick labels, legend and titles after the first draw and, when they need more
+# room than ``margin`` gives, draws the whole figure again (plots.doAutoMargin -> _doPlot): a second layout pass in
+# the browser on every chart of every rerun. ``fit_margins`` sizes the margins from the labels beforehand, so that
+# push changes nothing. Sizes in px for the 12 px tick font of Streamlit's chart theme, measured in Chromium.
+_CHAR_PX = {"narrow": 3.0, "digit": 6.0, "upper": 7.0, "other": 5.3}
+_NARROW = set(",.:;'!|()[] ")
+_TITLE_L, _NO_TITLE_L = 43, 24  # l = widest y tick label + this (tick gap, title line) + the pad
+_B_TICKS_TITLE, _B_ONE = 55, 36  # b below the plot, less the pad: x ticks and title / one of them
+_LEGEND_ROW_PX, _LEGEND_PX, _LEGEND_ITEM_PX, _LEGEND_Y = 19, 29, 40, -0.2
+_ASSUMED_WIDTH = 940  # the main column at a 1400 px window; a narrower chart may wrap its legend (then redrawn)
+_PAD_MAX = 12  # plotly adds min(12, l, r, t, b) to each push
+
+
+def _text_px(text: str) -> float:
+    """Approximate width of ``text`` in the chart's 12 px font."""
+    return sum(_CHAR_PX["narrow" if c in _NARROW else "digit" if c.isdigit() else
+                        "upper" if c.isupper() else "other"] for c in str(text))
+
+
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _nice_step(span: float, ticks: int = 8) -> float:
+    raw = span / ticks
+    mag = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9)))
+
+
+def _format_tick(t: float, axis: Mapping, step: float | None) -> str:
+    """``t`` as plotly prints it on ``axis``: money in plain dollars, other log ticks in full, linear ones by ``step``
+    (SI ``k``/``M`` from 10,000 on)."""
+    money = axis.get("tickformat") == MONEY_TICKFORMAT
+    dec = max(0, -int(np.floor(np.log10(step if step else t) + 1e-9)))
+    sign = "−" if t < 0 else ""
+    if money:
+        return sign + "$" + _trim(f"{abs(t):,.{min(dec, 6)}f}")
+    if step and abs(t) >= 10_000:
+        return f"{t / 1e6:g}M" if abs(t) >= 1e6 else f"{t / 1e3:g}k"
+    return sign + _trim(f"{abs(t):,.{dec}f}")
+
+
+def _ticks(values: np.ndarray, axis: Mapping, to_zero: bool = False) -> tuple[list[float], float | None]:
+    """(the ticks plotly will probably put on a numeric ``axis`` spanning ``values``, their linear step or None on a
+    log axis): the decades' 1-2-5 ticks on a log axis, a 1-2-5 step of about eight ticks on a linear one."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if axis.get("type") == "log":
+        v = v[v > 0]
+        if not v.size:
+            return [], None
+        lo, hi = float(v.min()) / 1.3, float(v.max()) * 1.3
+        return [m * 10.0 ** k for k in range(int(np.floor(np.log10(lo))), int(np.floor(np.log10(hi))) + 1)
+                for m in (1, 2, 5) if lo <= m * 10.0 ** k <= hi], None
+    if to_zero or axis.get("rangemode") == "tozero":
+        v = np.append(v, 0.0)
+    if not v.size:
+        return [], None
+    lo, hi = float(v.min()), float(v.max())
+    span = (hi - lo) or abs(hi) or 1.0
+    step = _nice_step(span)
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    return [0.0 if abs(t) < step * 1e-9 else float(t)
+            for t in np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)], step
+
+
+def tick_labels(values: np.ndarray, axis: Mapping, to_zero: bool = False) -> list[str]:
+    """The tick labels plotly will probably print on a numeric ``axis`` spanning ``values`` (close enough to size a
+    margin: ``fit_margins``)."""
+    if axis.get("ticktext") is not None:
+        return [str(t) for t in axis["ticktext"]]
+    ticks, step = _ticks(values, axis, to_zero)
+    return [_format_tick(t, axis, step) for t in ticks]
+
+
+def _edge_overhang_px(data: Sequence[Mapping], axis: Mapping) -> float:
+    """How far the last x tick label reaches past the plot's right edge: half its width when a line ends on a tick
+    (the axis then ends there too: 0-100 % ends on "100")."""
+    lines = [tr for tr in data if tr.get("type", "scatter") == "scatter" and tr.get("mode") == "lines"]
+    nums, cats, zero = _axis_extent(data, "x")
+    if cats or not nums.size or axis.get("showticklabels") is False or axis.get("ticktext") is not None:
+        return 0.0
+    ends_on_line = _axis_extent(lines, "x")[0]  # markers and bars pad the range: no label at its edge
+    if not ends_on_line.size or np.nanmax(ends_on_line) < np.nanmax(nums):
+        return 0.0
+    nums = nums[np.isfinite(nums)]
+    if axis.get("type") == "log":
+        nums = nums[nums > 0]
+    if not nums.size:
+        return 0.0
+    hi = float(nums.max())
+    if axis.get("type") == "log":
+        mant = hi / 10.0 ** np.floor(np.log10(hi) + 1e-12)
+        on_tick, step = any(abs(mant - m) < 1e-6 for m in (1, 2, 5)), None
+    else:
+        lo = min(float(nums.min()), 0.0) if zero else float(nums.min())
+        step = _nice_step((hi - lo) or abs(hi) or 1.0)
+        on_tick = abs(hi / step - round(hi / step)) < 1e-6
+    return _text_px(_format_tick(hi, axis, step)) / 2 if on_tick else 0.0
+
+
+def _axis_extent(data: Sequence[Mapping], letter: str) -> tuple[np.ndarray, list[str], bool]:
+    """(numbers, categories, starts at zero) that the traces put on axis ``letter`` ('x' or 'y')."""
+    nums, cats, zero = [], [], False
+    for tr in data:
+        kind = tr.get("type", "scatter")
+        v = tr.get(letter)
+        if kind == "histogram" and letter == "y":  # the counts (or summed weights): at most all of them in one bin
+            total = float(np.sum(v)) if v is not None and tr.get("histfunc") == "sum" else float(np.size(tr["x"]))
+            nums.append(np.array([0.0, total]))
+            zero = True
+            continue
+        if v is None:
+            continue
+        if len(v) and isinstance(next(iter(v)), str):
+            cats += [str(c) for c in v]
+            continue
+        arr = np.asarray(v, dtype=float).ravel()
+        if kind == "waterfall" and letter == "y":
+            measures, run, acc = list(tr.get("measure") or ["relative"] * arr.size), 0.0, []
+            for val, m in zip(arr, measures, strict=False):
+                run = val if m == "absolute" else run if m == "total" else run + val
+                acc.append(run)
+            arr = np.array(acc)
+        if kind in ("bar", "waterfall"):
+            zero = zero or (letter == "y") != (tr.get("orientation") == "h")
+        nums.append(arr)
+    return (np.concatenate(nums) if nums else np.array([])), cats, zero
+
+
+def _label_px(data: Sequence[Mapping], axis: Mapping, letter: str) -> float:
+    if axis.get("showticklabels") is False:
+        return 0.0
+    nums, cats, zero = _axis_extent(data, letter)
+    labels = cats if cats or axis.get("type") == "category" else tick_labels(nums, axis, zero)
+    return max((_text_px(t) for t in labels), default=0.0)
+
+
+def _legend_rows(data: Sequence[Mapping], width: float) -> int:
+    names = [tr.get("name", "") for tr in data if tr.get("showlegend", True) is not False]
+    if len(names) < 2:
+        return 0
+    rows, used = 1, 0.0
+    for n in names:
+        w = _LEGEND_ITEM_PX + _text_px(n)
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
+def fit_margins(layout: dict, data: Sequence[Mapping]) -> dict:
+    """``layout["margin"]`` (l, r, t, b) grown to hold the y tick labels and title on the left, the x tick labels,
+    title and the horizontal legend below (``_LEGEND_Y`` of the plot's height under it): what plotly's automargin
+    would push, so the figure is drawn once. Returns ``layout``."""
+    m = dict(layout.get("margin") or _MARGIN)
+    x, y = layout.get("xaxis", {}), layout.get("yaxis", {})
+    overhang = _edge_overhang_px(data, x)
+    if overhang:
+        m["r"] = max(m["r"], int(np.ceil(overhang)) + _PAD_MAX)
+    pad = min(_PAD_MAX, m["r"], m["t"], 36)
+    has_title = {k: bool((a.get("title") or {}).get("text")) for k, a in (("x", x), ("y", y))}
+    left = _label_px(data, y, "y")
+    if left or has_title["y"]:
+        m["l"] = max(m["l"], int(np.ceil(left)) + (_TITLE_L if has_title["y"] else _NO_TITLE_L) + pad)
+    x_ticks = x.get("showticklabels") is not False
+    b = pad + (_B_TICKS_TITLE if x_ticks and has_title["x"] else _B_ONE if x_ticks or has_title["x"] else 0)
+    rows = _legend_rows(data, _ASSUMED_WIDTH - m["l"] - m["r"]) if layout.get("showlegend", True) else 0
+    if rows:
+        legend_px = _LEGEND_PX + _LEGEND_ROW_PX * (rows - 1)
+        b = max(b, int(np.ceil((-_LEGEND_Y * (layout["height"] - m["t"]) + legend_px + pad)
+                               / (1 - _LEGEND_Y))) + 1)
+    m["b"] = max(m["b"], b)
+    layout["margin"] = m
+    return layout
+
+
 def _axis(title: str, log: bool, money: bool) -> dict:
+    # automargin stays on as a guard only: the figure's own margins (``fit_margins``) already hold the labels, so
+    # plotly's push leaves them as they are and draws once; bigger text (presentation mode) still fits, redrawn
     axis: dict = {"title": {"text": title}, "automargin": True}
     if log:
         axis["type"] = "log"  # otherwise plotly picks linear or category from the data
@@ -60,12 +240,15 @@ def series_colors(names: Sequence[str], fixed: Mapping[str, str] | None = None) 
 
 def _figure(data: list, title: str, x_title: str, y_title: str, log_x: bool = False, log_y: bool = False,
             y_money: bool = False, x_money: bool = False, height: int = 420, hovermode: str = "x unified",
-            vlines: Sequence[tuple[float, str, str]] = (), **layout: object) -> go.Figure:
+            vlines: Sequence[tuple[float, str, str]] = (), x_extra: Mapping | None = None,
+            y_extra: Mapping | None = None, **layout: object) -> go.Figure:
     """One Figure built from plain dicts in a single validation pass (``update_*`` calls cost ~5x more).
 
     ``vlines``: (x, label, color) vertical reference lines, drawn as layout shapes with a label. Labels alternate
     between just above the plot and just inside its top edge: two plan changes at 2 and 4 requests (Cost curves'
     batch tab) printed "1 GPU/replica × 2" and "2 GPUs/replica × 1" into one unreadable run of text.
+    ``x_extra``/``y_extra``: more axis settings (category type, reversed range, hidden or given tick labels), set
+    before ``fit_margins`` sizes the margins from the labels.
     """
     shapes, notes = [], []
     for i, (x, label, color) in enumerate(vlines):
@@ -80,13 +263,13 @@ def _figure(data: list, title: str, x_title: str, y_title: str, log_x: bool = Fa
         "margin": dict(_MARGIN),
         "legend": {"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0},
         "hovermode": hovermode,
-        "xaxis": _axis(x_title, log_x, x_money),
-        "yaxis": _axis(y_title, log_y, y_money),
+        "xaxis": _axis(x_title, log_x, x_money) | dict(x_extra or {}),
+        "yaxis": _axis(y_title, log_y, y_money) | dict(y_extra or {}),
         "shapes": shapes,
         "annotations": notes,
     }
     base.update(layout)
-    return go.Figure(data=data, layout=base)
+    return go.Figure(data=data, layout=fit_margins(base, data))
 
 
 def _line(x, y, name: str, color: str, dash: str = "solid", width: float = 2.5, hover: str = "%{y:.4g}") -> dict:
@@ -218,14 +401,10 @@ def bar_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], 
             trace["texttemplate"] = text_fmt
         data.append(trace)
     if horizontal:
-        fig = _figure(data, title, y_title, x_title, x_money=y_money, hovermode="closest",
-                      barmode="group", height=_rows_height(len(cats), len(data)))
-        fig.layout.yaxis.autorange = "reversed"
-        return fig
-    fig = _figure(data, title, x_title, y_title, y_money=y_money, hovermode="closest", barmode="group")
-    if not category_labels:
-        fig.layout.xaxis.showticklabels = False
-    return fig
+        return _figure(data, title, y_title, x_title, x_money=y_money, hovermode="closest",
+                       barmode="group", height=_rows_height(len(cats), len(data)), y_extra={"autorange": "reversed"})
+    return _figure(data, title, x_title, y_title, y_money=y_money, hovermode="closest", barmode="group",
+                   x_extra=None if category_labels else {"showticklabels": False})
 
 
 def _rows_height(rows: int, series: int = 1) -> int:
@@ -249,11 +428,8 @@ def dot_chart(categories: Sequence[str], series: Mapping[str, Sequence[float]], 
                                 "line": {"width": [3 if c == highlight else 1 for c in cats],
                                          "color": theme.SCENARIO}},
                      "hovertemplate": f"%{{y}}<br>{name}: " + ("$%{x:.4g}" if money else "%{x:.4g}") + "<extra></extra>"})
-    fig = _figure(data, title, value_title, category_title, log_x=log, x_money=money, hovermode="closest",
-                  height=_rows_height(len(cats)))
-    fig.layout.yaxis.autorange = "reversed"
-    fig.layout.yaxis.type = "category"
-    return fig
+    return _figure(data, title, value_title, category_title, log_x=log, x_money=money, hovermode="closest",
+                   height=_rows_height(len(cats)), y_extra={"autorange": "reversed", "type": "category"})
 
 
 def histogram_chart(samples: Mapping[str, np.ndarray], *, title: str, x_title: str, y_title: str = "Requests",
@@ -271,16 +447,15 @@ def histogram_chart(samples: Mapping[str, np.ndarray], *, title: str, x_title: s
         if weight != 1:  # plotly sums the y of each bin's samples
             trace |= {"y": np.full(v.size, float(weight)), "histfunc": "sum"}
         data.append(trace)
-    fig = _figure(data, title, x_title, y_title, x_money=x_money and not log_x, hovermode="closest",
-                  barmode="overlay")
+    x_extra = None
     if log_x:
         finite = np.concatenate([np.asarray(d["x"]) for d in data]) if data else np.array([])
         if finite.size:
             lo, hi = int(np.floor(finite.min())), int(np.ceil(finite.max()))
             ticks = list(range(lo, hi + 1))
-            fig.layout.xaxis.tickvals = ticks
-            fig.layout.xaxis.ticktext = [_decade_label(t, x_money) for t in ticks]
-    return fig
+            x_extra = {"tickvals": ticks, "ticktext": [_decade_label(t, x_money) for t in ticks]}
+    return _figure(data, title, x_title, y_title, x_money=x_money and not log_x, hovermode="closest",
+                   barmode="overlay", x_extra=x_extra)
 
 
 def _decade_label(exp: int, money: bool) -> str:
