@@ -265,6 +265,8 @@ def run(page_path: str = "home", changes: int = 24, base: str | None = None, bat
         }
         if base:
             report["base"] = base
+            report["base_commit"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", base],
+                                                   capture_output=True, text=True).stdout.strip()
             report["batch"] = batch
             report["ratio_branch_over_base"] = {
                 part: {k: (None if v is None else round(v, 3)) for k, v in
@@ -285,7 +287,7 @@ def print_report(r: Mapping) -> None:
     if "ratio_branch_over_base" in r:
         parts = ", ".join(f"{k} {v['median']:g} ({v['q1']:g}-{v['q3']:g})"
                           for k, v in r["ratio_branch_over_base"].items() if v["median"] is not None)
-        print(f"branch / base (base {r['base']}, batches of {r['batch']}): {parts}")
+        print(f"branch / base (base {r['base']} = {r.get('base_commit', '?')}, batches of {r['batch']}): {parts}")
 
 
 def main(argv: list[str] | None = None) -> int:
