@@ -102,30 +102,46 @@ def tick_labels(values: np.ndarray, axis: Mapping, to_zero: bool = False) -> lis
     return [_format_tick(t, axis, step) for t in ticks]
 
 
-def _edge_overhang_px(data: Sequence[Mapping], axis: Mapping) -> float:
-    """How far the last x tick label reaches past the plot's right edge: half its width when a line ends on a tick
-    (the axis then ends there too: 0-100 % ends on "100")."""
-    lines = [tr for tr in data if tr.get("type", "scatter") == "scatter" and tr.get("mode") == "lines"]
-    nums, cats, zero = _axis_extent(data, "x")
-    if cats or not nums.size or axis.get("showticklabels") is False or axis.get("ticktext") is not None:
+_AUTORANGE_PAD = 0.05 / 0.9  # plotly pads markers' extremes by 5% of the final range on each side: of the data's span
+
+
+def _edge_overhang_px(data: Sequence[Mapping], axis: Mapping, plot_px: float = _ASSUMED_WIDTH - 90) -> float:
+    """How far the last x tick label reaches past the plot's right edge: half the label's width less the
+    ``plot_px``-wide plot's px from that tick to the axis's end (lines end the axis at their last point, markers
+    5% of the span and their radius further: plotly's autorange), so 0-100 % on a line ends on "100"."""
+    if axis.get("showticklabels") is False or axis.get("ticktext") is not None or any(
+            tr.get("type", "scatter") != "scatter" for tr in data):
         return 0.0
-    ends_on_line = _axis_extent(lines, "x")[0]  # markers and bars pad the range: no label at its edge
-    if not ends_on_line.size or np.nanmax(ends_on_line) < np.nanmax(nums):
+    log = axis.get("type") == "log"
+    ends, lo_all, hi_all = [], np.inf, -np.inf
+    for tr in data:
+        v = tr.get("x")
+        if v is None or (len(v) and isinstance(next(iter(v)), str)):
+            return 0.0
+        v = np.asarray(v, dtype=float)
+        v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+        if not v.size:
+            continue
+        v = np.log10(v) if log else v
+        lo_all, hi_all = min(lo_all, float(v.min())), max(hi_all, float(v.max()))
+        mode = str(tr.get("mode", ""))
+        marked = "markers" in mode or "text" in mode
+        ends.append((float(v.max()), marked, float((tr.get("marker") or {}).get("size", 6)) / 2 + 1 if marked else 0.0))
+    if not ends or hi_all <= lo_all:
         return 0.0
-    nums = nums[np.isfinite(nums)]
-    if axis.get("type") == "log":
-        nums = nums[nums > 0]
-    if not nums.size:
-        return 0.0
-    hi = float(nums.max())
-    if axis.get("type") == "log":
-        mant = hi / 10.0 ** np.floor(np.log10(hi) + 1e-12)
-        on_tick, step = any(abs(mant - m) < 1e-6 for m in (1, 2, 5)), None
+    span = hi_all - lo_all
+    lo = lo_all - (_AUTORANGE_PAD * span if any(padded for _, padded, _ in ends) else 0.0)
+    units_per_px = (span * (1 + 2 * _AUTORANGE_PAD)) / plot_px
+    hi = max(e + (_AUTORANGE_PAD * span + px * units_per_px if padded else 0.0) for e, padded, px in ends)
+    if log:
+        decade = np.floor(hi + 1e-12)
+        last = decade + np.log10(max(m for m in (1, 2, 5) if np.log10(m) <= hi - decade + 1e-12))
+        label = _format_tick(10.0 ** last, axis, None)
     else:
-        lo = min(float(nums.min()), 0.0) if zero else float(nums.min())
-        step = _nice_step((hi - lo) or abs(hi) or 1.0)
-        on_tick = abs(hi / step - round(hi / step)) < 1e-6
-    return _text_px(_format_tick(hi, axis, step)) / 2 if on_tick else 0.0
+        step = _nice_step(hi - lo)
+        last = np.floor(hi / step + 1e-9) * step
+        label = _format_tick(float(last), axis, step)
+    return max(0.0, _text_px(label) / 2 - (hi - last) / (hi - lo) * plot_px)
 
 
 def _axis_extent(data: Sequence[Mapping], letter: str) -> tuple[np.ndarray, list[str], bool]:
