@@ -4,6 +4,7 @@ import pytest
 
 from costmodel import Scenario, load_catalog
 from costmodel.engine.presets import presets_in, scenario_presets
+from costmodel.engine.serving_runtime import RUNTIMES
 from ui import state
 
 CATALOG = load_catalog()
@@ -43,6 +44,8 @@ def test_defaults_map_to_the_default_scenario():
                  tensor_parallel=2, compute_dtype="bf16", prefill_mfu=0.437, step_overhead_ms=2.5,
                  flash_attention=False, paged_kv=False, prefix_caching=False, spec_draft_tokens=4,
                  spec_acceptance=0.8, spec_draft_cost_ratio=0.1, max_batch_size=256, max_num_tokens=8192),
+        Scenario(model="gpt-oss-120b", gpu="h100-sxm", gpus=1, serving_runtime="vllm-0.10"),
+        Scenario(model="gpt-oss-120b", gpu="h100-sxm", gpus=2, serving_runtime="vllm"),
     ],
 )
 def test_values_round_trip(s):
@@ -224,3 +227,10 @@ def test_burst_and_spread_round_trip_with_zero_as_the_steady_stream():
     text = state.describe(s, CATALOG)
     assert "one burst of 1,000 requests" in text and "sd/mean 1.25" in text
     assert "burst" not in state.describe(Scenario(), CATALOG)
+
+
+def test_serving_runtime_generic_is_the_scenarios_none():
+    assert state.scenario_from_values({"serving_runtime": "generic"}, CATALOG).serving_runtime is None
+    assert state.scenario_from_values({"serving_runtime": "vllm"}, CATALOG).serving_runtime == "vllm"
+    assert state.values_from_scenario(Scenario(), CATALOG)["serving_runtime"] == "generic"
+    assert state.RUNTIME_CHOICES[0] == "generic" and set(state.RUNTIME_CHOICES[1:]) == set(RUNTIMES)

@@ -15,6 +15,7 @@ from typing import Any
 from costmodel import Catalog, Scenario
 from costmodel.analysis.curves import prompt_limit
 from costmodel.catalog.architecture import ModelArchitecture
+from costmodel.engine.serving_runtime import RUNTIME_IDS
 from ui.format import fmt_tokens
 
 BITS_CHOICES: tuple[int, ...] = (16, 8, 4)
@@ -168,7 +169,8 @@ def url_notices(raw: Mapping[str, Sequence[str]], values: Mapping[str, Any],
     notes: list[str] = []
     choices: dict[str, Sequence[str]] = {"model": list(catalog.models), "gpu": list(catalog.gpus),
                                          "weight_bits": [str(b) for b in BITS_CHOICES],
-                                         "kv_bits": [str(b) for b in KV_BITS_CHOICES]}
+                                         "kv_bits": [str(b) for b in KV_BITS_CHOICES],
+                                         "serving_runtime": ["generic", *RUNTIME_IDS]}
     for key, vals in raw.items():
         if not vals:
             continue

@@ -351,6 +351,10 @@ def _other_controls(gpu, d: dict) -> None:
                         step=64, key="max_batch_size", bind=BIND, help=state.field_help("max_batch_size"))
         st.number_input("Max tokens per step", min_value=16, max_value=_hi("max_num_tokens"), value=d["max_num_tokens"],
                         step=1024, key="max_num_tokens", bind=BIND, help=state.field_help("max_num_tokens"))
+        # the options are the ids themselves: a bound selectbox writes its option's label into the URL
+        st.selectbox("Serving runtime", state.RUNTIME_CHOICES, index=0, key="serving_runtime", bind=BIND,
+                     help=state.field_help("serving_runtime") + " 'generic' is the runtime the defaults were "
+                     "calibrated with.")
 
 
 

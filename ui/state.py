@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from costmodel import Catalog, CostModelError, Scenario
 from costmodel.analysis.curves import prompt_limit  # the widget offers what the sweeps cover
 from costmodel.catalog.efficiency import EFFICIENCY_FIELDS
+from costmodel.engine.serving_runtime import RUNTIME_IDS
 from ui import limits
 
 # Fractions in the Scenario shown as percent widgets: field -> widget key.
@@ -45,6 +46,8 @@ CACHE_KEY = "cache_hit_pct"  # the cache slider holds a percent (0-100, any tent
 
 TP_CHOICES: tuple[str | int, ...] = ("auto", 1, 2, 4, 8, 16, 32, 64, 128)
 DTYPE_CHOICES: tuple[str, ...] = ("auto", "bf16", "fp8", "fp4")
+RUNTIME_CHOICES: tuple[str, ...] = ("generic", *RUNTIME_IDS)
+"""The serving-runtime control: "generic" is the Scenario's None (the runtime the efficiencies were fitted with)."""
 BITS_CHOICES = limits.BITS_CHOICES
 KV_BITS_CHOICES = limits.KV_BITS_CHOICES
 
@@ -73,6 +76,7 @@ URL_KEYS: tuple[str, ...] = (
     "spec_draft_cost_pct",
     "max_batch_size",
     "max_num_tokens",
+    "serving_runtime",
     *EFFICIENCY_KEYS,
     *limits.SERVICE_KEYS,
 )
@@ -151,6 +155,7 @@ def defaults_for(catalog: Catalog, model_id: str, gpu_id: str) -> dict[str, Any]
         "weight_bits": _DEFAULT.weight_bits,
         "kv_bits": _DEFAULT.kv_bits,
         "compute_dtype": "auto",
+        "serving_runtime": "generic",
         CACHE_KEY: 0.0,
         "concurrency": 0,
         "burst_requests": 0,  # 0 = a steady stream (the Scenario's None)
@@ -216,6 +221,8 @@ def scenario_from_values(values: Mapping[str, Any], catalog: Catalog) -> Scenari
     kw["tensor_parallel"] = None if tp in ("auto", None) else int(tp)
     dtype = get("compute_dtype")
     kw["compute_dtype"] = None if dtype in ("auto", None) else dtype
+    runtime = get("serving_runtime")
+    kw["serving_runtime"] = runtime if runtime in RUNTIME_IDS else None
     conc = int(get("concurrency"))
     kw["concurrency"] = "max" if conc <= 0 else conc
     burst = int(get("burst_requests"))
@@ -252,6 +259,7 @@ def values_from_scenario(s: Scenario, catalog: Catalog) -> dict[str, Any]:
         weight_bits=s.weight_bits,
         kv_bits=s.kv_bits,
         compute_dtype=s.compute_dtype or "auto",
+        serving_runtime=s.serving_runtime or "generic",
         concurrency=0 if s.concurrency == "max" else int(s.concurrency),
         burst_requests=s.burst_requests or 0,
         output_tokens_cv=float(s.output_tokens_cv),

@@ -154,3 +154,19 @@ def test_model_caption_counts_the_experts_the_sliders_set():
     at.sidebar.slider(key="experts_total").set_value(4).run()
     fewer = next(c.value for c in at.sidebar.caption if c.value.startswith("Mixtral"))
     assert "46.7B parameters" not in fewer, fewer
+
+
+def test_serving_runtime_from_a_link_changes_the_estimate_and_a_bad_one_is_named():
+    base = {"model": "gpt-oss-120b", "gpu": "h100-sxm", "gpus": "1", "weight_bits": "4", "prompt_tokens": "4000"}
+    generic = new_app(base)
+    vllm = new_app({**base, "serving_runtime": "vllm-0.10"})
+    no_exception(generic)
+    no_exception(vllm)
+    assert generic.session_state["_scenario"].serving_runtime is None
+    assert vllm.session_state["_scenario"].serving_runtime == "vllm-0.10"
+    assert vllm.sidebar.selectbox(key="serving_runtime").value == "vllm-0.10"
+    assert metrics(vllm) != metrics(generic)  # vLLM 0.10's memory reserve and Marlin's MoE rate move the figures
+    bad = new_app({**base, "serving_runtime": "trt"})
+    no_exception(bad)
+    assert bad.session_state["_scenario"].serving_runtime is None
+    assert any("'trt' is not one of generic" in w.value for w in bad.sidebar.warning)  # markdown-escaped key
