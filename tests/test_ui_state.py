@@ -234,3 +234,8 @@ def test_serving_runtime_generic_is_the_scenarios_none():
     assert state.scenario_from_values({"serving_runtime": "vllm"}, CATALOG).serving_runtime == "vllm"
     assert state.values_from_scenario(Scenario(), CATALOG)["serving_runtime"] == "generic"
     assert state.RUNTIME_CHOICES[0] == "generic" and set(state.RUNTIME_CHOICES[1:]) == set(RUNTIMES)
+
+
+def test_the_scenario_sentence_names_a_serving_runtime_only_when_set():
+    assert "runtime" not in state.describe(Scenario(), CATALOG)
+    assert "served by the vllm-0.10 runtime" in state.describe(Scenario(serving_runtime="vllm-0.10"), CATALOG)

@@ -306,8 +306,9 @@ def describe(s: Scenario, catalog: Catalog) -> str:
     spread = f" on average (length spread sd/mean {s.output_tokens_cv:g})" if s.output_tokens_cv > 0 else ""
     burst = (f", as one burst of {s.burst_requests:,} requests sent at once and timed to the last reply"
              if s.burst_requests else "")
+    runtime = f" served by the {s.serving_runtime} runtime" if s.serving_runtime else ""
     return (
-        f"{model.name} ({s.weight_bits}-bit weights, {s.kv_bits}-bit KV cache) on {s.gpus} × {gpu.name} "
+        f"{model.name} ({s.weight_bits}-bit weights, {s.kv_bits}-bit KV cache) on {s.gpus} × {gpu.name}{runtime} "
         f"at {fmt_usd(price)}/GPU-hour, answering {fmt_tokens(s.prompt_tokens)}-token prompts with "
         f"{fmt_tokens(s.output_tokens)}-token replies{spread}, {conc}{burst}{cache}{load}."
     )
