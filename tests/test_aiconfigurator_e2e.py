@@ -6,23 +6,15 @@ our accuracy (tests/test_validation.py gates that)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.benchmark_scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def e2e():
-    spec = importlib.util.spec_from_file_location("aiconfigurator_e2e", ROOT / "benchmarks" / "aiconfigurator_e2e.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("aiconfigurator_e2e")
 
 
 @pytest.fixture(scope="module")
