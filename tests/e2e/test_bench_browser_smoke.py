@@ -8,23 +8,11 @@ happened, the renderer's busy time was read and split, and no chart was drawn tw
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from e2e_helpers import CHROMIUM
-
 REPO = Path(__file__).resolve().parents[2]
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)),
-        reason=f"{CHROMIUM} not found: the benchmark drives Debian's Chromium (apt-get install -y chromium)",
-    ),
-]
 
 
 def test_bench_browser_measures_the_overview_and_its_charts_draw_once(tmp_path: Path) -> None:

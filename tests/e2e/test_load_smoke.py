@@ -9,23 +9,11 @@ are in docs/reliability.md.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from e2e_helpers import CHROMIUM
-
 REPO = Path(__file__).resolve().parents[2]
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)),
-        reason=f"{CHROMIUM} not found: the load test drives Debian's Chromium (apt-get install -y chromium)",
-    ),
-]
 
 
 def test_load_test_script_runs_3_sessions_without_errors_or_leaks(tmp_path: Path) -> None:
