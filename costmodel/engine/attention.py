@@ -84,9 +84,20 @@ def padded_sparse_prefill_attention_flops(model: ModelArchitecture, new_tokens: 
     ones, and the padding doubles them again: 4 x the unpadded attention term."""
     n, c = np.asarray(new_tokens, dtype=float), np.asarray(cached_tokens, dtype=float)
     k = float(model.sparse_attention_top_k)
-    pairs_full = n * c + n * n / 2
+    return _sparse_prefill_flops(model, head_factor * n * k, causal_prefill_pairs(n, c))
+
+
+def causal_prefill_pairs(new_tokens: np.ndarray, cached_tokens: np.ndarray) -> np.ndarray:
+    """(query, key) pairs of a causal prefill in one full-attention layer: query i (1..n) sees C + i tokens,
+    n C + n^2/2 in all."""
+    return new_tokens * cached_tokens + new_tokens * new_tokens / 2
+
+
+def _sparse_prefill_flops(model: ModelArchitecture, attended_pairs: np.ndarray, causal_pairs: np.ndarray) -> np.ndarray:
+    """DSA prefill FLOPs over the full-attention layers: attention over ``attended_pairs``, the lightning indexer
+    over every causal pair."""
     per_pair = attention_flops_per_pair(model, decode=False)
-    return model.full_attention_layers * (per_pair * head_factor * n * k + indexer_flops_per_pair(model) * pairs_full)
+    return model.full_attention_layers * (per_pair * attended_pairs + indexer_flops_per_pair(model) * causal_pairs)
 
 
 def decode_attention_flops_per_token(model: ModelArchitecture, context_tokens: np.ndarray) -> np.ndarray:
@@ -104,16 +115,16 @@ def decode_attention_flops_per_token(model: ModelArchitecture, context_tokens: n
 def prefill_attention_flops(model: ModelArchitecture, new_tokens: np.ndarray, cached_tokens: np.ndarray) -> np.ndarray:
     """Attention FLOPs of a causal prefill: n C + n^2/2 pairs per full layer, n min(window, C + n/2)
     per sliding-window layer, each pair ``attention_flops_per_pair``."""
-    pairs_full = new_tokens * cached_tokens + new_tokens * new_tokens / 2
+    pairs_full = causal_prefill_pairs(new_tokens, cached_tokens)
     if model.sliding_window_layers:
         window = float(model.sliding_window)
         pairs_win = new_tokens * np.minimum(window, cached_tokens + new_tokens / 2)
     else:
         pairs_win = 0.0
-    per_pair = attention_flops_per_pair(model, decode=False)
     if model.sparse_attention_top_k:  # top-k attention plus the indexer over every causal pair
         sparse = sparse_prefill_pairs(new_tokens, cached_tokens, float(model.sparse_attention_top_k))
-        return model.full_attention_layers * (per_pair * sparse + indexer_flops_per_pair(model) * pairs_full)
+        return _sparse_prefill_flops(model, sparse, pairs_full)
+    per_pair = attention_flops_per_pair(model, decode=False)
     return per_pair * (model.full_attention_layers * pairs_full + model.sliding_window_layers * pairs_win)
 
 
