@@ -208,10 +208,10 @@ def with_synthetic_users(_workload: Workload, workload_key: str, users: int) -> 
     return _workload.with_users(users, seed=1)
 
 
-def fleet_bill_key(overrides: Mapping[str, Mapping[str, Any]]) -> str:
-    """The overrides as one string for the cache key: Streamlit hashes the nested ``freeze`` tuple in 1.4 ms and
+def fleet_bill_key(frozen: tuple) -> str:
+    """``freeze(overrides)`` as one string for the cache key: Streamlit hashes the nested tuple in 1.4 ms and
     this string in 0.02 ms (a sidebar change paid it twice, ~5% of the page's server CPU, py-spy)."""
-    return repr(freeze(overrides))
+    return repr(frozen)
 
 
 def target_prices(report: PricingReport, overrides: Mapping[str, Mapping[str, Any]], target_margin_pct: float):
@@ -226,7 +226,7 @@ def cached_fleet_bill(scenario_json: str, workload_key: str, overrides_key: str,
     """(report, target-price table, the same with readable columns): the workload billed under every scheme at
     the cost of the fleet it needs, and each scheme's prices for the target margin (rebuilding the tables was
     ~15% of a rerun's server time, py-spy). Cached per session by its inputs; ``overrides_key`` is
-    ``fleet_bill_key(overrides)`` and ``_overrides`` the same as ``freeze(overrides)``."""
+    ``fleet_bill_key(_overrides)``, ``_overrides`` is ``freeze(overrides)``."""
     overrides = dict(_overrides)
     report = bill_at_fleet_cost(_workload, schemes_with(overrides), scenario=Scenario.model_validate_json(scenario_json),
                                 shape=None if shape == FROM_TIMESTAMPS else shape, peak_headroom=peak_headroom,

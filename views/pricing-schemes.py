@@ -103,9 +103,10 @@ with params_box:
 target = st.slider("Target gross margin (%)", 0, 90, 40, 5, key="px_target", persist_state="session",
                    help=HELP[GROSS_MARGIN] + " The table below gives each scheme's prices that reach it.")
 try:
+    frozen = pricing.freeze(overrides)
     report, prices, prices_shown = pricing.cached_fleet_bill(
-        s.model_dump_json(), key, pricing.fleet_bill_key(overrides), shape, headroom,
-        bool(autoscale and billing != "reserved"), billing, float(target), workload, pricing.freeze(overrides))
+        s.model_dump_json(), key, pricing.fleet_bill_key(frozen), shape, headroom,
+        bool(autoscale and billing != "reserved"), billing, float(target), workload, frozen)
 except (CostModelError, ValueError) as exc:
     st.error(f"Cannot cost this workload on this deployment: {md_escape(exc)}", icon=":material/memory:")
     st.stop()
