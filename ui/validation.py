@@ -19,9 +19,17 @@ import streamlit as st
 from costmodel.engine.calibration import summarize
 from costmodel.engine.server_calibration import summarize_server
 from costmodel.engine.validation import summary_numbers, uncertainty_band, validation_table
+from ui import tables
 from ui.charts import bar_chart, scatter_chart
 from ui.scenario_cache import MAX_ENTRIES, TTL_S
-from ui.widgets import cached_calibration, cached_server_calibration, cached_validation
+from ui.widgets import (
+    ReadyTable,
+    cached_calibration,
+    cached_server_calibration,
+    cached_validation,
+    ready_spec_table,
+    ready_table,
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=1)
@@ -48,8 +56,10 @@ _FITS = {"in-sample": "in-sample", "out-of-sample (source)": "source held out",
 _STATS = {"median_abs_error": "median |error|", "median_bias": "bias", "within_2x": "within 2×"}
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
 def errors_by_shown(by: str) -> pd.DataFrame:
-    """``errors_by`` with the columns a person reads ("Source held out: bias") and the group named."""
+    """``errors_by`` with the columns a person reads ("Source held out: bias") and the group named (shared, do
+    not change it)."""
     t = errors_by(by).copy()
     t.columns = [c if c == "cases" else _shown_column(c) for c in t.columns]
     t.index.name = GROUPINGS.get(by, by)
@@ -96,4 +106,45 @@ def error_bars() -> go.Figure:
                      y_title="Predicted ÷ published − 1 (%)", category_labels=False)
 
 
-__all__ = ["error_bars", "errors_by", "parity_figure", "summaries"]
+@st.cache_resource(show_spinner=False, max_entries=MAX_ENTRIES, ttl=TTL_S)
+def case_table(model: str | None = None, gpu: str | None = None) -> ReadyTable:
+    """The published cases as ``ui.tables.VALIDATION`` shows them, ready to show: every case, or (given a model
+    and a GPU) those with that model or that GPU (shared, do not change it)."""
+    report = cached_calibration()
+    if model is not None or gpu is not None:
+        report = report[(report["model"] == model) | (report["gpu"] == gpu)]
+    return ready_spec_table(tables.VALIDATION, report)
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def skipped_cases() -> tuple[tuple[str, str], ...]:
+    """(case, why) for each published measurement the calibration could not compare."""
+    return tuple(tuple(x) for x in cached_calibration().attrs.get("skipped", []))
+
+
+SERVER_COLUMNS = ("id", "scenario", "model", "gpu", "gpus", "ttft_limit_s", "tpot_limit_ms", "predicted", "measured",
+                  "error", "binding_constraint", "tokens_per_second_per_user", "ttft_p99_seconds", "concurrency",
+                  "assumption", "source")
+"""The MLPerf Server/Interactive table's columns (``binding_constraint`` is shown as *binds*)."""
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def server_table() -> ReadyTable:
+    """The MLPerf Server and Interactive runs under their latency limits, ready to show (shared)."""
+    server = cached_server_calibration()
+    return ready_table(
+        server[list(SERVER_COLUMNS)].rename(columns={"binding_constraint": "binds"}),
+        column_config={"error": st.column_config.NumberColumn(format="percent"),
+                       "predicted": st.column_config.NumberColumn(format="%,.0f"),
+                       "measured": st.column_config.NumberColumn(format="%,.0f"),
+                       "tokens_per_second_per_user": st.column_config.NumberColumn(format="%.1f"),
+                       "ttft_p99_seconds": st.column_config.NumberColumn(format="%.2f")})
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def server_skipped() -> tuple[tuple[str, str], ...]:
+    """(run, why) for each MLPerf latency-bounded run not compared."""
+    return tuple(tuple(x) for x in cached_server_calibration().attrs.get("skipped", []))
+
+
+__all__ = ["case_table", "error_bars", "errors_by", "parity_figure", "server_table", "skipped_cases", "summaries"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from costmodel import Catalog, Scenario, load_catalog
@@ -105,13 +108,54 @@ def _csv_bytes(df: pd.DataFrame, index: bool) -> bytes:
     return df.to_csv(index=index).encode("utf-8")
 
 
-def table(df: pd.DataFrame, name: str, key: str, column_config: Mapping | None = None, hide_index: bool = True) -> None:
-    """A dataframe with a CSV download button under it; float columns without a config show four significant
-    digits (ui.tables.significant_formats), the CSV keeps every digit."""
+def _display_config(df: pd.DataFrame, column_config: Mapping | None) -> dict:
+    """The column config a table is shown with: the caller's, and four significant digits for the float columns
+    it leaves out (ui.tables.significant_formats)."""
     config = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in (column_config or {}).items()}
     for name, fmt in significant_formats(df, skip=config).items():
         config[name] = st.column_config.NumberColumn(format=fmt)
-    st.dataframe(df, hide_index=hide_index, column_config=config, key=f"df_{key}")
+    return config
+
+
+@dataclass(frozen=True)
+class ReadyTable:
+    """A table converted once for ``table``, to cache and share read-only where its data does not change with a
+    sidebar change: Streamlit turns a DataFrame into Arrow on every rerun (with building the shown frame, ~2.5 ms
+    a table of the Validation page's size, py-spy), an Arrow table it only serializes (0.03 ms)."""
+
+    data: pa.Table | pd.DataFrame
+    """What ``st.dataframe`` gets: the frame as Arrow, or the frame itself where Arrow refused a column."""
+    column_config: Mapping[str, object]
+    frame: pd.DataFrame
+    """The shown frame, for the CSV download."""
+    hide_index: bool = True
+
+
+def ready_table(df: pd.DataFrame, column_config: Mapping | None = None, hide_index: bool = True) -> ReadyTable:
+    """``df`` ready for ``table`` (see ``ReadyTable``)."""
+    config = MappingProxyType(_display_config(df, column_config))
+    try:
+        data: pa.Table | pd.DataFrame = pa.Table.from_pandas(df, preserve_index=not hide_index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # mixed objects: Streamlit's own fixes
+        data = df
+    return ReadyTable(data, config, df, hide_index)
+
+
+def ready_spec_table(spec: TableSpec, df: pd.DataFrame) -> ReadyTable:
+    """A library DataFrame as ``spec`` declares it, ready for ``table``."""
+    return ready_table(spec.frame(df), column_config=column_config(spec))
+
+
+def table(df: pd.DataFrame | ReadyTable, name: str, key: str, column_config: Mapping | None = None,
+          hide_index: bool = True) -> None:
+    """A dataframe with a CSV download button under it; float columns without a config show four significant
+    digits (ui.tables.significant_formats), the CSV keeps every digit. A ``ReadyTable`` brings its own config and
+    index choice."""
+    if isinstance(df, ReadyTable):
+        data, config, hide_index, df = df.data, copy.deepcopy(dict(df.column_config)), df.hide_index, df.frame
+    else:
+        data, config = df, _display_config(df, column_config)
+    st.dataframe(data, hide_index=hide_index, column_config=config, key=f"df_{key}")
     st.download_button(  # deferred: the CSV is made on click, so a rerun registers no file that can go stale
         "Download CSV",
         functools.partial(_csv_bytes, df, not hide_index),
@@ -138,10 +182,13 @@ def column_config(spec: TableSpec) -> dict[str, object]:
     return out
 
 
-def spec_table(spec: TableSpec, df: pd.DataFrame, key: str, name: str | None = None) -> None:
-    """A library DataFrame shown as the table ``spec`` declares, with its CSV download (named ``name`` or the
-    spec's)."""
-    table(spec.frame(df), name or spec.name, key, column_config=column_config(spec))
+def spec_table(spec: TableSpec, df: pd.DataFrame | ReadyTable, key: str, name: str | None = None) -> None:
+    """A library DataFrame shown as the table ``spec`` declares (or one ``ready_spec_table`` made), with its CSV
+    download (named ``name`` or the spec's)."""
+    if isinstance(df, ReadyTable):
+        table(df, name or spec.name, key)
+    else:
+        table(spec.frame(df), name or spec.name, key, column_config=column_config(spec))
 
 
 def formula(title: str, latex: str, note: str | None = None) -> None:

@@ -5,13 +5,13 @@ import streamlit as st
 from ui import tables, validation
 from ui.format import fmt_count, fmt_pct
 from ui.page import open_page
-from ui.widgets import cached_calibration, cached_server_calibration, chart, spec_table, table
+from ui.widgets import chart, spec_table, table
 
 page = open_page("Validation", "Every number in this app comes from the same first-principles model. Here it "
                  "predicts throughputs that vendors and papers have published, with their setups, so you can judge "
                  "how far to trust it.", check_fit=False)
 s = page.scenario
-report, nums = cached_calibration(), validation.summaries()  # fixed data: the numbers are computed once per process
+nums = validation.summaries()  # fixed data: the numbers, tables and charts are computed once per process
 summ, oos = nums["calibration"], nums["validation"]
 c = st.columns(4)
 c[0].metric("Published cases compared", fmt_count(summ["cases"]))
@@ -45,33 +45,25 @@ chart(parity, "parity", f"Notice: points on the dashed line are predicted exactl
 chart(validation.error_bars(), "errors",
       "Notice: bars above zero are over-predictions (the model is optimistic), below zero under-predictions.")
 only_mine = st.toggle("Only cases with my model or GPU", key="val_mine", persist_state="session")
-shown = report[(report["model"] == s.model) | (report["gpu"] == s.gpu)] if only_mine else report
-spec_table(tables.VALIDATION, shown, "validation")
-skipped = report.attrs.get("skipped", [])
+spec_table(tables.VALIDATION, validation.case_table(s.model, s.gpu) if only_mine else validation.case_table(),
+           "validation")
+skipped = validation.skipped_cases()
 if skipped:
     with st.expander(f"{len(skipped)} published measurements not compared, and why"):
         st.dataframe({"case": [k for k, _ in skipped], "reason": [v for _, v in skipped]}, hide_index=True)
 
 st.subheader("MLPerf Server and Interactive, under their latency limits")
-server, ss = cached_server_calibration(), nums["server"]
+ss = nums["server"]
 c = st.columns(4)
 c[0].metric("Latency-bounded runs compared", fmt_count(ss["cases"]))
 c[1].metric("Median error under the limits", fmt_pct(ss["median_abs_error"]), help="Median of |predicted / measured − 1|.")
-c[2].metric("Within 25% under the limits", fmt_pct(nums["server_within_25"]) if len(server) else "n/a")
+c[2].metric("Within 25% under the limits", fmt_pct(nums["server_within_25"]) if nums["server_within_25"] is not None else "n/a")
 c[3].metric("Worst latency-bounded case", f"{ss['worst_ratio']:.2f}× off")
 st.markdown("Each run is predicted at the largest batch per replica that meets its limits: the TPOT limit as a "
             "minimum speed per user (1 ÷ TPOT; MLPerf's p99 TPOT sits within a few percent of its median, so the "
             "mean is compared), and the TTFT limit at p99 under Poisson arrivals (an M/M/1 queue of prefills: the "
             "wait grows as 1 ÷ (1 − the prefill share of the replica's time)). The column *binds* says what stopped "
             "the batch: the speed target (tpot), the first-token target (ttft), memory or the engine's limits.")
-table(server[["id", "scenario", "model", "gpu", "gpus", "ttft_limit_s", "tpot_limit_ms", "predicted", "measured",
-              "error", "binding_constraint", "tokens_per_second_per_user", "ttft_p99_seconds", "concurrency",
-              "assumption", "source"]].rename(columns={"binding_constraint": "binds"}),
-      "mlperf-server-under-latency-limits", "val_server",
-      column_config={"error": st.column_config.NumberColumn(format="percent"),
-                     "predicted": st.column_config.NumberColumn(format="%,.0f"),
-                     "measured": st.column_config.NumberColumn(format="%,.0f"),
-                     "tokens_per_second_per_user": st.column_config.NumberColumn(format="%.1f"),
-                     "ttft_p99_seconds": st.column_config.NumberColumn(format="%.2f")})
+table(validation.server_table(), "mlperf-server-under-latency-limits", "val_server")
 if ss["skipped"]:
-    st.caption("Not compared: " + "; ".join(f"{k} ({v})" for k, v in server.attrs.get("skipped", [])) + ".")
+    st.caption("Not compared: " + "; ".join(f"{k} ({v})" for k, v in validation.server_skipped()) + ".")
