@@ -63,8 +63,9 @@ chart(cached_figure(line_chart, df["turn"], {"Cost without prefix caching": df["
 formula("prompt at turn t", r"S_t = S_\text{system} + (t-1)(u + a + o) + (u + a), \qquad "
         r"\sum_{t=1}^{T} S_t = O(T^2)", "u user tokens, a tool tokens, o answer tokens per turn. With prefix caching "
         "only u + a tokens of each prompt are new.")
-with st.expander("Turn by turn"):
-    spec_table(tables.AGENT_SESSION, df, "agent_table")
+with (turns_box := st.expander("Turn by turn", key="ag_turns_open", on_change="rerun")):
+    if turns_box.open:  # built only while open
+        spec_table(tables.AGENT_SESSION, df, "agent_table")
 
 st.subheader("Why long-context tiers exist")
 tier = LongContextTierScheme()
@@ -82,8 +83,8 @@ chart(cached_figure(line_chart, x, {PHASE_OUTPUT: rel["usd_per_million_output_to
       "every token costs several times more, which is why providers bill a whole request at higher rates above a "
       f"threshold ({fmt_tokens(tier.threshold_tokens)} tokens by default here)."
       + ("" if tier.threshold_tokens <= top else f" This model's window ({fmt_tokens(top)}) ends before it."))
-# The two "data behind" tables are built only while their expander is open (on_change="rerun"): less server time
-# per sidebar change; the first table ("Turn by turn") stays drawn closed, as before.
+# The "data behind" tables are built only while their expander is open (on_change="rerun"): less server time
+# per sidebar change.
 with (tier_box := st.expander("Data behind this chart", key="ag_tier_data_open", on_change="rerun")):
     if tier_box.open:
         spec_table(tables.TOKEN_COST_VS_CONTEXT, pd.DataFrame({"prompt_tokens": x, **v}), "tier_data")

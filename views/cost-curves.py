@@ -43,8 +43,9 @@ if tab_ctx.open:
               "Notice: a list price per token is flat across this axis; the cost per output token climbs because "
               "longer contexts leave room for fewer requests in each decode batch. All-in: the whole deployment's "
               "time over the output tokens (prefill included); phase split: each token class only its own phase.")
-        with st.expander("Data behind these charts"):
-            spec_table(tables.COST_VS_CONTEXT, pd.DataFrame({"prompt_tokens": x, **v}), "ctx_data")
+        with (ctx_box := st.expander("Data behind these charts", key="cc_ctx_data_open", on_change="rerun")):
+            if ctx_box.open:  # built only while open: no table work on a sidebar change with it closed
+                spec_table(tables.COST_VS_CONTEXT, pd.DataFrame({"prompt_tokens": x, **v}), "ctx_data")
         formula("attention FLOPs of a prefill",
                 r"F_\text{prefill} = 2 P_\text{active} S + 4 L h d_h \, S\,(C + S/2)",
                 "S new prompt tokens after C cached ones: the second term is quadratic in S.")

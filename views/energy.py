@@ -81,10 +81,11 @@ chart(line_chart(batches, {"Joules per output token": curve["joules_per_output_t
                  y_title="J per output token (log)", log_x=True, log_y=True), "energy_batch",
       "Notice: a GPU serving one request draws most of its power reading weights for a single token; batching "
       "shares each read across many requests, so the energy per token falls about as fast as the cost does.")
-with st.expander("Data behind this chart"):
-    spec_table(tables.ENERGY_VS_BATCH, pd.DataFrame({"concurrency": batches, **{
-        k: curve[k] for k in ("joules_per_output_token", "output_tokens_per_kwh", "all_in_power_watts")}}),
-        "energy_table")
+with (energy_box := st.expander("Data behind this chart", key="en_data_open", on_change="rerun")):
+    if energy_box.open:  # built only while open
+        spec_table(tables.ENERGY_VS_BATCH, pd.DataFrame({"concurrency": batches, **{
+            k: curve[k] for k in ("joules_per_output_token", "output_tokens_per_kwh", "all_in_power_watts")}}),
+            "energy_table")
 st.subheader("Beside a published figure")
 st.caption("SemiAnalysis InferenceMAX (2025-10-09) publishes tokens/s per MW of all-in provisioned utility power: "
            "throughput per GPU over a fixed power per GPU that sums the TDPs of the GPU, its share of server, "

@@ -95,10 +95,11 @@ else:
                + ", each at its own GPU count and serving layout (hover a point); their cost is at your GPU-hour "
                "price. Source: data/calibration/public-calibration-moe.csv.")
 
-with st.expander("Data behind these charts"):
-    spec_table(tables.FRONTIER, points, "frontier_data")
-    if not measured.empty:
-        spec_table(tables.PUBLISHED_POINTS, measured, "frontier_published")
+with (frontier_box := st.expander("Data behind these charts", key="fr_data_open", on_change="rerun")):
+    if frontier_box.open:  # built only while open
+        spec_table(tables.FRONTIER, points, "frontier_data")
+        if not measured.empty:
+            spec_table(tables.PUBLISHED_POINTS, measured, "frontier_published")
 formula("per-user speed and all-in cost",
         r"\text{tok/s per user} = \frac{\text{output tok/s}}{\text{requests in flight}} \qquad "
         r"\frac{\$}{10^6\ \text{output tok}} = \frac{N\,\$_\text{GPU-h}/3600}{\text{output tok/s}\cdot u}\times 10^6",

@@ -64,8 +64,10 @@ for col, lever, label in ((q[0], "weight_bits", f"{s.weight_bits}-bit weights"),
     col.markdown("**Published accuracy change**")
     for note in str(precision.loc[lever, "accuracy"]).split(" | "):  # one line per published figure
         col.caption(note)
-with st.expander("Every bits choice for this model: cost beside accuracy"):
-    spec_table(tables.PRECISIONS, scenario_cache.computed(precision_choices, s), "precisions")
+with (bits_box := st.expander("Every bits choice for this model: cost beside accuracy", key="lv_bits_open",
+                               on_change="rerun")):
+    if bits_box.open:  # computed and built only while open
+        spec_table(tables.PRECISIONS, scenario_cache.computed(precision_choices, s), "precisions")
 st.caption("Figures are transcribed from the model cards and papers named, with their dates "
            "(data/quality/quantization.yaml, docs/data-sources.md); where nothing is published the page says so "
            "rather than guess. A benchmark change is for that checkpoint and method, not for every quantization.")

@@ -114,8 +114,9 @@ chart(line_chart(share_pct, {"Cascade, escalated to the large model": curve["cas
                  marker=(100 * escalate, cascade.usd_per_request, "your escalated share")), "cascade_share",
       "Notice: a cascade pays the small model on every request, so it saves only while the escalated share stays "
       "below 1 − small/large cost.")
-with st.expander("Data behind these charts"):
-    spec_table(tables.ROUTING, curve.assign(share=share_pct), "routing_table")
+with (routing_box := st.expander("Data behind these charts", key="rs_data_open", on_change="rerun")):
+    if routing_box.open:  # built only while open
+        spec_table(tables.ROUTING, curve.assign(share=share_pct), "routing_table")
 formula("blended cost per request",
         r"c_\text{route} = \overline{r_i\,c_\text{small}(i) + (1-r_i)\,c_\text{large}(i)},\qquad "
         r"c_\text{cascade} = \overline{c_\text{small}(i) + e\,c_\text{large}(i)}",

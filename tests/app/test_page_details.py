@@ -110,6 +110,8 @@ def test_data_tables_show_small_costs_to_four_significant_digits():
     """Right-sizing's "Data behind this chart" has costs of $0.0002 per request: Streamlit's default four decimals
     showed every row as 0.0002 (or 0.0001) for Mixtral on two H100s; float columns without a format get four significant digits."""
     at = new_app(page="views/right-sizing.py")
+    at.session_state["rs_data_open"] = True  # the table is built only while its expander is open
+    at.run()
     no_exception(at)
     data = next(df for df in at.dataframe if "Routing, USD per request" in df.value.columns)
     assert data.value["Large model only, USD per request"].max() < 1e-2  # four decimals: two significant digits at most
@@ -118,8 +120,9 @@ def test_data_tables_show_small_costs_to_four_significant_digits():
 
 
 @pytest.mark.parametrize(("page", "state"), [
-    ("views/cost-curves.py", {}), ("views/frontier.py", {}), ("views/right-sizing.py", {}), ("views/energy.py", {}),
-    ("views/agents-long-context.py", {"ag_tier_data_open": True, "ag_cp_data_open": True})])
+    ("views/cost-curves.py", {"cc_ctx_data_open": True}), ("views/frontier.py", {"fr_data_open": True}),
+    ("views/right-sizing.py", {"rs_data_open": True}), ("views/energy.py", {"en_data_open": True}),
+    ("views/agents-long-context.py", {"ag_tier_data_open": True, "ag_cp_data_open": True, "ag_turns_open": True})])
 def test_data_behind_tables_have_human_labels(page, state):
     """QA pass (2026-12-02): the "Data behind" tables showed library names ("usd_per_million_output_tokens_all_in");
     every column now has a label with its unit (ui.tables)."""
@@ -334,3 +337,19 @@ def test_pricing_explains_a_fleet_the_workload_barely_uses():
     no_exception(at)
     assert float(metrics(at)["Busy share of the fleet"].rstrip("%")) > 1
     assert not any("far too few" in i.value for i in at.main.info)
+
+
+@pytest.mark.parametrize(("page", "open_key"), [
+    ("views/cost-curves.py", "cc_ctx_data_open"), ("views/frontier.py", "fr_data_open"),
+    ("views/right-sizing.py", "rs_data_open"), ("views/energy.py", "en_data_open"),
+    ("views/agents-long-context.py", "ag_turns_open"),
+    ("views/optimization-levers.py", "lv_bits_open")])
+def test_data_tables_are_built_only_while_their_expander_is_open(page, open_key):
+    """Issue 13: a closed "data behind" expander costs a sidebar change no table work; opening it shows the table."""
+    at = new_app(page=page)
+    no_exception(at)
+    closed = len(at.main.dataframe)
+    at.session_state[open_key] = True  # what the click on the expander does (on_change="rerun")
+    at.run()
+    no_exception(at)
+    assert len(at.main.dataframe) > closed
