@@ -63,6 +63,9 @@ class PageSpec:
     slider_moves_headline: bool = True  # False: the page does not depend on the scenario (say why in PAGES)
     csv: bool = True  # the page has a "Download CSV" button
     before_csv: Callable[[Page], None] | None = None  # what makes the CSV button appear, if anything
+    # The expander that holds the page's first CSV when that expander is lazy (on_change="rerun": its table
+    # and button exist only while it is open), so the test opens it as a person would.
+    csv_expander: str | None = None
 
     @property
     def slug(self) -> str:
@@ -71,16 +74,20 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("", "Overview", ALL_IN_OUTPUT, before_csv=_pin_scenario),
-    PageSpec("cost-curves", "Cost curves"),  # no st.metric: the curves' CSV must change instead
-    PageSpec("frontier", "Throughput vs interactivity"),  # no st.metric: its points' CSV must change
+    # no st.metric: the curves' CSV must change instead
+    PageSpec("cost-curves", "Cost curves", csv_expander="Data behind these charts"),
+    # no st.metric: its points' CSV must change
+    PageSpec("frontier", "Throughput vs interactivity", csv_expander="Data behind these charts"),
     # the fleet is whole replicas, so its cost can stay put while the work inside it changes: watch its busy share
     PageSpec("pricing-schemes", "Pricing schemes", "Busy share of the fleet"),
     PageSpec("optimization-levers", "Optimization levers"),  # "Your scenario" rounds to 2 digits: any metric
-    PageSpec("right-sizing", "Right-sizing and routing"),  # fmt_usd rounds: any metric
+    # fmt_usd rounds: any metric
+    PageSpec("right-sizing", "Right-sizing and routing", csv_expander="Data behind these charts"),
     PageSpec("energy", "Energy", "Joules per output token"),
     PageSpec("hardware-comparison", "Hardware", ALL_IN_OUTPUT),
     PageSpec("market-prices", "Market", "Median gross margin"),
-    PageSpec("agents-long-context", "Agents and long context", "Session cost with prefix caching"),
+    PageSpec("agents-long-context", "Agents and long context", "Session cost with prefix caching",
+             csv_expander="Turn by turn"),
     # Learn has no st.metric and no CSV (its glossary is a plain dataframe); section 2 quotes the costs.
     PageSpec("learn-basics", "Learn", headline_text="A provider rents GPUs by the hour", csv=False),
     # Validation compares the model with published measurements; its metrics do not depend on the scenario.
@@ -89,11 +96,17 @@ PAGES: tuple[PageSpec, ...] = (
 PAGES_WITH_CSV = tuple(p for p in PAGES if p.csv)
 
 
-def _open_expander(scope: Locator, label: str) -> None:
+def _open_expander(scope: Locator, label: str, page: Page | None = None) -> None:
+    """Open the first expander in ``scope`` labelled ``label``. Give ``page`` for a lazy expander
+    (on_change="rerun"): the click then waits for the rerun that draws its contents."""
     expander = scope.get_by_test_id("stExpander").filter(has_text=label).first
     details = expander.locator("details")
     if details.get_attribute("open") is None:
-        expander.locator("summary").click()
+        click = expander.locator("summary").click
+        if page is None:
+            click()
+        else:
+            run_and_wait(page, click)
     expect(details).to_have_attribute("open", "")
 
 
@@ -213,6 +226,8 @@ def test_page(page: Page, url, spec: PageSpec, browser_errors: BrowserErrors) ->
     if spec.csv:
         if spec.before_csv is not None:
             spec.before_csv(page)
+        if spec.csv_expander is not None:
+            _open_expander(page.get_by_test_id("stMain"), spec.csv_expander, page)
         text, rows = _download_csv(page)
         assert len(rows) >= 2, f"CSV has no data rows:\n{text[:500]}"
         header = rows[0]
