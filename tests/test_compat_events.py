@@ -120,3 +120,42 @@ def test_send_wakeup_from_another_thread_goes_through_the_loop(loop):
     gate.set()
     _settle(loop)
     assert objs.need_send_data.is_set()
+
+
+class FakeManager:
+    """What ``rewire_message_callbacks`` uses of Streamlit's session manager: the callback it hands every new
+    session (bound when the Runtime starts, so before the class is patched) and its sessions."""
+
+    def __init__(self, runtime, sessions):
+        self._message_enqueued_callback = Runtime._enqueued_some_message.__wrapped__.__get__(runtime)
+        self._sessions = [SimpleNamespace(session=s) for s in sessions]
+
+    def list_sessions(self):
+        return self._sessions
+
+
+def test_the_running_server_gets_the_patched_wakeup(loop):
+    """The manager and the sessions it already made send through the patched method, on the loop at once."""
+    runtime, objs = _fake_runtime(loop)
+    runtime._enqueued_some_message = Runtime._enqueued_some_message.__get__(runtime)
+    old = SimpleNamespace(_message_enqueued_callback=lambda: None)
+    without = SimpleNamespace(_message_enqueued_callback=None)  # a session made without one keeps none
+    runtime._session_mgr = FakeManager(runtime, [old, without])
+    assert not getattr(runtime._session_mgr._message_enqueued_callback, compat._COALESCE_MARK, False)
+
+    compat.wake_sender_directly_on_its_loop(runtime)
+
+    for callback in (runtime._session_mgr._message_enqueued_callback, old._message_enqueued_callback):
+        assert getattr(callback, compat._COALESCE_MARK, False)
+        objs.need_send_data.clear()
+
+        async def on_loop(callback=callback) -> bool:
+            callback()
+            return objs.need_send_data.is_set()  # the unpatched callback: False until a later iteration
+
+        assert asyncio.run_coroutine_threadsafe(on_loop(), loop).result(5) is True
+    assert without._message_enqueued_callback is None
+
+
+def test_rewiring_without_the_hook_steps_aside(caplog):
+    assert compat.rewire_message_callbacks(SimpleNamespace()) == 0

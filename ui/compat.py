@@ -281,32 +281,57 @@ def coalesce_script_events() -> None:
     cls._on_scriptrunner_event = _on_scriptrunner_event  # type: ignore[method-assign]
 
 
-def wake_sender_directly_on_its_loop() -> None:
+def wake_sender_directly_on_its_loop(runtime: object | None = None) -> None:
     """Let ``Runtime._enqueued_some_message`` set its "data to send" event directly when it already runs on the
     runtime's event loop (it always did so through ``call_soon_threadsafe``: a self-pipe write and read per
-    message)."""
+    message).
+
+    Patching the class is not enough: the Runtime hands its session manager the bound method when it starts,
+    before any script imports this module, and the manager gives that same callback to every session it makes.
+    So the running ``runtime`` (default: ``Runtime.instance()`` where one exists) has its manager's and its
+    sessions' callbacks replaced by the patched method as well (``rewire_message_callbacks``)."""
     cls = _Runtime
     original = getattr(cls, "_enqueued_some_message", None)
     if original is None or not hasattr(cls, "_get_async_objs"):
         _missing("the direct send wake-up", AttributeError("Runtime._enqueued_some_message"))
         return
-    if getattr(original, _COALESCE_MARK, False):
-        return
+    if not getattr(original, _COALESCE_MARK, False):
 
-    @functools.wraps(original)
-    def _enqueued_some_message(self) -> None:  # type: ignore[no-untyped-def]
-        objs = self._get_async_objs()
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:  # a thread without a running loop (a script thread)
-            running = None
-        if running is objs.eventloop:
-            objs.need_send_data.set()
-        else:
-            objs.eventloop.call_soon_threadsafe(objs.need_send_data.set)
+        @functools.wraps(original)
+        def _enqueued_some_message(self) -> None:  # type: ignore[no-untyped-def]
+            objs = self._get_async_objs()
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:  # a thread without a running loop (a script thread)
+                running = None
+            if running is objs.eventloop:
+                objs.need_send_data.set()
+            else:
+                objs.eventloop.call_soon_threadsafe(objs.need_send_data.set)
 
-    setattr(_enqueued_some_message, _COALESCE_MARK, True)
-    cls._enqueued_some_message = _enqueued_some_message  # type: ignore[method-assign]
+        setattr(_enqueued_some_message, _COALESCE_MARK, True)
+        cls._enqueued_some_message = _enqueued_some_message  # type: ignore[method-assign]
+    if runtime is None and cls.exists():
+        runtime = cls.instance()
+    if runtime is not None:
+        rewire_message_callbacks(runtime)
+
+
+def rewire_message_callbacks(runtime: object) -> int:
+    """Give ``runtime``'s session manager, and every session it holds, the runtime's current (patched)
+    ``_enqueued_some_message``; returns how many callbacks were replaced (0 when the hooks are missing)."""
+    manager = getattr(runtime, "_session_mgr", None)
+    if manager is None or not hasattr(manager, "_message_enqueued_callback"):
+        _missing("the direct send wake-up", AttributeError("SessionManager._message_enqueued_callback"))
+        return 0
+    callback = runtime._enqueued_some_message  # type: ignore[attr-defined]
+    manager._message_enqueued_callback = callback
+    replaced = 1
+    for info in list(manager.list_sessions()):  # a snapshot: the loop thread may add sessions meanwhile
+        if getattr(info.session, "_message_enqueued_callback", None) is not None:
+            info.session._message_enqueued_callback = callback
+            replaced += 1
+    return replaced
 
 
 if _AppSession is not None and _Runtime is not None:
