@@ -18,8 +18,12 @@ What it does, all on loopback:
    prompt length), change-to-headline latency p50/p95/max (protocol clients: until the headline
    element arrives; Chromium: until the headline on screen changes), changes per second, server CPU
    per change over the steady part (from ``--settle`` s, default 10, after the last user spawned), server RSS per session, how the
-   sessions spread over the processes, CPU count and load average. Locust's own CSV and HTML reports
-   go beside the JSON (``--locust-dir``).
+   sessions spread over the processes, CPU count and load average; where the slow changes lie (the protocol
+   latencies in 10 s bins, ``protocol_timeline``), the protocol latencies from the moment every session, the
+   Chromium ones too, had loaded (``protocol_all_loaded``), and the cores the Chromium sessions themselves
+   used (``browser_cpu_cores_busy``: on a 2-core machine they compete with the server; ``--browser-nice 19``
+   lets the server go first, as when people's browsers run on their own machines). Locust's own CSV and HTML
+   reports go beside the JSON (``--locust-dir``).
 
 The steady part lasts ``--duration`` seconds and until the Chromium sessions finished theirs (they start
 changing once all of them loaded), so both kinds of client change things under the same load; then Locust
@@ -71,6 +75,16 @@ def cpu_s(pids: tuple[int, ...]) -> list[float]:
     return [sum(p.cpu_times()[:2]) for p in _procs(pids)]
 
 
+def tree_cpu_s(proc: subprocess.Popen | None) -> float:
+    """User + system CPU seconds of ``proc`` and every process under it (Chromium's renderers) still running."""
+    if proc is None:
+        return 0.0
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(proc.pid)
+        return sum(cpu_s(tuple(p.pid for p in [root, *root.children(recursive=True)])))
+    return 0.0
+
+
 def _wait_or_kill(proc: subprocess.Popen, timeout_s: float) -> None:
     """Wait for a client to finish its reports; terminate (then kill) one that does not, so the run ends."""
     try:
@@ -93,8 +107,11 @@ def _locust_cmd(url: str, users: int, args, run_time_s: int, out: Path, offset: 
 
 
 def _browser_cmd(url: str, args, pids: tuple[int, ...], out: Path) -> list[str]:
+    # the browsers stand in for people's own machines: --browser-nice keeps their renderers from taking the
+    # server's cores on a small box (they then report their own queueing, the protocol clients the server's)
+    nice = ["nice", "-n", str(args.browser_nice)] if args.browser_nice else []
     cmd = [
-        sys.executable, str(REPO / "benchmarks" / "load_test.py"), "--url", url, "--sessions", str(args.browsers),
+        *nice, sys.executable, str(REPO / "benchmarks" / "load_test.py"), "--url", url, "--sessions", str(args.browsers),
         "--duration", str(args.duration), "--think-ms", str(args.change_every * 1000),
         "--change-timeout", str(args.change_timeout), "--sessions-total", str(args.sessions),
         "--json", str(out / "browsers.json"),
@@ -131,13 +148,15 @@ def run(args) -> dict:
         try:
             time.sleep(spawn_s + args.settle)  # every Locust user spawned and (unless overloaded) loaded: the steady part
             steady = {"t_epoch": time.time(), "rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
-                      "locust_cpu_s": sum(cpu_s((loc.pid,)))}
+                      "locust_cpu_s": sum(cpu_s((loc.pid,))), "browser_cpu_s": tree_cpu_s(br)}
             limit = time.monotonic() + args.duration + 900
+            browser_cpu = steady["browser_cpu_s"]  # read while it runs: an ended process has no CPU times left
             while time.monotonic() < limit and loc.poll() is None and (
                     time.monotonic() < steady["t"] + args.duration or (br is not None and br.poll() is None)):
                 time.sleep(0.5)
+                browser_cpu = max(browser_cpu, tree_cpu_s(br))
             end = {"rss_mb": rss_mb(pids), "cpu_s": cpu_s(pids), "t": time.monotonic(),
-                   "locust_cpu_s": sum(cpu_s((loc.pid,)))}
+                   "locust_cpu_s": sum(cpu_s((loc.pid,))), "browser_cpu_s": browser_cpu}
         finally:
             # Locust stops its users and writes its reports (HTML too) and ours when the stop file appears
             # (benchmarks/locustfile.py: a signal can land in one user's greenlet and be lost); Chromium on SIGINT
@@ -163,6 +182,9 @@ def _report(args, out: Path, proxy: bool, rss_before: float, steady: dict, end: 
     timed = tally.get("latencies", [])
     lat = [ms for _, ms in timed]
     in_window = [ms for t, ms in timed if t >= steady["t_epoch"]]
+    # every session loaded, the Chromium ones too (they load last and slowest, their renderers beside the server)
+    all_loaded_epoch = max(steady["t_epoch"], browsers.get("go_epoch") or 0.0)
+    all_loaded = [ms for t, ms in timed if t >= all_loaded_epoch]
     b_p95 = (browsers.get("latency_ms") or {}).get("p95")
     errors = list(tally.get("errors", [])) + [f"chromium: {e}" for e in browsers.get("first_errors", [])]
     n_leaks = len(tally.get("leaks", [])) + browsers.get("leaks", 0)
@@ -178,6 +200,7 @@ def _report(args, out: Path, proxy: bool, rss_before: float, steady: dict, end: 
         "processes": args.processes,
         "proxy": "nginx (deploy/cluster.py)" if proxy else None,
         "change_every_s": args.change_every,
+        "browser_nice": args.browser_nice,
         "duration_s": args.duration,
         "wall_s": round(wall_s, 1),
         "cpu_count": os.cpu_count(),
@@ -192,6 +215,11 @@ def _report(args, out: Path, proxy: bool, rss_before: float, steady: dict, end: 
             "protocol_incl_spawn": _pcts(lat),
             "chromium": browsers.get("latency_ms"),
             "p95_worst_of_both": max(p95s) if p95s else None,
+            # from the moment every session had loaded (the Chromium changes all lie there)
+            "protocol_all_loaded": {**_pcts(all_loaded), "from_s": round(all_loaded_epoch - steady["t_epoch"], 1)},
+            # where the tail lies: protocol changes by when they were made (s from the steady part's start;
+            # negative = still spawning or settling)
+            "protocol_timeline": latency_timeline(timed, steady["t_epoch"]),
         },
         "load_ms": _pcts(tally.get("load_ms", [])),
         "server_cpu_s_steady": round(cpu_used, 1),
@@ -200,6 +228,9 @@ def _report(args, out: Path, proxy: bool, rss_before: float, steady: dict, end: 
         "server_cpu_ms_per_change": round(1000 * cpu_used / window_changes, 1) if window_changes else None,
         # the load generator shares the machine: if it is near 1 core, latencies include its own queueing
         "locust_cpu_cores_busy": round((end["locust_cpu_s"] - steady["locust_cpu_s"]) / window_s, 2) if window_s else None,
+        # the Chromium sessions (driver and renderers) share the cores with the server too
+        "browser_cpu_cores_busy": round((end["browser_cpu_s"] - steady["browser_cpu_s"]) / window_s, 2)
+        if window_s else None,
         "server_rss_mb": {"before_sessions": round(rss_before, 1), "all_loaded": round(steady["rss_mb"], 1),
                           "end": round(end["rss_mb"], 1)},
         "rss_per_session_mb": round((end["rss_mb"] - rss_before) / max(args.sessions, 1), 2),
@@ -209,6 +240,19 @@ def _report(args, out: Path, proxy: bool, rss_before: float, steady: dict, end: 
         "first_leaks": (tally.get("leaks", []) + browsers.get("first_leaks", []))[:10],
         "locust_reports": str(out),
     }
+
+
+TIMELINE_BIN_S = 10
+
+
+def latency_timeline(timed: list, t0_epoch: float, bin_s: float = TIMELINE_BIN_S) -> list[dict]:
+    """Changes ``(epoch s when made, latency ms)`` in bins of ``bin_s`` seconds from ``t0_epoch``, in time order:
+    each bin's start (``t_s``, relative to ``t0_epoch``) with the count, p50, p95 and max of its latencies. A
+    p95 made by the first seconds after the spawn (a backlog of session loads) shows here as a few slow bins."""
+    bins: dict[int, list[float]] = {}
+    for t, ms in timed:
+        bins.setdefault(int((t - t0_epoch) // bin_s), []).append(ms)
+    return [{"t_s": round(k * bin_s), **_pcts(v)} for k, v in sorted(bins.items())]
 
 
 def _pcts(values: list[float]) -> dict:
@@ -230,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--settle", type=float, default=10.0,
                    help="seconds after the last spawn before the steady part starts (default 10; 1-120)")
     p.add_argument("--change-every", type=float, default=5.0, help="seconds between one session's changes")
+    p.add_argument("--browser-nice", type=int, default=0,
+                   help="run the Chromium sessions at this niceness (0-19; default 0: the same priority as the server)")
     p.add_argument("--spawn-rate", type=float, default=10.0, help="protocol users started per second")
     p.add_argument("--change-timeout", type=float, default=30.0, help="seconds before a change is an error")
     p.add_argument("--pages", default="home", help="comma-separated url paths for the protocol users")
@@ -242,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--duration 5..{MAX_DURATION_S} s")
     if not 1 <= args.settle <= 120:
         p.error("--settle 1..120 s")
+    if not 0 <= args.browser_nice <= 19:
+        p.error("--browser-nice 0..19")
     report = run(args)
     text = json.dumps(report, indent=2)
     print(text)

@@ -258,7 +258,7 @@ async def _drive(server: StreamlitServer | ExternalServer, sessions: int, durati
                 await asyncio.sleep(0.2)
             rss_loaded = rss_bytes(server)
             stop_at[0] = time.monotonic() + duration_s
-            t_go, cpu_go = time.monotonic(), cpu_seconds(server)
+            t_go, cpu_go, go_epoch = time.monotonic(), cpu_seconds(server), time.time()
             go.set()
             await asyncio.gather(*tasks)
             measured_s, server_cpu_s = time.monotonic() - t_go, cpu_seconds(server) - cpu_go
@@ -275,6 +275,7 @@ async def _drive(server: StreamlitServer | ExternalServer, sessions: int, durati
         "sessions": sessions,
         "sessions_loaded": loaded,
         "duration_s": round(measured_s, 1),
+        "go_epoch": round(go_epoch, 2),  # every session loaded; the changes start (load_run.py's all-loaded part)
         "think_ms": think_ms,
         "cpu_count": os.cpu_count(),
         "load_average_1m": round(os.getloadavg()[0], 2),
