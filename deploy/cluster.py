@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
+import importlib.util
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -56,12 +59,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def render_nginx_conf(listen: str, backends: list[str], prefix: Path, access_log: str = "off") -> str:
+def streamlit_static_root() -> Path:
+    """The folder of the installed Streamlit's front-end files, which it serves at ``/static/`` (found without
+    importing Streamlit: the backends run from this same environment)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("streamlit is not installed in this environment")
+    return Path(spec.origin).parent / "static" / "static"
+
+
+def render_nginx_conf(listen: str, backends: list[str], prefix: Path, access_log: str = "off",
+                      static_root: Path | None = None) -> str:
     """The template with its placeholders filled (plain replace: nginx syntax is full of braces)."""
     servers = "\n".join(f"        server {b} max_fails=0;" for b in backends)
     text = TEMPLATE.read_text(encoding="utf-8")
+    root = static_root or streamlit_static_root()
     for key, value in (("{prefix}", str(prefix)), ("{listen}", listen), ("{servers}", servers),
-                       ("{access_log}", access_log)):
+                       ("{access_log}", access_log), ("{static_root}", str(root))):
         text = text.replace(key, value)
     return text
 
@@ -157,6 +171,7 @@ def check(c: Cluster, visitors: int = 16) -> list[str]:
     used = {up for _, up in routes}
     if len(c.backends) > 1 and len(used) < 2:
         problems.append(f"{visitors} new visitors all went to {used}")
+    problems += check_static(c.url)
     for i, (cookie, first) in enumerate(routes[:4]):
         again = {fetch_route(f"{c.url}/", cookie)[1] for _ in range(3)}
         s = Session(c.url, "", f"prompt_tokens={1000 + i}", timeout_s=60)
@@ -170,6 +185,31 @@ def check(c: Cluster, visitors: int = 16) -> list[str]:
             s.close()
         if again != {first}:
             problems.append(f"visitor {i} ({cookie}) was served by {sorted(again | {first})}, not one backend")
+    return problems
+
+
+def check_static(url: str) -> list[str]:
+    """Problems with the front end through the proxy: the page's main script must come from nginx (no
+    X-Upstream header), as JavaScript, byte for byte the installed file, gzip-compressed when asked."""
+    with urllib.request.urlopen(f"{url}/", timeout=30) as r:
+        html = r.read().decode("utf-8", "replace")
+    m = re.search(r'src="\.?(/static/js/[^"]+\.js)"', html)
+    if m is None:
+        return ["the page names no /static/js/ script"]
+    path, problems = m.group(1), []
+    expected = (streamlit_static_root() / path.removeprefix("/static/")).read_bytes()
+    req = urllib.request.Request(url + path, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        body, upstream, encoding = r.read(), r.headers.get("X-Upstream"), r.headers.get("Content-Encoding")
+        kind = r.headers.get_content_type()
+    if kind != "application/javascript":  # a module script of any other type does not run
+        problems.append(f"{path} came as {kind}")
+    if upstream:
+        problems.append(f"{path} was served by the backend {upstream}, not by nginx")
+    if encoding != "gzip":
+        problems.append(f"{path} came uncompressed (Content-Encoding {encoding})")
+    if (gzip.decompress(body) if encoding == "gzip" else body) != expected:
+        problems.append(f"{path} differs from the installed file")
     return problems
 
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 from tests.benchmark_scripts import load_benchmark
@@ -46,6 +47,8 @@ def test_browser_cpu_counts_the_process_and_its_children(load_run):
         own = sum(load_run.cpu_s((proc.pid,)))
         assert load_run.tree_cpu_s(proc) > own + 0.2
     finally:
+        for child in psutil.Process(proc.pid).children(recursive=True):  # else the spinner outlives the test
+            child.kill()
         proc.kill()
         proc.wait()
     assert load_run.tree_cpu_s(proc) == 0.0  # ended: nothing left to read (load_run samples it while it runs)
