@@ -68,6 +68,29 @@ def streamlit_static_root() -> Path:
     return Path(spec.origin).parent / "static" / "static"
 
 
+def _open_to_everyone(path: Path) -> bool:
+    """Whether any user can read ``path`` (a folder): every folder above it searchable, it readable, by others."""
+    path = path.resolve()
+    return all(os.stat(p).st_mode & 0o001 for p in [path, *path.parents]) and bool(os.stat(path).st_mode & 0o004)
+
+
+def static_root_for_workers(work: Path, installed: Path | None = None) -> Path:
+    """The front-end folder nginx's workers can read. Started by root, nginx runs its workers as ``nobody``,
+    which cannot read an environment inside a private folder (CI's clone under a 0700 ``mktemp -d``): then a
+    copy in ``work`` (opened to everyone) is served instead. Otherwise the installed folder itself."""
+    root = installed or streamlit_static_root()
+    if os.geteuid() != 0 or _open_to_everyone(root):
+        return root
+    copy = work / "static"
+    if not copy.exists():
+        shutil.copytree(root, copy)
+    for p in [work, *(q for q in copy.rglob("*") if q.is_dir()), copy]:
+        p.chmod(0o755)
+    if not _open_to_everyone(copy):  # a private folder above ``work`` too: nginx will answer 403 for /static/
+        print(f"cluster: nginx's workers cannot read {copy} (a private folder above it)", file=sys.stderr)
+    return copy
+
+
 def render_nginx_conf(listen: str, backends: list[str], prefix: Path, access_log: str = "off",
                       static_root: Path | None = None) -> str:
     """The template with its placeholders filled (plain replace: nginx syntax is full of braces)."""
@@ -140,8 +163,8 @@ def cluster(processes: int = 2, port: int = 0, *, host: str = "127.0.0.1", backe
             wait_ok(f"http://{host}:{p}/_stcore/health", timeout_s, proc, work / f"streamlit-{p}.log")
         conf = work / "nginx.conf"
         listen = c.url.removeprefix("http://")
-        conf.write_text(render_nginx_conf(listen, backends, work, str(work / "access.log") if access_log else "off"),
-                        encoding="utf-8")
+        conf.write_text(render_nginx_conf(listen, backends, work, str(work / "access.log") if access_log else "off",
+                                          static_root_for_workers(work)), encoding="utf-8")
         log = open(work / "nginx.log", "wb")  # noqa: SIM115
         stack.callback(log.close)
         c.proxy = subprocess.Popen([NGINX, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")],
@@ -199,9 +222,12 @@ def check_static(url: str) -> list[str]:
     path, problems = m.group(1), []
     expected = (streamlit_static_root() / path.removeprefix("/static/")).read_bytes()
     req = urllib.request.Request(url + path, headers={"Accept-Encoding": "gzip"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        body, upstream, encoding = r.read(), r.headers.get("X-Upstream"), r.headers.get("Content-Encoding")
-        kind = r.headers.get_content_type()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body, upstream, encoding = r.read(), r.headers.get("X-Upstream"), r.headers.get("Content-Encoding")
+            kind = r.headers.get_content_type()
+    except urllib.error.HTTPError as exc:  # 403: nginx's workers cannot read the folder (static_root_for_workers)
+        return [f"GET {path} through the proxy: HTTP {exc.code}"]
     if kind != "application/javascript":  # a module script of any other type does not run
         problems.append(f"{path} came as {kind}")
     if upstream:
