@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from costmodel.analysis import curves, teaching
+from ui import scenario_cache
 from ui.charts import line_chart, roofline_chart
 from ui.format import fmt_count, fmt_pct, fmt_tokens, fmt_usd_per_mtok
 from ui.page import PageContext
@@ -24,7 +25,7 @@ def estimate_roofline(r) -> tuple:
     points = {"prefill": (r.prefill_arithmetic_intensity, curves.achieved_flops(r, "prefill")),
               "decode": (r.decode_arithmetic_intensity, curves.achieved_flops(r, "decode"))}
     ai, attainable, ridge = curves.roofline(r.peak_flops_per_second, r.memory_bandwidth_bytes_per_second)
-    return roofline_chart(ai, attainable, ridge, points), ridge
+    return scenario_cache.figure(roofline_chart, ai, attainable, ridge, points), ridge
 
 
 def draw(page: PageContext) -> None:
@@ -37,12 +38,14 @@ def draw(page: PageContext) -> None:
           f"left of the ridge at {ridge:,.0f} FLOP/byte the GPU waits on memory, right of it on arithmetic.")
 
     st.subheader("The KV cache crowds out the batch")
-    x, v = curves.over_context(s, cat, ("max_concurrency",))
-    chart(line_chart(x, {"Requests that fit in memory at once": v["max_concurrency"]},
-                     title="Longer prompts leave room for fewer requests", x_title="Prompt length (tokens, log)",
-                     y_title="Requests that fit (log)", log_x=True, log_y=True, hover_y="%{y:,.0f}",
-                     marker=(s.prompt_tokens, r.max_concurrency, "your scenario"),
-                     empty_reason="Not even one request fits at these settings."), "learn_kv",
+    x, v = scenario_cache.computed(curves.over_context, s, keys=("max_concurrency",))
+    kv_fig = scenario_cache.figure(
+        line_chart, x, {"Requests that fit in memory at once": v["max_concurrency"]},
+        title="Longer prompts leave room for fewer requests", x_title="Prompt length (tokens, log)",
+        y_title="Requests that fit (log)", log_x=True, log_y=True, hover_y="%{y:,.0f}",
+        marker=(s.prompt_tokens, r.max_concurrency, "your scenario"),
+        empty_reason="Not even one request fits at these settings.")
+    chart(kv_fig, "learn_kv",
           f"Notice: each token of context holds {r.kv_bytes_per_token:,.0f} bytes of KV cache in every replica, so "
           f"doubling the prompt roughly halves the batch: at {fmt_tokens(s.prompt_tokens)} tokens "
           f"{fmt_count(r.max_concurrency)} requests fit, and each read of the weights is shared by fewer tokens.")
@@ -56,9 +59,12 @@ def draw(page: PageContext) -> None:
                                                         s.experts_total if model.is_moe else None,
                                                         s.experts_active if model.is_moe else None)[0] * 100),
             "your batch") if model.is_moe else None
-    chart(line_chart(BATCHES, {"Share of experts read per decode step": cover}, title=f"{moe.name}: experts "
-                     "read per layer against the batch", x_title="Tokens decoded together per replica (log)",
-                     y_title="Experts read (% of the layer's)", log_x=True, hover_y="%{y:.1f}%", marker=here),
+    moe_fig = scenario_cache.figure(
+        line_chart, BATCHES, {"Share of experts read per decode step": cover},
+        title=f"{moe.name}: experts read per layer against the batch",
+        x_title="Tokens decoded together per replica (log)", y_title="Experts read (% of the layer's)", log_x=True,
+        hover_y="%{y:.1f}%", marker=here)
+    chart(moe_fig,
           "learn_moe",
           f"Notice: one token reads {moe.experts_per_token} of {moe.num_experts} experts; a batch of B tokens routed "
           "independently reads E(1 − (1 − k/E)^B) of them, so by a few hundred tokens nearly every expert's weights "
@@ -82,7 +88,7 @@ def draw(page: PageContext) -> None:
         st.markdown(f"{model.name}'s window leaves no room for a long prompt beside {fmt_tokens(s.output_tokens)} "
                     "output tokens; pick a longer-context model to see this.")
         return
-    cv = teaching.cached_vs_uncached(s, cat, n)
+    cv = scenario_cache.computed(teaching.cached_vs_uncached, s, prompt_tokens=n)
     short = teaching.attention_share_of_prefill(model, 2048)
     st.markdown(
         f"At a {fmt_tokens(n)}-token prompt on your deployment, a prompt token costs "
