@@ -52,6 +52,12 @@ def _pin_scenario(page: Page) -> None:
     expect(page.get_by_test_id("stMain").get_by_role("button", name="Download CSV").first).to_be_visible()
 
 
+def _opening(label: str) -> Callable[[Page], None]:
+    """A ``before_csv`` that opens the main area's lazy expander ``label`` (on_change="rerun": its table and CSV
+    button exist only while it is open), as a person would."""
+    return lambda page: _open_expander(page.get_by_test_id("stMain"), label, page)
+
+
 @dataclass(frozen=True)
 class PageSpec:
     path: str  # URL path ("" = the default page at /)
@@ -63,9 +69,6 @@ class PageSpec:
     slider_moves_headline: bool = True  # False: the page does not depend on the scenario (say why in PAGES)
     csv: bool = True  # the page has a "Download CSV" button
     before_csv: Callable[[Page], None] | None = None  # what makes the CSV button appear, if anything
-    # The expander that holds the page's first CSV when that expander is lazy (on_change="rerun": its table
-    # and button exist only while it is open), so the test opens it as a person would.
-    csv_expander: str | None = None
 
     @property
     def slug(self) -> str:
@@ -75,19 +78,19 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("", "Overview", ALL_IN_OUTPUT, before_csv=_pin_scenario),
     # no st.metric: the curves' CSV must change instead
-    PageSpec("cost-curves", "Cost curves", csv_expander="Data behind these charts"),
+    PageSpec("cost-curves", "Cost curves", before_csv=_opening("Data behind these charts")),
     # no st.metric: its points' CSV must change
-    PageSpec("frontier", "Throughput vs interactivity", csv_expander="Data behind these charts"),
+    PageSpec("frontier", "Throughput vs interactivity", before_csv=_opening("Data behind these charts")),
     # the fleet is whole replicas, so its cost can stay put while the work inside it changes: watch its busy share
     PageSpec("pricing-schemes", "Pricing schemes", "Busy share of the fleet"),
     PageSpec("optimization-levers", "Optimization levers"),  # "Your scenario" rounds to 2 digits: any metric
     # fmt_usd rounds: any metric
-    PageSpec("right-sizing", "Right-sizing and routing", csv_expander="Data behind these charts"),
+    PageSpec("right-sizing", "Right-sizing and routing", before_csv=_opening("Data behind these charts")),
     PageSpec("energy", "Energy", "Joules per output token"),
     PageSpec("hardware-comparison", "Hardware", ALL_IN_OUTPUT),
     PageSpec("market-prices", "Market", "Median gross margin"),
     PageSpec("agents-long-context", "Agents and long context", "Session cost with prefix caching",
-             csv_expander="Turn by turn"),
+             before_csv=_opening("Turn by turn")),
     # Learn has no st.metric and no CSV (its glossary is a plain dataframe); section 2 quotes the costs.
     PageSpec("learn-basics", "Learn", headline_text="A provider rents GPUs by the hour", csv=False),
     # Validation compares the model with published measurements; its metrics do not depend on the scenario.
@@ -226,8 +229,6 @@ def test_page(page: Page, url, spec: PageSpec, browser_errors: BrowserErrors) ->
     if spec.csv:
         if spec.before_csv is not None:
             spec.before_csv(page)
-        if spec.csv_expander is not None:
-            _open_expander(page.get_by_test_id("stMain"), spec.csv_expander, page)
         text, rows = _download_csv(page)
         assert len(rows) >= 2, f"CSV has no data rows:\n{text[:500]}"
         header = rows[0]
