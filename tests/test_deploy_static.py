@@ -1,25 +1,21 @@
 """deploy/cluster.py: the front-end folder handed to nginx is one its workers can read (started by root they run
 as nobody, and CI's clone lies in a private 0700 folder: the installed files answered 403 there)."""
 
-import importlib.util
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.benchmark_scripts import load_script
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy" / "cluster.py"
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    spec = importlib.util.spec_from_file_location("deploy_cluster", DEPLOY)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DEPLOY, "deploy_cluster")
 
 
 def _static_tree(root: Path) -> Path:
