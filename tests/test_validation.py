@@ -15,9 +15,11 @@ from costmodel.engine.validation import (
     worst_cases,
 )
 
-OOS_MEDIAN_GATE = 0.125
-"""Out-of-sample median |error| this engine reaches now (11.4% holding out a source, 12.1% holding out a
-model family, 254 cases, 2026-12-02, ninth round: decode sending every expert copy (DeepEP low-latency kernels),
+OOS_MEDIAN_GATE = 0.12
+"""Out-of-sample median |error| this engine reaches now (11.1% holding out a source, 11.8% holding out a model
+family, 254 cases, 2026-12-03, eleventh round: CDNA3's sustained matrix clocks, AITER's MoE bandwidth and the ROCm
+kernel figures fitted to InferenceX's decode step times, and the refit; 11.4% and 12.1% before, gated at 12.5% /
+13%; ninth round (2026-12-02): decode sending every expert copy (DeepEP low-latency kernels),
 two micro-batches in decode, the DeepSeek day-6 decode batch by Little's law, the Kimi-K2.5 vLLM rows' stated
 layout and KV bits, and the refit (11.3% / 12.1%), then FlashMLA's padded sparse prefill on Blackwell
 (+0.16 point holding out a source, one case beyond 2x cleared); 11.3% and 13.2% before the round, after GPUStack's vLLM 0.10.2 rows ran their serving runtime
@@ -29,11 +31,14 @@ precision), DeepSeek Sparse Attention and the vLLM TP2 layout of the V3.2 rows; 
 20.0% and 23.0% before the finite bursts, the output-length spread, the fit's tie-break, the superseded CDNA3
 builds, the LMSYS Kimi K2 normalisation and the MLPerf data sets' lengths), with a little margin. 15% is also
 the issue's target for it, now reached."""
-OOS_MODEL_MEDIAN_GATE = 0.13
-"""Holding out a model family: 12.1% reached (ninth round, 2026-12-02; 13.2% before, gated at 14.5%), with a
-little margin."""
+OOS_MODEL_MEDIAN_GATE = 0.125
+"""Holding out a model family: 11.8% reached (eleventh round, 2026-12-03; 12.1% in the ninth, 13.2% before it),
+with a little margin."""
 WITHIN_2X_GATE = 0.99
-"""Share within 2x holding out a source: 99.6% reached (1 of 254 cases beyond 2x, 2026-12-02, ninth round: the
+"""Share within 2x holding out a model family (99.2% reached: the TensorRT-LLM v0.5 H200 outlier of
+tests/test_calibration.py at 2.17x and B200 TRT DeepSeek-R1 8k/1k conc 4 at 2.01x); holding out a source every
+case is within 2x (test_issue_target_all_within_2x) since the eleventh round (MLPerf v5.1 Mixtral on MI325X 0.45x
+-> 0.79x). Before: 99.6% holding out a source (1 of 254 cases beyond 2x, 2026-12-02, ninth round: the
 MI355X MoRI-SGLang row 2.44x -> 1.45x, DeepSeek-V3.2 prefill on GB300 2.20x -> 0.98x; gated at 98% before);
 98.8% (3 beyond) after the stated
 decode caps and the all-to-all without two micro-batches of the H100 Dynamo-TRT and MI355X MoRI disaggregated
@@ -58,7 +63,7 @@ def test_out_of_sample_median_error_is_gated(frame):
 
 
 def test_out_of_sample_cases_within_2x_are_gated(frame):
-    assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] >= WITHIN_2X_GATE
+    assert summary_numbers(frame)["predicted_oos_model"]["within_2x"] >= WITHIN_2X_GATE
 
 
 def test_out_of_sample_is_not_better_than_in_sample(frame):
@@ -71,11 +76,11 @@ def test_issue_target_out_of_sample_median_15_percent(frame):
     assert summary_numbers(frame)["predicted_oos_source"]["median_abs_error"] <= 0.15
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 target not reached: 99.6% within 2x out of sample (1 of 254 cases "
-                   "beyond 2x: MLPerf v5.1 Mixtral on MI325X 0.45x; DeepSeek-V3.2 prefill on GB300 2.20x -> 0.98x "
-                   "with FlashMLA's padded sparse prefill)")
 def test_issue_target_all_within_2x(frame):
-    assert summary_numbers(frame)["predicted_oos_source"]["within_2x"] == 1.0
+    # reached in the eleventh round (2026-12-03): the last case beyond 2x holding out a source, MLPerf v5.1 Mixtral
+    # on 8x MI325X (0.45x), is 0.79x once the MFUs apply at each board's sustained clock; the strict variant too
+    for predicted in ("predicted_oos_source", "predicted_oos_source_strict"):
+        assert summary_numbers(frame)[predicted]["within_2x"] == 1.0, predicted
 
 
 def test_gpt_oss_and_gpustack_bias_within_15_percent_out_of_sample(frame):
@@ -103,6 +108,36 @@ def test_issue_target_no_family_median_bias_beyond_15_percent(frame):
     for by in ("model_family", "gpu_family", "source_group"):
         bias = error_summary(frame, "predicted_oos_source", by)["median_bias"]
         assert (bias.abs() <= 0.15).all(), bias
+
+
+def test_cdna3_bias_within_15_percent_holding_out_a_model_family_too(frame):
+    # the eleventh round: CDNA3 held out by model family +20.8% -> +2.7% (source held out +12.4% -> -6.3%)
+    for predicted in ("predicted_oos_source", "predicted_oos_model"):
+        bias = error_summary(frame, predicted, "gpu_family")["median_bias"]
+        assert (bias.abs() <= 0.15).all(), (predicted, bias)
+
+
+def test_strict_folds_differ_only_where_a_fitted_figure_is_reverted(frame):
+    from costmodel.engine.validation import FITTED_TO_CASES
+
+    for name, col in (("source", "source_group"), ("model", "model_family")):
+        touched = np.zeros(len(frame), dtype=bool)
+        for e in FITTED_TO_CASES:
+            touched |= (frame[col] == getattr(e, col)).to_numpy() & (frame["gpu_family"] == e.gpu_family).to_numpy()
+        plain, strict = frame[f"predicted_oos_{name}"], frame[f"predicted_oos_{name}_strict"]
+        assert np.allclose(plain[~touched], strict[~touched], rtol=1e-12)
+        assert not np.allclose(plain[touched], strict[touched])  # the reverted figures do change these cases
+
+
+def test_strict_variant_reverts_to_the_default_section_values():
+    import yaml
+
+    from costmodel.engine.validation import FITTED_TO_CASES
+    from costmodel.resources import data_path
+
+    default = yaml.safe_load(data_path("efficiency.yaml").read_text())["default"]
+    for e in FITTED_TO_CASES:
+        assert e.untuned == {k: default[k] for k in e.untuned}
 
 
 def test_cross_validation_predicts_each_group_from_the_others():

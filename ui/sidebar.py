@@ -336,6 +336,10 @@ def _other_controls(gpu, d: dict) -> None:
     with st.expander("Efficiency assumptions", icon=":material/tune:"):
         st.caption(f"Defaults are calibrated for the {gpu.family} family; every one can be changed. "
                    "Choosing another GPU restores its family's defaults.")
+        if gpu.sustained_matrix_clock_mhz:  # a power-limited board: the MFUs apply at the clock it holds
+            clocks = ", ".join(f"{mhz:,.0f} MHz {dtype.upper()}" for dtype, mhz in gpu.sustained_matrix_clock_mhz.items())
+            st.caption(f"The MFUs apply at the clock this board's matrix units hold under sustained load ({clocks}; "
+                       f"its peaks assume {gpu.boost_clock_mhz:,.0f} MHz), as measured in {gpu.clock_source}.")
         for f in EFFICIENCY_FIELDS:
             key = state.PCT_KEYS.get(f, f)
             if f in state.PCT_KEYS:

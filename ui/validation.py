@@ -18,7 +18,13 @@ import streamlit as st
 
 from costmodel.engine.calibration import summarize
 from costmodel.engine.server_calibration import summarize_server
-from costmodel.engine.validation import summary_numbers, uncertainty_band, validation_table
+from costmodel.engine.validation import (
+    FITTED_TO_CASES,
+    error_summary,
+    summary_numbers,
+    uncertainty_band,
+    validation_table,
+)
 from ui import tables
 from ui.charts import bar_chart, scatter_chart
 from ui.scenario_cache import MAX_ENTRIES, TTL_S
@@ -37,9 +43,16 @@ def summaries() -> dict[str, Any]:
     """The page's headline numbers: in-sample (``calibration``), cross-validated (``validation``, with the
     80% ``band``) and under MLPerf's latency limits (``server``), each as its module computes them."""
     report, val, server = cached_calibration(), cached_validation(), cached_server_calibration()
+    by_family = error_summary(val, "predicted_oos_source_strict", "gpu_family")
+    strict = [{"family": e.gpu_family, "why": e.why,
+               "plain": float(error_summary(val, "predicted_oos_source", "gpu_family")["median_abs_error"][e.gpu_family]),
+               "strict": float(by_family["median_abs_error"][e.gpu_family]),
+               "strict_bias": float(by_family["median_bias"][e.gpu_family])}
+              for e in FITTED_TO_CASES if e.gpu_family in by_family.index]
     return {"calibration": summarize(report), "within_25": float((report["error"].abs() <= 0.25).mean()),
             "validation": summary_numbers(val), "band": uncertainty_band(val), "server": summarize_server(server),
-            "server_within_25": float((server["error"].abs() <= 0.25).mean()) if len(server) else None}
+            "server_within_25": float((server["error"].abs() <= 0.25).mean()) if len(server) else None,
+            "strict": strict}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -55,6 +55,15 @@ class GPU(BaseModel):
     source: str = Field(min_length=3, description="where the specifications were read")
     checked: dt.date = Field(description="date the specifications were read")
     notes: str = ""
+    boost_clock_mhz: float | None = Field(
+        default=None, gt=0, le=10_000, description="matrix-unit clock the dense_tflops peaks are quoted at, MHz"
+    )
+    sustained_matrix_clock_mhz: dict[str, float] = Field(
+        default_factory=dict,
+        description="clock a sustained dense GEMM holds at the board's power limit, MHz, per precision (measured; "
+        "needs boost_clock_mhz). A power-limited part runs heavy matrix work below the clock its peaks assume",
+    )
+    clock_source: str = Field(default="", description="where the sustained clocks were measured")
 
     @field_validator("dense_tflops")
     @classmethod
@@ -68,6 +77,20 @@ class GPU(BaseModel):
         if bad:
             raise ValueError(f"peaks must be positive TFLOP/s: {bad}")
         return value
+
+    @model_validator(mode="after")
+    def _sustained_clocks_need_their_boost_clock(self) -> GPU:
+        clocks = self.sustained_matrix_clock_mhz
+        if not clocks:
+            return self
+        if self.boost_clock_mhz is None or not self.clock_source:
+            raise ValueError("sustained_matrix_clock_mhz needs boost_clock_mhz and clock_source")
+        unknown = set(clocks) - set(self.dense_tflops)
+        bad = {k: v for k, v in clocks.items() if not 0 < v <= self.boost_clock_mhz}
+        if unknown or bad:
+            raise ValueError(f"sustained clocks must be for listed precisions and within (0, boost_clock_mhz]: "
+                             f"{sorted(unknown) or bad}")
+        return self
 
     @model_validator(mode="after")
     def _price_not_in_future(self) -> GPU:
@@ -85,6 +108,21 @@ class GPU(BaseModel):
             if candidate in self.dense_tflops:
                 return self.dense_tflops[candidate] * 1e12
         return self.dense_tflops["bf16"] * 1e12
+
+    def matrix_clock_share(self, dtype: str) -> float:
+        """Share of the peak's clock that sustained matrix work at ``dtype`` holds (1 where not measured).
+
+        Peaks are quoted at the boost clock; under a long dense GEMM a power-limited board lowers it (AMD,
+        "Measuring Max-Achievable FLOPs - Part 2", ROCm blog, 28 Feb 2025: MI300X at 750 W holds a median
+        1,230 MHz at FP8 of the 2,100 MHz its peaks assume, MI325X at 1,000 W 1,464 MHz). Within one family
+        this is what separates two boards of the same silicon at different power limits; the family's fitted
+        MFU then applies to the clock the matrices actually run at."""
+        if not self.sustained_matrix_clock_mhz or self.boost_clock_mhz is None:
+            return 1.0
+        for candidate in _fallback_chain(dtype):
+            if candidate in self.sustained_matrix_clock_mhz:
+                return self.sustained_matrix_clock_mhz[candidate] / self.boost_clock_mhz
+        return 1.0
 
     def best_dtype_for_bits(self, weight_bits: int) -> str:
         """Compute precision that matches ``weight_bits`` where the GPU supports it.

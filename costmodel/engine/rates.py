@@ -46,6 +46,17 @@ def peak_flops_for(
     return peaks[slot], codes[slot]
 
 
+def sustained_clock_share(gpu: GPU, dtype_codes: np.ndarray) -> np.ndarray | float:
+    """Per point, the share of the peak's clock the matrix units hold under sustained work at the compute
+    precision (``GPU.matrix_clock_share``; 1 for GPUs without measured sustained clocks). It multiplies the
+    MFUs: on a power-limited board the fitted efficiency applies to the clock the matrices run at, so two
+    boards of one family at different power limits (MI300X at 750 W, MI325X at 1,000 W) differ as measured."""
+    table = np.array([gpu.matrix_clock_share(name) for name in DTYPE_CODES])
+    if np.all(table == 1.0):
+        return 1.0
+    return table[np.asarray(dtype_codes, dtype=np.intp)]
+
+
 def kept_precision_slowdown(gpu: GPU, compute_dtype: str | None, weight_bits: np.ndarray,
                             kept_bits: np.ndarray) -> np.ndarray | float:
     """How much longer a product at ``kept_bits`` takes than one at ``weight_bits``: the ratio of their peaks

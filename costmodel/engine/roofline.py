@@ -76,7 +76,13 @@ from costmodel.engine.memory_plan import (
 )
 from costmodel.engine.money import all_in_usd_per_million, request_cost, usd_per_million_tokens
 from costmodel.engine.prefill import Prefill, new_prompt_tokens, prefill
-from costmodel.engine.rates import DTYPE_CODES, ReplicaRates, peak_flops_for, replica_rates
+from costmodel.engine.rates import (
+    DTYPE_CODES,
+    ReplicaRates,
+    peak_flops_for,
+    replica_rates,
+    sustained_clock_share,
+)
 from costmodel.engine.scenario import Scenario
 from costmodel.engine.service_level import meets_targets, service_level_batch, speed_and_ttft
 from costmodel.engine.serving_runtime import ServingRuntime, runtime_kernel, runtime_memory, runtime_named
@@ -132,7 +138,8 @@ def request_terms(
     paged_util = base_eff.paged_kv_utilization if scenario.paged_kv else base_eff.unpaged_kv_utilization
     peak, dtype_codes = peak_flops_for(gpu, scenario.compute_dtype, x["weight_bits"])
     runtime = runtime_named(scenario.serving_runtime)
-    precision = precision_efficiency(base_eff.precision_efficiency, dtype_codes)
+    # The kernels' share of a precision's peak, times the clock a power-limited board holds under load.
+    precision = precision_efficiency(base_eff.precision_efficiency, dtype_codes) * sustained_clock_share(gpu, dtype_codes)
     prefill_mfu, decode_mfu = (x["prefill_mfu"], x["decode_mfu"]) if is_scalar_value(precision, 1.0) \
         else (x["prefill_mfu"] * precision, x["decode_mfu"] * precision)
     return Request(

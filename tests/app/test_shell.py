@@ -170,3 +170,15 @@ def test_serving_runtime_from_a_link_changes_the_estimate_and_a_bad_one_is_named
     no_exception(bad)
     assert bad.session_state["_scenario"].serving_runtime is None
     assert any("'trt' is not one of generic" in w.value for w in bad.sidebar.warning)  # markdown-escaped key
+
+
+def test_efficiency_assumptions_say_when_the_mfus_apply_at_a_sustained_clock():
+    # a power-limited board (MI300X) states the clock its fitted MFUs apply at; a board without one says nothing
+    def clock_notes(at):
+        return [c.value for c in at.sidebar.caption if "sustained load" in c.value]
+
+    at = new_app({"gpu": "mi300x"})
+    no_exception(at)
+    (note,) = clock_notes(at)
+    assert "1,230 MHz FP8" in note and "2,100 MHz" in note and "Max-Achievable FLOPs" in note
+    assert clock_notes(new_app({"gpu": "h100-sxm"})) == []
