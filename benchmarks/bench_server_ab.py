@@ -87,7 +87,8 @@ def run(base: Path, branch: Path, page: str, batches: int, fresh: bool) -> dict:
                     problems += [f"{name}: {p}" for p in run_.problems]
                 cpu[name].append((bs.server_cpu_s(pid) - c0) * 1000 / bs.BATCH)
         ratios = [b / a for a, b in zip(cpu["base"], cpu["branch"], strict=True) if a > 0]
-        q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+        # inclusive, as bench_server.percentile and bench_browser.quartiles compute theirs
+        q = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else [ratios[0]] * 3
         return {
             "page": page, "fresh": fresh, "batches": batches, "cpu_count": os.cpu_count(),
             "load_average_1m": {"start": round(load_start, 2), "end": round(os.getloadavg()[0], 2)},
