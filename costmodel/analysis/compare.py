@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.catalog.loader import Catalog, load_catalog
-from costmodel.engine.inference import Estimate, estimate, estimate_arrays
+from costmodel.engine.inference import Estimate, estimate, estimate_arrays, estimate_gpus
 from costmodel.engine.scenario import Scenario
 from costmodel.errors import CostModelError
 from costmodel.pricing.base import CostContext
@@ -96,12 +96,18 @@ def cheapest_gpu_count(
         arr = estimate_arrays(s, cat, gpus=np.asarray(counts))
     except CostModelError:
         return None
+    i = cheapest_index(arr, tolerance)
+    return None if i is None else (int(counts[i]), _estimate_at(arr, i))
+
+
+def cheapest_index(arr: dict[str, np.ndarray], tolerance: float = 0.01) -> int | None:
+    """Over results along one axis of GPU counts (fewest first): the first whose cost per request is within
+    ``tolerance`` of the lowest among those that fit; None where none fits."""
     fits = np.asarray(arr["fits"], dtype=bool)
     if not fits.any():
         return None
     cost = np.where(fits, np.asarray(arr["usd_per_request"], dtype=float), np.inf)
-    i = int(np.flatnonzero(cost <= cost.min() * (1 + tolerance))[0])
-    return int(counts[i]), _estimate_at(arr, i)
+    return int(np.flatnonzero(cost <= cost.min() * (1 + tolerance))[0])
 
 
 SERVING_WEIGHT_BITS: tuple[int, ...] = (16, 8)
@@ -139,6 +145,49 @@ def _estimate_at(arr: dict[str, np.ndarray], i: int) -> Estimate:
     return Estimate.from_arrays(arr, i)
 
 
+def gpu_plans(scenario: Scenario, catalog: Catalog, ids: Sequence[str],
+              gpu_count: int | Literal["fit", "cheapest"]) -> list[tuple[int, Estimate | None]]:
+    """Per GPU of ``ids``, (GPU count, its estimate) as ``compare_gpus`` reports it: the cheapest or the smallest
+    fitting of ``DEFAULT_GPU_COUNTS`` (None where none fits, reported at the largest count), or ``gpu_count``
+    GPUs. One engine pass per family of GPUs (``estimate_gpus``), each GPU at its catalog price and the
+    scenario's GPU at the scenario's price where it sets one."""
+    prices = [scenario.gpu_hourly_usd if gid == scenario.gpu and scenario.gpu_hourly_usd is not None
+              else catalog.gpu(gid).hourly_usd for gid in ids]
+    counts = DEFAULT_GPU_COUNTS if gpu_count in ("fit", "cheapest") else (int(gpu_count),)
+    try:
+        arr = estimate_gpus(scenario.model_copy(update={"tensor_parallel": None}), ids, catalog, hourly_usd=prices,
+                            gpus=np.asarray(counts))
+    except CostModelError:  # one GPU's failure would fail them all together: each on its own
+        return [_gpu_plan_alone(scenario, catalog, gid, gpu_count) for gid in ids]
+    out = []
+    for i in range(len(ids)):
+        one = {k: v[i] for k, v in arr.items()}
+        if gpu_count == "cheapest":
+            j = cheapest_index(one)
+        elif gpu_count == "fit":
+            fitting = np.flatnonzero(np.asarray(one["fits"], dtype=bool))
+            j = int(fitting[0]) if len(fitting) else None
+        else:
+            j = 0
+        out.append((counts[-1], None) if j is None else (int(counts[j]), _estimate_at(one, j)))
+    return out
+
+
+def _gpu_plan_alone(scenario: Scenario, catalog: Catalog, gid: str,
+                    gpu_count: int | Literal["fit", "cheapest"]) -> tuple[int, Estimate | None]:
+    """``gpu_plans`` for one GPU, one engine call per GPU (where the GPUs together raise an error)."""
+    base = scenario.model_copy(update={"gpu": gid, "gpu_hourly_usd": scenario.gpu_hourly_usd if gid == scenario.gpu
+                                       else None})
+    if gpu_count in ("fit", "cheapest"):
+        found = smallest_fitting_gpus(base, catalog) if gpu_count == "fit" else cheapest_gpu_count(base, catalog)
+        return found if found else (DEFAULT_GPU_COUNTS[-1], None)
+    n = int(gpu_count)
+    try:
+        return n, estimate(base.model_copy(update={"gpus": n, "tensor_parallel": None}), catalog)
+    except CostModelError:
+        return n, None
+
+
 def compare_gpus(
     scenario: Scenario,
     catalog: Catalog | None = None,
@@ -162,20 +211,9 @@ def compare_gpus(
     cat = catalog or load_catalog()
     ids = list(gpus) if gpus is not None else sorted(cat.gpus)
     rows = []
-    for gid in ids:
+    chosen = gpu_plans(scenario, cat, ids, gpu_count)
+    for gid, (n, r) in zip(ids, chosen, strict=True):
         g = cat.gpu(gid)
-        base = scenario.model_copy(
-            update={"gpu": gid, "gpu_hourly_usd": scenario.gpu_hourly_usd if gid == scenario.gpu else None}
-        )
-        if gpu_count in ("fit", "cheapest"):
-            found = smallest_fitting_gpus(base, cat) if gpu_count == "fit" else cheapest_gpu_count(base, cat)
-            n, r = found if found else (DEFAULT_GPU_COUNTS[-1], None)
-        else:
-            n = int(gpu_count)
-            try:
-                r = estimate(base.model_copy(update={"gpus": n, "tensor_parallel": None}), cat)
-            except CostModelError:
-                r = None
         fits = bool(r is not None and r.fits)
         def val(attr: str, r: Estimate | None = r, fits: bool = fits) -> float:
             return float(getattr(r, attr)) if (r is not None and fits) else _NAN

@@ -77,7 +77,7 @@ def interconnect(
     """
     tp = tensor_parallel
     across_nodes = tp > gpu.scale_up_domain_gpus
-    network = min(INTER_NODE_GB_S * 1e9 / 2, gpu.link_bytes_s_one_way)  # one way: half the bidirectional NIC
+    network = np.minimum(INTER_NODE_GB_S * 1e9 / 2, gpu.link_bytes_s_one_way)  # one way: half the bidirectional NIC
     return Interconnect(
         tensor_parallel=tp,
         link_bytes_s=np.where(across_nodes, network, gpu.link_bytes_s_one_way) * comm_efficiency,

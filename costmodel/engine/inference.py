@@ -10,7 +10,7 @@ point's plan.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,9 @@ from costmodel.catalog.architecture import ModelArchitecture
 from costmodel.catalog.efficiency import Efficiency
 from costmodel.catalog.hardware import GPU
 from costmodel.catalog.loader import Catalog, load_catalog
+from costmodel.engine.gpu_stack import GPUStack, stack_groups
 from costmodel.engine.inputs import check_axes, check_expert_fields, concurrency_numeric, engine_inputs
-from costmodel.engine.planner import evaluate_points
+from costmodel.engine.planner import BLOCK_POINTS, evaluate_points
 from costmodel.engine.rates import DTYPE_CODES
 from costmodel.engine.scenario import Scenario
 from costmodel.engine.service_level import BINDING
@@ -203,13 +204,57 @@ def estimate_arrays(scenario: Scenario, catalog: Catalog | None = None, **axes: 
     return _with_names(_estimate_coded(scenario, catalog, axes))
 
 
-def _estimate_coded(scenario: Scenario, catalog: Catalog | None, axes: Mapping[str, Any]) -> dict[str, np.ndarray]:
+def estimate_gpus(scenario: Scenario, gpu_ids: Sequence[str], catalog: Catalog | None = None,
+                  hourly_usd: Sequence[float] | None = None, **axes: Any) -> dict[str, np.ndarray]:
+    """``estimate_arrays`` of ``scenario`` on each GPU of ``gpu_ids``: every result gains a leading GPU axis.
+
+    Each GPU is billed at ``hourly_usd`` (one per GPU; default its catalog price); the scenario's own price is
+    not used. GPUs that share a family and their precisions are evaluated in one pass (a
+    :class:`~costmodel.engine.gpu_stack.GPUStack`), so a catalog of 16 GPUs costs 7 engine calls, not 16;
+    the results are those of one ``estimate_arrays`` call per GPU (tests/test_gpu_stack.py).
+    """
+    cat = catalog or load_catalog()
+    entries = [cat.gpu(g) for g in gpu_ids]
+    prices = [g.hourly_usd for g in entries] if hourly_usd is None else [float(p) for p in hourly_usd]
+    if len(prices) != len(entries):
+        raise CostModelError(f"hourly_usd has {len(prices)} prices for {len(entries)} GPUs")
+    base = scenario.model_copy(update={"gpu_hourly_usd": None})
+    shape = np.broadcast_shapes(*(np.shape(v) for v in axes.values())) if axes else ()
+    per_gpu = int(np.prod(shape, dtype=np.int64))
+    lead = (slice(None),) + (None,) * len(shape)
+    parts: list[tuple[list[int], dict[str, np.ndarray]]] = []
+    for members in stack_groups(entries):
+        group_axes = {k: np.asarray(v, dtype=object if k == "concurrency" else None)[None, ...]
+                      for k, v in axes.items()}
+        group_axes["gpu_hourly_usd"] = np.asarray([prices[i] for i in members], dtype=float)[lead]
+        points = len(members) * max(per_gpu, 1)
+        if points > BLOCK_POINTS:  # a stack is one block of points (its arrays are not split in blocks)
+            out = [estimate_arrays(base.model_copy(update={"gpu": entries[i].id}), cat,
+                                   **{**axes, "gpu_hourly_usd": prices[i]}) for i in members]
+            parts.append((members, {k: np.stack([o[k] for o in out]) for k in out[0]}))
+            continue
+        stack = GPUStack([entries[i] for i in members], max(per_gpu, 1))
+        s = base.model_copy(update={"gpu": entries[members[0]].id})
+        parts.append((members, _with_names(_estimate_coded(s, cat, group_axes, gpu=stack))))
+    order = [i for members, _ in parts for i in members]  # the groups' GPUs, back in the order asked for
+    back = None if order == sorted(order) else np.argsort(order)
+    out: dict[str, np.ndarray] = {}
+    for k in parts[0][1]:
+        joined = np.concatenate([np.broadcast_to(values[k], (len(members), *shape)) for members, values in parts])
+        out[k] = joined if back is None else joined[back]
+    return out
+
+
+def _estimate_coded(scenario: Scenario, catalog: Catalog | None, axes: Mapping[str, Any],
+                    gpu: GPU | GPUStack | None = None) -> dict[str, np.ndarray]:
     """``estimate_arrays`` with the engine's codes in place of the bound and dtype names (see ``_with_names``).
 
     Validates the axes (:mod:`costmodel.engine.inputs`), then evaluates every point under its plan: the
     scenario's ``tensor_parallel`` if set, else the planner's cheapest (:mod:`costmodel.engine.planner`).
+    ``gpu``: a stack of the scenario GPU's family to evaluate in its place (``estimate_gpus``).
     """
-    cat, model, gpu, base_eff = _resolve(scenario, catalog)
+    cat, model, scenario_gpu, base_eff = _resolve(scenario, catalog)
+    gpu = scenario_gpu if gpu is None else gpu
     check_expert_fields(model, scenario)
     arrays = {k: np.asarray(v) for k, v in axes.items()}
     if "concurrency" in arrays:

@@ -43,7 +43,15 @@ def peak_flops_for(
     peaks = np.array([gpu.peak_flops(d) for d in dtypes])
     codes = np.array([DTYPE_CODES.index(d) for d in dtypes])
     slot = np.where(weight_bits <= 4, 0, np.where(weight_bits <= 8, 1, 2))
-    return peaks[slot], codes[slot]
+    return by_slot(peaks, slot), codes[slot]
+
+
+def by_slot(table: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """``table[slot]`` per point: a table of one row per slot (3,), or of one column per point (3, n) where the
+    GPU is a stack of several (``gpu_stack.GPUStack``)."""
+    if table.ndim == 1:
+        return table[slot]
+    return np.take_along_axis(table, np.broadcast_to(slot, table.shape[1:])[None].astype(np.intp), axis=0)[0]
 
 
 def sustained_clock_share(gpu: GPU, dtype_codes: np.ndarray) -> np.ndarray | float:
@@ -51,10 +59,12 @@ def sustained_clock_share(gpu: GPU, dtype_codes: np.ndarray) -> np.ndarray | flo
     precision (``GPU.matrix_clock_share``; 1 for GPUs without measured sustained clocks). It multiplies the
     MFUs: on a power-limited board the fitted efficiency applies to the clock the matrices run at, so two
     boards of one family at different power limits (MI300X at 750 W, MI325X at 1,000 W) differ as measured."""
-    table = np.array([gpu.matrix_clock_share(name) for name in DTYPE_CODES])
-    if np.all(table == 1.0):
+    shares = [gpu.matrix_clock_share(name) for name in DTYPE_CODES]
+    if all(is_scalar_value(v, 1.0) for v in shares):
         return 1.0
-    return table[np.asarray(dtype_codes, dtype=np.intp)]
+    shape = np.broadcast_shapes(*(np.shape(v) for v in shares))  # () for one GPU, (n,) for a stack of several
+    table = np.array([np.broadcast_to(np.asarray(v, dtype=float), shape) for v in shares])
+    return by_slot(table, np.asarray(dtype_codes, dtype=np.intp))
 
 
 def kept_precision_slowdown(gpu: GPU, compute_dtype: str | None, weight_bits: np.ndarray,
