@@ -96,3 +96,14 @@ def test_md_escape_neutralises_markdown_and_streamlit_directives():
 
 def test_fmt_gpus_says_gpu_for_one():
     assert (fmt_gpus(1), fmt_gpus(8), fmt_gpus(1.0), fmt_gpus(None)) == ("1 GPU", "8 GPUs", "1 GPU", "n/a")
+
+
+def test_numpy_numbers_from_a_mixed_pandas_row_are_formatted():
+    # df.iloc[0] of mixed columns keeps numpy int64; the Hardware caption printed "n/a" for the cheapest count
+    import numpy as np
+    import pandas as pd
+
+    row = pd.DataFrame([{"gpus": 8, "name": "x", "usd": 0.5}]).iloc[0]
+    assert isinstance(row["gpus"], np.integer)
+    assert (fmt_gpus(row["gpus"]), fmt_usd(row["usd"]), fmt_gpus(np.float32(1))) == ("8 GPUs", "$0.50", "1 GPU")
+    assert fmt_gpus(np.nan) == "n/a"

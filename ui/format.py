@@ -7,12 +7,15 @@ strings the user sees are the strings the tests assert on.
 from __future__ import annotations
 
 import math
+import numbers
 
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 
 def _bad(x: float | None) -> bool:
-    return x is None or not isinstance(x, int | float) or math.isnan(x) or math.isinf(x)
+    # numbers.Real, not int | float: a pandas row of mixed columns hands back numpy int64, which is neither, and the
+    # Hardware page's "Cheapest: ..., 1 GPU at $2.50" read "n/a at $2.50"
+    return x is None or not isinstance(x, numbers.Real) or math.isnan(x) or math.isinf(x)
 
 
 def fmt_usd(x: float | None, digits: int | None = None) -> str:
