@@ -18,9 +18,7 @@ Run: ``.venv/bin/python scripts/fit_cdna3_decode_kernels.py``.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -49,10 +47,8 @@ def measured_tpot_ms(catalog: Catalog) -> pd.DataFrame:
 
 def with_kernels(catalog: Catalog, kernel_latency_us: float, mla_decode: float) -> Catalog:
     """The catalog with CDNA3's two kernel figures replaced."""
-    eff = dict(catalog.efficiency)
-    eff[FAMILY] = eff[FAMILY].model_copy(update={"kernel_latency_us": kernel_latency_us,
-                                                 "mla_decode_attention_efficiency": mla_decode})
-    return dataclasses.replace(catalog, efficiency=MappingProxyType(eff))
+    return catalog.with_efficiency(FAMILY, kernel_latency_us=kernel_latency_us,
+                                   mla_decode_attention_efficiency=mla_decode)
 
 
 def tpot_objective(catalog: Catalog | None = None) -> pd.DataFrame:

@@ -280,3 +280,12 @@ def test_load_entry_file_checks_kind_and_id(tmp_path: Path):
         load_entry_file(path, "gpu")
     with pytest.raises(CatalogError, match="unknown kind"):
         load_entry_file(path, "tpu")  # type: ignore[arg-type]
+
+
+def test_with_efficiency_replaces_one_familys_figures_and_leaves_the_catalog_as_it_was():
+    cat = load_catalog()
+    before = cat.efficiency["cdna3"]
+    other = cat.with_efficiency("cdna3", kernel_latency_us=3.0, decode_mbu=0.5)
+    assert (other.efficiency["cdna3"].kernel_latency_us, other.efficiency["cdna3"].decode_mbu) == (3.0, 0.5)
+    assert other.efficiency["cdna3"].prefill_mfu == before.prefill_mfu
+    assert other.efficiency["hopper"] is cat.efficiency["hopper"] and cat.efficiency["cdna3"] is before

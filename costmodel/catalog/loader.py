@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -123,6 +123,12 @@ class Catalog:
 
     def efficiency_for(self, gpu: GPU) -> Efficiency:
         return self.efficiency.get(gpu.family, Efficiency())
+
+    def with_efficiency(self, family: str, **updates: float) -> Catalog:
+        """This catalog with some of one GPU family's efficiency figures replaced (what-ifs and fits)."""
+        eff = dict(self.efficiency)
+        eff[family] = eff.get(family, Efficiency()).model_copy(update=updates)
+        return replace(self, efficiency=MappingProxyType(eff))
 
     def file_of(self, kind: EntryKind, entry_id: str) -> str | None:
         """The YAML file an entry was read from (None for entries built in code)."""

@@ -12,7 +12,7 @@ weights compute at). :func:`stack_groups` splits a list of GPUs into such groups
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -36,8 +36,9 @@ class GPUStack:
     """GPUs of one :func:`stack_key`, each repeated over ``points_per_gpu`` consecutive points.
 
     Attributes and methods mirror :class:`~costmodel.catalog.hardware.GPU` where the engine reads them, with
-    arrays of shape (len(gpus) x points_per_gpu,) in place of numbers; the rest (family, which precision a
-    weight width runs at) is shared and answered by the first GPU.
+    arrays of shape (len(gpus) x points_per_gpu,) in place of numbers (built once: the engine reads them many
+    times per call); the rest (family, which precision a weight width runs at) is shared and answered by the
+    first GPU.
     """
 
     def __init__(self, gpus: Sequence[GPU], points_per_gpu: int) -> None:
@@ -49,41 +50,19 @@ class GPUStack:
         self._first = gpus[0]
         self._n = int(points_per_gpu)
         self.family = self._first.family
+        self.memory_gb = self._each(g.memory_gb for g in gpus)
+        self.memory_bytes = self._each(g.memory_bytes for g in gpus)
+        self.memory_bandwidth_bytes_s = self._each(g.memory_bandwidth_bytes_s for g in gpus)
+        self.link_bytes_s_one_way = self._each(g.link_bytes_s_one_way for g in gpus)
+        self.scale_up_domain_gpus = self._each(g.scale_up_domain_gpus for g in gpus)
+        self.tdp_w = self._each(np.nan if g.tdp_w is None else g.tdp_w for g in gpus)  # NaN: none, as the engine reads it
+        self.hourly_usd = self._each(g.hourly_usd for g in gpus)
 
-    def _each(self, values: Sequence[float]) -> np.ndarray:
-        return np.repeat(np.asarray(values, dtype=float), self._n)
-
-    @property
-    def memory_gb(self) -> np.ndarray:
-        return self._each([g.memory_gb for g in self.gpus])
-
-    @property
-    def memory_bytes(self) -> np.ndarray:
-        return self._each([g.memory_bytes for g in self.gpus])
-
-    @property
-    def memory_bandwidth_bytes_s(self) -> np.ndarray:
-        return self._each([g.memory_bandwidth_bytes_s for g in self.gpus])
-
-    @property
-    def link_bytes_s_one_way(self) -> np.ndarray:
-        return self._each([g.link_bytes_s_one_way for g in self.gpus])
-
-    @property
-    def scale_up_domain_gpus(self) -> np.ndarray:
-        return self._each([g.scale_up_domain_gpus for g in self.gpus])
-
-    @property
-    def tdp_w(self) -> np.ndarray:
-        """Board power per point; NaN where a GPU has none (as the engine reads a missing one)."""
-        return self._each([np.nan if g.tdp_w is None else g.tdp_w for g in self.gpus])
-
-    @property
-    def hourly_usd(self) -> np.ndarray:
-        return self._each([g.hourly_usd for g in self.gpus])
+    def _each(self, values: Iterable[float]) -> np.ndarray:
+        return np.repeat(np.fromiter(values, dtype=float), self._n)
 
     def peak_flops(self, dtype: str) -> np.ndarray:
-        return self._each([g.peak_flops(dtype) for g in self.gpus])
+        return self._each(g.peak_flops(dtype) for g in self.gpus)
 
     def matrix_clock_share(self, dtype: str) -> np.ndarray | float:
         shares = [g.matrix_clock_share(dtype) for g in self.gpus]

@@ -222,11 +222,10 @@ def estimate_gpus(scenario: Scenario, gpu_ids: Sequence[str], catalog: Catalog |
     shape = np.broadcast_shapes(*(np.shape(v) for v in axes.values())) if axes else ()
     per_gpu = int(np.prod(shape, dtype=np.int64))
     lead = (slice(None),) + (None,) * len(shape)
+    shared_axes = {k: np.asarray(v, dtype=object if k == "concurrency" else None)[None, ...] for k, v in axes.items()}
     parts: list[tuple[list[int], dict[str, np.ndarray]]] = []
     for members in stack_groups(entries):
-        group_axes = {k: np.asarray(v, dtype=object if k == "concurrency" else None)[None, ...]
-                      for k, v in axes.items()}
-        group_axes["gpu_hourly_usd"] = np.asarray([prices[i] for i in members], dtype=float)[lead]
+        group_axes = {**shared_axes, "gpu_hourly_usd": np.asarray([prices[i] for i in members], dtype=float)[lead]}
         points = len(members) * max(per_gpu, 1)
         if points > BLOCK_POINTS:  # a stack is one block of points (its arrays are not split in blocks)
             out = [estimate_arrays(base.model_copy(update={"gpu": entries[i].id}), cat,

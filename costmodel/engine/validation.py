@@ -30,11 +30,10 @@ for 1-5 %, 2026-12-02).
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -163,14 +162,17 @@ FITTED_TO_CASES: tuple[FittedToCases, ...] = (
 def untuned_matrices(cases: list[Case], catalog: Catalog, points: pd.DataFrame, predicted: np.ndarray,
                      measured: np.ndarray, families: np.ndarray, entry: FittedToCases) -> tuple[np.ndarray, np.ndarray]:
     """(log_ratio, predicted) over the grid with ``entry``'s figures reverted: only its GPU family's cases change."""
-    eff = dict(catalog.efficiency)
-    eff[entry.gpu_family] = eff[entry.gpu_family].model_copy(update=entry.untuned)
-    reverted = dataclasses.replace(catalog, efficiency=MappingProxyType(eff))
+    reverted = catalog.with_efficiency(entry.gpu_family, **entry.untuned)
     rows = np.flatnonzero(families == entry.gpu_family)
     out = predicted.copy()
     if len(rows):
         out[rows] = prediction_matrix([cases[i] for i in rows], reverted, points)
-    return np.log(np.maximum(out, 1e-30) / measured[:, None]), out
+    return log_ratios(out, measured), out
+
+
+def log_ratios(predicted: np.ndarray, measured: np.ndarray) -> np.ndarray:
+    """log(predicted / measured) per case (rows) and grid point (columns); predictions floored above 0."""
+    return np.log(np.maximum(predicted, 1e-30) / measured[:, None])
 
 
 def nearest_column(points: pd.DataFrame, values: pd.DataFrame) -> np.ndarray:
@@ -193,7 +195,7 @@ def validation_frame(catalog: Catalog | None = None, moe: bool = True) -> pd.Dat
     points = grid_points()
     predicted = prediction_matrix(cases, cat, points)
     measured = np.array([c.measured for c in cases])
-    log_ratio = np.log(np.maximum(predicted, 1e-30) / measured[:, None])
+    log_ratio = log_ratios(predicted, measured)
     families = np.array([cat.gpu(c.scenario.gpu).family for c in cases])
     defaults = pd.DataFrame([{k: getattr(cat.efficiency_for(cat.gpu(c.scenario.gpu)), k) for k in GRID}
                              for c in cases])
