@@ -161,10 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     report = run(tuple(args.page or PAGES), args.changes, args.fresh)
     print_table(report)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(args.json, report)
     return 0
+
+
+def write_report(path: Path | None, report: dict) -> None:
+    """Write ``report`` as indented JSON to ``path`` (its folder made as needed); nothing when ``path`` is None."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
