@@ -97,3 +97,23 @@ def test_figure_takes_series_as_their_values_and_keys_on_them():
     assert scenario_cache.figure(line_chart, same["turn"], {"A": same["a"], "B": same["b"]}, **kw) is fig
     other = scenario_cache.figure(line_chart, df["turn"], {"A": df["a"] * 2, "B": df["b"]}, **kw)
     assert other is not fig and list(other.data[0].y) == [1.0, 3.0, 8.0]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (None, scenario_cache.DEFAULT_MAX_ENTRIES), ("", scenario_cache.DEFAULT_MAX_ENTRIES), (" 512 ", 512), ("1", 1),
+])
+def test_cache_bound_comes_from_the_environment(raw, expected):
+    env = {} if raw is None else {scenario_cache.ENTRIES_ENV: raw}
+    assert scenario_cache.max_entries_from(env) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "lots", "1e3", "inf"])
+def test_a_bad_cache_bound_is_logged_and_the_default_kept(raw, caplog):
+    with caplog.at_level("WARNING", logger="ui.scenario_cache"):
+        assert scenario_cache.max_entries_from({scenario_cache.ENTRIES_ENV: raw}) == scenario_cache.DEFAULT_MAX_ENTRIES
+    assert scenario_cache.ENTRIES_ENV in caplog.text and repr(raw) in caplog.text
+
+
+def test_the_default_bound_holds_a_room_of_two_scenarios_per_person():
+    # four Overview figures per person (two scenarios x two charts) share the one figure cache: 256 held 64 people
+    assert scenario_cache.DEFAULT_MAX_ENTRIES >= 4 * 200
