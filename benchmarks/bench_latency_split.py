@@ -23,8 +23,8 @@ rate" slider (End / Home: 100% <-> 0%, what the other benchmarks move; 2 warm-up
 and the server's CPU per change (psutil, user + system, over the measured changes with their 1 s pauses).
 
 The Overview only: it is the page whose first metric moves with the cache slider (on the others the first
-metric stays or there is none). Prints medians and quartiles with the CPU count and load average; asserts nothing. The browser and the server share this
-machine's cores, as in ``load_test.py``.
+metric stays or there is none). Prints medians and quartiles with the CPU count and load average; asserts
+nothing. The browser and the server share this machine's cores, as in ``load_test.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -43,7 +42,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from bench_server import write_report  # noqa: E402
+from bench_browser import quartiles  # noqa: E402
+from bench_server import server_cpu_s, write_report  # noqa: E402
 from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
 
 SLIDER = "Prefix-cache hit rate (%)"
@@ -53,8 +53,8 @@ MAIN_AREA = 0  # ForwardMsg.metadata.delta_path[0]: 0 main, 1 sidebar
 
 @dataclass
 class Frame:
-    """One received websocket frame: when (perf_counter s), and whether it is a main-area metric's delta
-    carrying ``text``."""
+    """One received websocket frame: when (perf_counter s), and the body of the main-area metric it adds (None
+    when it adds none)."""
 
     t: float
     main_metric_body: str | None = None
@@ -114,29 +114,12 @@ def split(change: Change) -> dict[str, float] | None:
     }
 
 
-def quartiles(values: Sequence[float]) -> dict[str, float | None]:
-    """Median and quartiles (inclusive method), rounded to 0.1; None where there are no values."""
-    if not values:
-        return {"median": None, "q1": None, "q3": None}
-    if len(values) == 1:
-        v = round(values[0], 1)
-        return {"median": v, "q1": v, "q3": v}
-    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return {"median": round(q2, 1), "q1": round(q1, 1), "q3": round(q3, 1)}
-
-
 def summarize(rows: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float | None]]:
-    """Quartiles of every part over the changes that could be split."""
+    """Median and quartiles (``bench_browser.quartiles``, rounded to 0.1) of every part over the changes that could
+    be split."""
     keys = (*PARTS, "headline_frame_index", "frames", "frames_sent")
-    return {k: quartiles([r[k] for r in rows]) for k in keys}
-
-
-def server_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the server process (psutil; ended threads included)."""
-    import psutil
-
-    t = psutil.Process(pid).cpu_times()
-    return t.user + t.system
+    return {k: {q: None if v is None else round(v, 1) for q, v in quartiles([r[k] for r in rows]).items()}
+            for k in keys}
 
 
 async def _measure(url: str, pid: int, changes: int, timeout_s: float) -> tuple[list[dict], int, float]:

@@ -52,5 +52,6 @@ def test_summary_quartiles(bench):
     rows = [{k: float(v) for k in (*bench.PARTS, "headline_frame_index", "frames", "frames_sent")} for v in (1, 2, 3, 4, 5)]
     s = bench.summarize(rows)
     assert s["total"] == {"median": 3.0, "q1": 2.0, "q3": 4.0}
-    assert bench.quartiles([]) == {"median": None, "q1": None, "q3": None}
-    assert bench.quartiles([7.25]) == {"median": 7.2, "q1": 7.2, "q3": 7.2}
+    assert bench.summarize([])["total"] == {"median": None, "q1": None, "q3": None}
+    one = {k: 7.26 for k in (*bench.PARTS, "headline_frame_index", "frames", "frames_sent")}
+    assert bench.summarize([one])["frames"] == {"median": 7.3, "q1": 7.3, "q3": 7.3}

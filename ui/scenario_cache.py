@@ -14,19 +14,20 @@ arguments. ``figure``: a figure builder's result
 keyed by the builder's name and its arguments (``st.cache_resource``: one figure shared by every session;
 figures are only read, ``ui.widgets.chart`` copies one before changing it).
 
-How many entries: each of these caches is ONE Streamlit cache for every scenario, builder and page, so its bound is
-shared by the whole room. A protocol load test whose users each move the cache slider between two values of their own
-scenario needs two estimates and four Overview figures per user (docs/deploying.md, "Eleventh round"), so 256 entries held
-64 users' figures; the default of 2,048 holds ~500. An Overview scenario's estimate, curve and two figures take ~100 KiB
-(tracemalloc), so a full set of caches stays within a few hundred MB. Operators set the bound with the environment
-variable ``TEE_SCENARIO_CACHE_ENTRIES`` (a positive integer; anything else is logged and the default used).
+How many entries: each of these caches is ONE Streamlit cache for every scenario, builder and page, so its
+bound is shared by the whole room. A person moving the cache slider between two values of their own scenario
+needs two estimates and four Overview figures (docs/deploying.md, "Eleventh round"), so 256 entries held 64
+people's figures; the default of 2,048 holds ~500. An Overview scenario's estimate, curve and two figures take
+~100 KiB (tracemalloc), so a full set of caches stays within a few hundred MB. Operators set the bound with the
+environment variable ``TEE_SCENARIO_CACHE_ENTRIES`` (a positive integer; anything else is logged and the
+default used).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -46,7 +47,7 @@ ENTRIES_ENV = "TEE_SCENARIO_CACHE_ENTRIES"
 _log = logging.getLogger(__name__)
 
 
-def max_entries_from(environ: dict[str, str] | os._Environ) -> int:
+def max_entries_from(environ: Mapping[str, str]) -> int:
     """The bound of each scenario cache: ``ENTRIES_ENV`` when it is a positive integer, else (logged)
     ``DEFAULT_MAX_ENTRIES``."""
     raw = environ.get(ENTRIES_ENV)
