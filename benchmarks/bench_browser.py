@@ -150,7 +150,7 @@ class Tab:
 
         page = self.page
         slider = page.get_by_test_id("stSidebar").get_by_role("slider", name=SLIDER)
-        metric = _headline(page) if self.headline else None
+        metric = headline(page) if self.headline else None
         old = metric.inner_text() if metric is not None else None
         handle = metric.element_handle() if metric is not None else None
         page.evaluate(_WATCH_RUNS_JS)
@@ -176,7 +176,8 @@ class Tab:
         return row
 
 
-def _headline(page):
+def headline(page):
+    """The Overview's headline value ("Cost per request" in the main area), as a Playwright locator."""
     return page.get_by_test_id("stMain").get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(HEADLINE, exact=True)
     ).get_by_test_id("stMetricValue").first

@@ -12,8 +12,8 @@ rate" slider (End / Home: 100% <-> 0%, what the other benchmarks move; 2 warm-up
 
 * ``press_to_sent``: from the key press to the browser's rerun message leaving (the front end's own work);
 * ``sent_to_first``: to the first frame back (the server starting the run);
-* ``sent_to_headline_frame``: to the frame that carries the headline, the Overview's first metric ("Cost per
-  request"; ``headline_frame_index``: how many frames of the run came before it, the sidebar's among them);
+* ``sent_to_headline_frame``: to the frame that carries the headline, the Overview's "Cost per request" metric
+  (``headline_frame_index``: how many frames of the run came before it, the sidebar's among them);
 * ``headline_frame_to_shown``: from that frame's arrival to its new text being on the page (Playwright polls
   once per animation frame, so this includes whatever held the renderer's main thread: decoding the other
   frames, React, Plotly redrawing the charts that arrived in the same batch);
@@ -22,8 +22,8 @@ rate" slider (End / Home: 100% <-> 0%, what the other benchmarks move; 2 warm-up
 
 and the server's CPU per change (psutil, user + system, over the measured changes with their 1 s pauses).
 
-The Overview only: it is the page whose first metric moves with the cache slider (on the others the first
-metric stays or there is none). Prints medians and quartiles with the CPU count and load average; asserts
+The Overview only: its headline moves with the cache slider (``bench_browser.headline``, what
+``bench_browser.py`` waits for). Prints medians and quartiles with the CPU count and load average; asserts
 nothing. The browser and the server share this machine's cores, as in ``load_test.py``.
 """
 
@@ -42,22 +42,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from bench_browser import quartiles  # noqa: E402
+from bench_browser import HEADLINE, headline, quartiles  # noqa: E402
 from bench_server import server_cpu_s, write_report  # noqa: E402
 from e2e_helpers import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from st_protocol import MAIN  # noqa: E402
 
 SLIDER = "Prefix-cache hit rate (%)"
 PARTS = ("press_to_sent", "sent_to_first", "sent_to_headline_frame", "headline_frame_to_shown", "total")
-MAIN_AREA = 0  # ForwardMsg.metadata.delta_path[0]: 0 main, 1 sidebar
+FIELDS = (*PARTS, "headline_frame_index", "frames", "frames_sent")
+"""What ``split`` gives for one change."""
 
 
 @dataclass
 class Frame:
-    """One received websocket frame: when (perf_counter s), and the body of the main-area metric it adds (None
+    """One received websocket frame: when (perf_counter s), and the value of the headline metric it adds (None
     when it adds none)."""
 
     t: float
-    main_metric_body: str | None = None
+    headline_body: str | None = None
 
 
 @dataclass
@@ -72,7 +74,8 @@ class Change:
 
 
 def decode_frame(payload: bytes | str, t: float) -> Frame:
-    """A received frame as ``Frame``: the body of a main-area metric it adds, if it adds one."""
+    """A received frame as ``Frame``: the value of the headline metric (``HEADLINE`` in the main area) it adds, if
+    it adds it."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     if not isinstance(payload, bytes):
@@ -85,20 +88,21 @@ def decode_frame(payload: bytes | str, t: float) -> Frame:
     if fm.WhichOneof("type") != "delta" or fm.delta.WhichOneof("type") != "new_element":
         return Frame(t)
     el = fm.delta.new_element
-    in_main = not fm.metadata.delta_path or fm.metadata.delta_path[0] == MAIN_AREA
-    return Frame(t, el.metric.body if in_main and el.WhichOneof("type") == "metric" else None)
+    in_main = not fm.metadata.delta_path or fm.metadata.delta_path[0] == MAIN
+    is_headline = in_main and el.WhichOneof("type") == "metric" and el.metric.label == HEADLINE
+    return Frame(t, el.metric.body if is_headline else None)
 
 
 def split(change: Change) -> dict[str, float] | None:
-    """The parts of one change in ms (``PARTS``, ``headline_frame_index``, ``frames``); None when the browser sent
-    nothing, or no frame carried the new headline after the send."""
+    """The parts of one change (``FIELDS``: ms, and counts of frames); None when the browser sent nothing, or no
+    frame carried the new headline after the send."""
     sent = [t for t in change.sent if t >= change.pressed]
     if not sent:
         return None
     s = sent[0]
     after = [f for f in change.received if f.t >= s]
-    head = next((i for i, f in enumerate(after) if f.main_metric_body is not None
-                 and change.new_text in f.main_metric_body), None)
+    head = next((i for i, f in enumerate(after) if f.headline_body is not None
+                 and change.new_text in f.headline_body), None)
     if not after or head is None:
         return None
     ms = 1000.0
@@ -117,9 +121,8 @@ def split(change: Change) -> dict[str, float] | None:
 def summarize(rows: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float | None]]:
     """Median and quartiles (``bench_browser.quartiles``, rounded to 0.1) of every part over the changes that could
     be split."""
-    keys = (*PARTS, "headline_frame_index", "frames", "frames_sent")
     return {k: {q: None if v is None else round(v, 1) for q, v in quartiles([r[k] for r in rows]).items()}
-            for k in keys}
+            for k in FIELDS}
 
 
 async def _measure(url: str, pid: int, changes: int, timeout_s: float) -> tuple[list[dict], int, float]:
@@ -138,7 +141,7 @@ async def _measure(url: str, pid: int, changes: int, timeout_s: float) -> tuple[
 
             page.on("websocket", on_websocket)
             await page.goto(f"{url}/?prompt_tokens=3000")
-            metric = page.get_by_test_id("stMain").get_by_test_id("stMetricValue").first
+            metric = headline(page)
             await metric.wait_for(timeout=timeout_s * 1000)
             await asyncio.sleep(2.0)  # the first run's charts settle
             slider = page.get_by_test_id("stSidebar").get_by_role("slider", name=SLIDER)
@@ -156,9 +159,8 @@ async def _measure(url: str, pid: int, changes: int, timeout_s: float) -> tuple[
                 shown = time.perf_counter()
                 new_text = await metric.inner_text()
                 await asyncio.sleep(1.0)  # the rest of the run's frames arrive; a person reads
-                change = Change(pressed, shown, new_text, sent[n_sent:], received[n_received:])
-                row = split(change)
-                if i >= 2:
+                if i >= 2:  # after the warm-up
+                    row = split(Change(pressed, shown, new_text, sent[n_sent:], received[n_received:]))
                     if row is None:
                         failed += 1
                     else:

@@ -11,18 +11,19 @@ def bench():
     return load_benchmark("bench_latency_split")
 
 
-def _metric_frame(body: str, area: int) -> bytes:
+def _metric_frame(body: str, area: int, label: str = "Cost per request") -> bytes:
     fm = ForwardMsg()
     fm.metadata.delta_path.extend([area, 3])
-    fm.delta.new_element.metric.label = "Cost per request"
+    fm.delta.new_element.metric.label = label
     fm.delta.new_element.metric.body = body
     return fm.SerializeToString()
 
 
-def test_decode_frame_reads_main_area_metrics_only(bench):
-    assert bench.decode_frame(_metric_frame("$0.012", 0), 1.0).main_metric_body == "$0.012"
-    assert bench.decode_frame(_metric_frame("$0.012", 1), 1.0).main_metric_body is None  # the sidebar's
-    assert bench.decode_frame(b"\xff\x00 not a message", 1.0).main_metric_body is None
+def test_decode_frame_reads_the_main_area_headline_only(bench):
+    assert bench.decode_frame(_metric_frame("$0.012", 0), 1.0).headline_body == "$0.012"
+    assert bench.decode_frame(_metric_frame("$0.012", 1), 1.0).headline_body is None  # the sidebar's
+    assert bench.decode_frame(_metric_frame("1,234 tok/s", 0, "Output throughput"), 1.0).headline_body is None
+    assert bench.decode_frame(b"\xff\x00 not a message", 1.0).headline_body is None
     assert bench.decode_frame("text frame", 2.0).t == 2.0
 
 
@@ -49,9 +50,9 @@ def test_split_gives_none_without_a_send_or_a_headline_frame(bench):
 
 
 def test_summary_quartiles(bench):
-    rows = [{k: float(v) for k in (*bench.PARTS, "headline_frame_index", "frames", "frames_sent")} for v in (1, 2, 3, 4, 5)]
+    rows = [{k: float(v) for k in bench.FIELDS} for v in (1, 2, 3, 4, 5)]
     s = bench.summarize(rows)
     assert s["total"] == {"median": 3.0, "q1": 2.0, "q3": 4.0}
     assert bench.summarize([])["total"] == {"median": None, "q1": None, "q3": None}
-    one = {k: 7.26 for k in (*bench.PARTS, "headline_frame_index", "frames", "frames_sent")}
+    one = {k: 7.26 for k in bench.FIELDS}
     assert bench.summarize([one])["frames"] == {"median": 7.3, "q1": 7.3, "q3": 7.3}
